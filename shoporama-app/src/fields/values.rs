@@ -1,0 +1,102 @@
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// The raw field values of one installation, as Shoporama sends them in `fields`.
+///
+/// Keys are the fields' wire names; values are whatever JSON Shoporama sent, kept verbatim and
+/// in order, including fields the app does not (or no longer) declare. PHP encodes an empty
+/// associative array as `[]`, so `[]` and `null` are read as "no fields".
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct FieldValues(Map<String, Value>);
+
+impl FieldValues {
+    /// No fields.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The raw value of the field named `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+
+    /// Sets a field's raw value, returning the previous one.
+    pub fn insert(&mut self, name: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
+        self.0.insert(name.into(), value.into())
+    }
+
+    /// Iterates over (name, raw value) in the order received.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter()
+    }
+
+    /// The number of fields.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The underlying JSON object.
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.0
+    }
+
+    /// The underlying JSON object, owned.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+}
+
+impl From<Map<String, Value>> for FieldValues {
+    fn from(map: Map<String, Value>) -> Self {
+        Self(map)
+    }
+}
+
+impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for FieldValues {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Self(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldValues {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Object(map) => Ok(Self(map)),
+            Value::Null => Ok(Self::new()),
+            Value::Array(items) if items.is_empty() => Ok(Self::new()),
+            other => Err(serde::de::Error::custom(format_args!(
+                "`fields` must be an object of field values, got {}",
+                crate::fields::error::describe(&other)
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn php_empty_array_and_null_are_no_fields() {
+        let from_array: FieldValues = serde_json::from_str("[]").unwrap();
+        let from_null: FieldValues = serde_json::from_str("null").unwrap();
+        assert!(from_array.is_empty());
+        assert!(from_null.is_empty());
+        assert!(serde_json::from_str::<FieldValues>("[1]").is_err());
+        assert!(serde_json::from_str::<FieldValues>("\"x\"").is_err());
+    }
+
+    #[test]
+    fn keeps_order_and_unknown_fields() {
+        let values: FieldValues = serde_json::from_str(r#"{"z":1,"a":"2","unknown":[true]}"#).unwrap();
+        let keys: Vec<_> = values.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["z", "a", "unknown"]);
+        assert_eq!(serde_json::to_string(&values).unwrap(), r#"{"z":1,"a":"2","unknown":[true]}"#);
+    }
+}

@@ -1,0 +1,34 @@
+//! Build Shoporama Apps in Rust.
+#![forbid(unsafe_code)]
+
+extern crate self as shoporama_app;
+
+pub mod events;
+pub mod fields;
+pub mod manifest;
+pub mod secret;
+pub mod settings;
+pub mod snippet;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use fields::{Code, Color, FieldValues, ListOptions, RichText};
+pub use manifest::AppManifest;
+pub use settings::AppSettings;
+pub use shoporama_app_macros::shoporama_app;
+/// Derives [`ListOptions`](trait@fields::ListOptions) for an enum whose variants are a list
+/// field's fixed options.
+pub use shoporama_app_macros::ListOptions;
+
+/// The names most apps need: `use shoporama_app::prelude::*;`.
+pub mod prelude {
+    pub use crate::events::{
+        AppEvent, BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, LabelEvent, NewsletterEvent, OrderEvent,
+        ProductEvent, StockEvent,
+    };
+    pub use crate::fields::{Code, Color, FieldValues, ListOptions, RichText};
+    pub use crate::settings::AppSettings;
+    pub use crate::shoporama_app;
+}

@@ -1,0 +1,33 @@
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::fields::{FieldKind, ListOption};
+
+/// One field of the app form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestField {
+    /// The wire name: the key in `fields`, and `$app_vars.<name>` in Smarty.
+    pub name: String,
+    /// The label the shop owner sees.
+    pub label: String,
+    /// Help text (from the field's doc comment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The field kind.
+    pub kind: FieldKind,
+    /// Whether the shop owner must fill it in.
+    pub required: bool,
+    /// The value used when the field is not set.
+    pub default: Value,
+    /// The fixed options of a list field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<ListOption>>,
+    /// The name of the external list serving this list field's options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_list: Option<String>,
+    /// Why the `default = …` literal is not a valid value of this field (a bad colour, a key
+    /// that is not among the list's options), found when the manifest was built. `manifest`
+    /// and `doctor` report it as an error.
+    #[serde(skip)]
+    pub invalid_default: Option<String>,
+}

@@ -1,0 +1,121 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $wire)] $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in the order of Shoporama's documentation.
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)*];
+
+            /// The manifest name.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $wire,)* }
+            }
+
+            /// The value with this manifest name.
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name { $($wire => Some(Self::$variant),)* _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// Where in the page Shoporama injects a snippet.
+    Placement {
+        /// Right after `<head>`.
+        AfterHeadOpen = "after_head_open",
+        /// Right before `</head>`.
+        BeforeHeadClose = "before_head_close",
+        /// Right after `<body>`.
+        AfterBodyOpen = "after_body_open",
+        /// Right before `</body>`.
+        BeforeBodyClose = "before_body_close",
+    }
+);
+
+impl Placement {
+    /// How Shoporama's app form names this placement.
+    pub const fn form_label(self) -> &'static str {
+        match self {
+            Self::AfterHeadOpen => "after <head>",
+            Self::BeforeHeadClose => "before </head>",
+            Self::AfterBodyOpen => "after <body>",
+            Self::BeforeBodyClose => "before </body>",
+        }
+    }
+
+    /// Whether the snippet lands inside `<head>`.
+    pub const fn is_in_head(self) -> bool {
+        matches!(self, Self::AfterHeadOpen | Self::BeforeHeadClose)
+    }
+}
+
+wire_enum!(
+    /// The pages a snippet is injected on.
+    Page {
+        /// Every page.
+        All = "all",
+        /// Product pages.
+        Products = "products",
+        /// Landing pages.
+        LandingPages = "landing_pages",
+        /// Category pages.
+        Categories = "categories",
+        /// Static pages.
+        StaticPages = "static_pages",
+        /// Blog posts.
+        BlogPosts = "blog_posts",
+        /// `/search`.
+        Search = "search",
+        /// `/basket`.
+        Basket = "basket",
+        /// `/address`.
+        Address = "address",
+        /// `/shipping`.
+        Shipping = "shipping",
+        /// `/approve`.
+        Approve = "approve",
+        /// `/thanks`.
+        Thanks = "thanks",
+        /// `/order`.
+        Order = "order",
+        /// `/also`.
+        Also = "also",
+    }
+);
+
+impl Page {
+    /// How Shoporama's app form names this page choice.
+    pub const fn form_label(self) -> &'static str {
+        match self {
+            Self::All => "all pages",
+            Self::Products => "products",
+            Self::LandingPages => "landing pages",
+            Self::Categories => "categories",
+            Self::StaticPages => "static pages",
+            Self::BlogPosts => "blog posts",
+            Self::Search => "/search",
+            Self::Basket => "/basket",
+            Self::Address => "/address",
+            Self::Shipping => "/shipping",
+            Self::Approve => "/approve",
+            Self::Thanks => "/thanks",
+            Self::Order => "/order",
+            Self::Also => "/also",
+        }
+    }
+}
