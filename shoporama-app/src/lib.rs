@@ -3,17 +3,26 @@
 
 extern crate self as shoporama_app;
 
+// pending: pub mod app;
+pub mod callback;
+// pending: pub mod cli;
+pub mod config;
 pub mod events;
 pub mod fields;
 pub mod manifest;
+// pending: pub mod rest;
 pub mod secret;
+// pending: pub mod server;
 pub mod settings;
 pub mod snippet;
+pub mod store;
+// pending: pub mod testing;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
+pub use config::Config;
 pub use fields::{Code, Color, FieldValues, ListOptions, RichText};
 pub use manifest::AppManifest;
 pub use settings::AppSettings;

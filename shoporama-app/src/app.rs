@@ -1,0 +1,223 @@
+//! The author's side: the [`ShoporamaApp`] handler trait, the [`Shop`] a handler receives, and
+//! [`AppError`].
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::fields::SettingsError;
+use crate::settings::AppSettings;
+
+/// The event type of an app's settings: `<Struct>Event`.
+pub type EventOf<A> = <<A as ShoporamaApp>::Settings as AppSettings>::Event;
+
+/// An app: what happens when Shoporama calls back.
+///
+/// Every method has a default that does nothing, so an app implements only what it needs.
+/// Methods run after the framework has verified the callback and persisted the installation;
+/// an `Err` answers Shoporama with a 500 and the error's message (see each method for the
+/// state that remains).
+pub trait ShoporamaApp: Send + Sync + 'static {
+    /// The settings struct annotated with `#[shoporama_app]`.
+    type Settings: AppSettings;
+
+    /// A shop installed the app, with valid settings. `kind` tells a first install from a
+    /// re-install of a shop that was already installed.
+    ///
+    /// On `Err`, the installation stays stored (Shoporama may retry the callback; it is an
+    /// idempotent upsert).
+    fn on_install(&self, shop: &Shop<Self::Settings>, kind: InstallKind) -> impl Future<Output = Result<(), AppError>> + Send {
+        let _ = (shop, kind);
+        async { Ok(()) }
+    }
+
+    /// A shop saved its settings. `previous` is `None` when the shop had no valid settings
+    /// before (it installed unconfigured).
+    ///
+    /// On `Err`, the new settings stay stored.
+    fn on_update(
+        &self,
+        shop: &Shop<Self::Settings>,
+        previous: Option<&Self::Settings>,
+    ) -> impl Future<Output = Result<(), AppError>> + Send {
+        let _ = (shop, previous);
+        async { Ok(()) }
+    }
+
+    /// An install or update brought settings that do not parse (a shop may install before
+    /// filling in required fields). The token and raw fields are stored; the shop is marked
+    /// unconfigured and its events are acknowledged but not dispatched until an update brings
+    /// valid settings.
+    fn on_unconfigured(&self, shop: &ShopInfo, errors: &SettingsError) -> impl Future<Output = Result<(), AppError>> + Send {
+        let _ = (shop, errors);
+        async { Ok(()) }
+    }
+
+    /// A shop uninstalled the app. Its token and settings are already deleted (a tombstone
+    /// with the time remains); `shop` is what was known about it.
+    fn on_uninstall(&self, shop: &ShopInfo) -> impl Future<Output = Result<(), AppError>> + Send {
+        let _ = shop;
+        async { Ok(()) }
+    }
+
+    /// A subscribed storefront event or webhook, or an `Unknown` one, for an installed and
+    /// configured shop.
+    fn on_event(&self, shop: &Shop<Self::Settings>, event: EventOf<Self>) -> impl Future<Output = Result<(), AppError>> + Send {
+        let _ = (shop, event);
+        async { Ok(()) }
+    }
+
+    /// The options of the external list `name` (`#[field(list = external("name"))]`), as
+    /// ordered `(key, label)` pairs. `shop` is the asking shop when the request names an
+    /// installed, configured one.
+    fn external_list(
+        &self,
+        name: &str,
+        shop: Option<&Shop<Self::Settings>>,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, AppError>> + Send {
+        let _ = shop;
+        let name = name.to_owned();
+        async move { Err(AppError::not_found(format!("unknown external list `{name}`"))) }
+    }
+}
+
+/// Whether an install callback was the shop's first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallKind {
+    /// The shop was not installed.
+    New,
+    /// The shop was already installed: its installation was replaced.
+    Reinstall,
+}
+
+/// What is known about an installed shop, without its settings or token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopInfo {
+    /// Shoporama's id of the webshop.
+    pub webshop_id: u64,
+    /// The shop's URL.
+    pub webshop_url: String,
+    /// The REST token's daily call limit.
+    pub daily_limit: u64,
+    /// REST calls made today when Shoporama last told us.
+    pub current_usage: u64,
+    /// When the shop installed the app.
+    pub installed_at: DateTime<Utc>,
+}
+
+/// An installed, configured shop, as handlers receive it: who it is, its typed settings, and
+/// (with [`Shop::rest`]) a REST client bound to its token. Cheap to clone.
+pub struct Shop<S> {
+    pub(crate) info: Arc<ShopInfo>,
+    pub(crate) settings: Arc<S>,
+    pub(crate) rest: crate::rest::ShopClient,
+}
+
+impl<S> Clone for Shop<S> {
+    fn clone(&self) -> Self {
+        Self { info: Arc::clone(&self.info), settings: Arc::clone(&self.settings), rest: self.rest.clone() }
+    }
+}
+
+impl<S> Shop<S> {
+    /// Builds a shop (the framework does this; tests may too).
+    pub fn new(info: ShopInfo, settings: S, rest: crate::rest::ShopClient) -> Self {
+        Self { info: Arc::new(info), settings: Arc::new(settings), rest }
+    }
+
+    /// Shoporama's id of the webshop.
+    pub fn webshop_id(&self) -> u64 {
+        self.info.webshop_id
+    }
+
+    /// The shop's URL.
+    pub fn webshop_url(&self) -> &str {
+        &self.info.webshop_url
+    }
+
+    /// The shop's typed settings.
+    pub fn settings(&self) -> &S {
+        &self.settings
+    }
+
+    /// Who the shop is.
+    pub fn info(&self) -> &ShopInfo {
+        &self.info
+    }
+
+    /// The REST token's daily call limit.
+    pub fn daily_limit(&self) -> u64 {
+        self.info.daily_limit
+    }
+
+    /// REST calls made today when Shoporama last told us.
+    pub fn current_usage(&self) -> u64 {
+        self.info.current_usage
+    }
+
+    /// A REST client bound to this shop's token, pacing calls within its daily budget.
+    pub fn rest(&self) -> &crate::rest::ShopClient {
+        &self.rest
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for Shop<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shop").field("info", &self.info).field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+/// An error from an app's handler: any error, with a message Shoporama receives in the 500's
+/// JSON body (so never put secrets in it).
+pub struct AppError {
+    status: http::StatusCode,
+    source: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+impl AppError {
+    /// An error with this message.
+    pub fn msg(message: impl fmt::Display) -> Self {
+        Self { status: http::StatusCode::INTERNAL_SERVER_ERROR, source: message.to_string().into() }
+    }
+
+    /// A "not found" error (404), e.g. for an unknown external list.
+    pub fn not_found(message: impl fmt::Display) -> Self {
+        Self { status: http::StatusCode::NOT_FOUND, source: message.to_string().into() }
+    }
+
+    /// The HTTP status Shoporama receives.
+    pub fn status(&self) -> http::StatusCode {
+        self.status
+    }
+
+    /// The underlying error.
+    pub fn source(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.source
+    }
+}
+
+impl<E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>> From<E> for AppError {
+    fn from(error: E) -> Self {
+        Self { status: http::StatusCode::INTERNAL_SERVER_ERROR, source: error.into() }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.source)?;
+        let mut cause = self.source.source();
+        while let Some(error) = cause {
+            write!(f, ": {error}")?;
+            cause = error.source();
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppError").field("status", &self.status).field("source", &self.source).finish()
+    }
+}

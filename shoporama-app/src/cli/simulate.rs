@@ -1,0 +1,72 @@
+//! `<app> simulate`: send a realistic callback to a running app.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::Value;
+
+use crate::settings::AppSettings;
+use crate::testing::{SimulatedShop, sample_body};
+
+#[derive(Args, Debug)]
+pub(super) struct SimulateArgs {
+    /// The callback type: install, update, uninstall, or an event or webhook such as paid.
+    kind: String,
+    /// The app's callback URL.
+    #[arg(long, default_value = "http://127.0.0.1:3000/callback")]
+    url: String,
+    /// The shop's id.
+    #[arg(long, default_value_t = 1)]
+    webshop_id: u64,
+    /// A field value for install/update, as name=value (repeatable). Unset fields get the manifest's defaults.
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    fields: Vec<String>,
+    /// A JSON file to send as the body instead of the realistic sample.
+    #[arg(long)]
+    body: Option<PathBuf>,
+    /// The app token to send as x-app-token.
+    #[arg(long, env = "SHOPORAMA_APP_TOKEN", hide_env_values = true)]
+    token: String,
+    /// The shop's URL sent in lifecycle payloads.
+    #[arg(long, default_value = "https://demo.shoporama.dk/")]
+    webshop_url: String,
+    /// The REST token sent as app_token in lifecycle payloads.
+    #[arg(long, default_value = "0123456789abcdef0123456789abcdef", hide_default_value = true)]
+    rest_token: String,
+}
+
+pub(super) async fn run<S: AppSettings>(args: SimulateArgs) -> ExitCode {
+    let mut shop = SimulatedShop::over_http(&args.url, S::manifest(), args.token.clone())
+        .webshop_id(args.webshop_id)
+        .webshop_url(args.webshop_url.clone())
+        .rest_token(args.rest_token.clone());
+    for pair in &args.fields {
+        let Some((name, value)) = pair.split_once('=') else {
+            eprintln!("error: --field expects NAME=VALUE, got `{pair}`");
+            return ExitCode::from(2);
+        };
+        shop = shop.field(name.trim(), value);
+    }
+    let response = if let Some(path) = &args.body {
+        let body = match super::read_file(path).and_then(|bytes| {
+            serde_json::from_slice::<Value>(&bytes).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+        }) {
+            Ok(body) => body,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        };
+        shop.send(&args.kind, body).await
+    } else {
+        match args.kind.as_str() {
+            "install" => shop.install().await,
+            "update" => shop.update().await,
+            "uninstall" => shop.uninstall().await,
+            kind => shop.send(kind, sample_body(kind, args.webshop_id)).await,
+        }
+    };
+    println!("{} {}", response.status.as_u16(), response.body);
+    if response.status.is_success() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}

@@ -1,0 +1,335 @@
+//! App-level configuration: from the environment ([`Config::from_env`]) or built in code
+//! ([`Config::builder`]).
+//!
+//! | Variable | Default | Meaning |
+//! |---|---|---|
+//! | `SHOPORAMA_APP_TOKEN` | (required) | the app's token; Shoporama sends it as `x-app-token` |
+//! | `SHOPORAMA_APP_TOKEN_PREVIOUS` | none | the previous token, still accepted while rotating |
+//! | `DATABASE_URL` | `sqlite://shoporama-app.db` | the install store (`sqlite://`, `postgres://`, `memory://`) |
+//! | `SHOPORAMA_LISTEN` | `127.0.0.1:3000` | the address `serve` binds |
+//! | `SHOPORAMA_CALLBACK_PATH` | `/callback` | the callback route |
+//! | `SHOPORAMA_BODY_LIMIT` | `1048576` | the largest callback body accepted, in bytes |
+//! | `SHOPORAMA_ALLOWED_IPS` | none (any) | comma-separated addresses or CIDR ranges allowed to call back |
+//! | `SHOPORAMA_TRUSTED_PROXIES` | none | proxies whose `x-forwarded-for` is believed |
+//! | `SHOPORAMA_REST_BASE_URL` | `https://www.shoporama.dk/REST/` | the REST API base |
+
+mod ip;
+
+pub use ip::{IpNet, SourceFilter};
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::secret::AppToken;
+
+/// Default body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Default store.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://shoporama-app.db";
+/// Default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
+
+/// What was wrong with the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The app token is not set.
+    #[error(
+        "SHOPORAMA_APP_TOKEN is not set: the server refuses to start without the app's token \
+         (the value Shoporama sends as `x-app-token`; find it on your app's page in Shoporama)"
+    )]
+    MissingToken,
+    /// A variable has a value that cannot be used.
+    #[error("{variable} is invalid: {reason}")]
+    Invalid {
+        /// The variable or builder setting.
+        variable: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The set of tokens accepted in `x-app-token`: the current one and, while rotating, the
+/// previous one. `Debug` never shows them.
+#[derive(Clone, Debug)]
+pub struct TokenSet {
+    current: AppToken,
+    previous: Option<AppToken>,
+}
+
+impl TokenSet {
+    /// A set with the current token and an optional previous one.
+    pub fn new(current: AppToken, previous: Option<AppToken>) -> Self {
+        Self { current, previous }
+    }
+
+    /// The current token (sent by `simulate`, used for `app-status`).
+    pub fn current(&self) -> &AppToken {
+        &self.current
+    }
+
+    /// Whether `candidate` is one of the tokens. Every token is compared, in constant time.
+    pub fn accepts(&self, candidate: &[u8]) -> bool {
+        let current = self.current.matches(candidate);
+        let previous = self.previous.as_ref().is_some_and(|p| p.matches(candidate));
+        current | previous
+    }
+}
+
+/// The app's run-time configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Tokens accepted in `x-app-token`.
+    pub tokens: TokenSet,
+    /// The install store's URL.
+    pub database_url: String,
+    /// The address `serve` binds.
+    pub listen: SocketAddr,
+    /// The callback route.
+    pub callback_path: String,
+    /// The largest callback body accepted, in bytes.
+    pub body_limit: usize,
+    /// Which source addresses may call back.
+    pub source_filter: SourceFilter,
+    /// Whether `GET /lists/{name}` requires `x-app-token` (default: yes, since Shoporama adds
+    /// it to all its requests).
+    pub lists_require_token: bool,
+    /// The REST API base URL.
+    pub rest_base_url: String,
+    /// The User-Agent of REST calls.
+    pub user_agent: String,
+    /// How long a handler may run before the callback answers 500.
+    pub handler_timeout: Duration,
+}
+
+impl Config {
+    /// A builder, starting from the defaults.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Reads the configuration from the environment (see the module docs).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (the environment, in [`Config::from_env`]).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mut builder = Self::builder();
+        if let Some(token) = get("SHOPORAMA_APP_TOKEN") {
+            builder = builder.app_token(token);
+        }
+        if let Some(previous) = get("SHOPORAMA_APP_TOKEN_PREVIOUS") {
+            builder = builder.previous_app_token(previous);
+        }
+        if let Some(url) = get("DATABASE_URL") {
+            builder = builder.database_url(url);
+        }
+        if let Some(listen) = get("SHOPORAMA_LISTEN") {
+            let addr = listen.parse().map_err(|e| invalid("SHOPORAMA_LISTEN", format!("`{listen}`: {e}")))?;
+            builder = builder.listen(addr);
+        }
+        if let Some(path) = get("SHOPORAMA_CALLBACK_PATH") {
+            builder = builder.callback_path(path);
+        }
+        if let Some(limit) = get("SHOPORAMA_BODY_LIMIT") {
+            let bytes = limit.parse().map_err(|e| invalid("SHOPORAMA_BODY_LIMIT", format!("`{limit}`: {e}")))?;
+            builder = builder.body_limit(bytes);
+        }
+        if let Some(ips) = get("SHOPORAMA_ALLOWED_IPS") {
+            builder = builder.allowed_sources(parse_nets("SHOPORAMA_ALLOWED_IPS", &ips)?);
+        }
+        if let Some(proxies) = get("SHOPORAMA_TRUSTED_PROXIES") {
+            builder = builder.trusted_proxies(parse_nets("SHOPORAMA_TRUSTED_PROXIES", &proxies)?);
+        }
+        if let Some(base) = get("SHOPORAMA_REST_BASE_URL") {
+            builder = builder.rest_base_url(base);
+        }
+        builder.build()
+    }
+}
+
+fn invalid(variable: &'static str, reason: String) -> ConfigError {
+    ConfigError::Invalid { variable, reason }
+}
+
+fn parse_nets(variable: &'static str, list: &str) -> Result<Vec<IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<IpNet>().map_err(|e| invalid(variable, e)))
+        .collect()
+}
+
+/// Builds a [`Config`] in code.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct ConfigBuilder {
+    token: Option<AppToken>,
+    previous: Option<AppToken>,
+    database_url: Option<String>,
+    listen: Option<SocketAddr>,
+    callback_path: Option<String>,
+    body_limit: Option<usize>,
+    allowed: Vec<IpNet>,
+    proxies: Vec<IpNet>,
+    lists_require_token: Option<bool>,
+    rest_base_url: Option<String>,
+    user_agent: Option<String>,
+    handler_timeout: Option<Duration>,
+}
+
+impl ConfigBuilder {
+    /// The app's token (required).
+    pub fn app_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(AppToken::new(token));
+        self
+    }
+
+    /// The previous token, accepted while rotating.
+    pub fn previous_app_token(mut self, token: impl Into<String>) -> Self {
+        self.previous = Some(AppToken::new(token));
+        self
+    }
+
+    /// The install store's URL.
+    pub fn database_url(mut self, url: impl Into<String>) -> Self {
+        self.database_url = Some(url.into());
+        self
+    }
+
+    /// The address `serve` binds.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = Some(addr);
+        self
+    }
+
+    /// The callback route (default `/callback`).
+    pub fn callback_path(mut self, path: impl Into<String>) -> Self {
+        self.callback_path = Some(path.into());
+        self
+    }
+
+    /// The largest callback body accepted, in bytes (default 1 MiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = Some(bytes);
+        self
+    }
+
+    /// Only these addresses may call back.
+    pub fn allowed_sources(mut self, nets: Vec<IpNet>) -> Self {
+        self.allowed = nets;
+        self
+    }
+
+    /// Proxies whose `x-forwarded-for` header is believed.
+    pub fn trusted_proxies(mut self, nets: Vec<IpNet>) -> Self {
+        self.proxies = nets;
+        self
+    }
+
+    /// Whether `GET /lists/{name}` requires `x-app-token` (default true).
+    pub fn lists_require_token(mut self, required: bool) -> Self {
+        self.lists_require_token = Some(required);
+        self
+    }
+
+    /// The REST API base URL.
+    pub fn rest_base_url(mut self, url: impl Into<String>) -> Self {
+        self.rest_base_url = Some(url.into());
+        self
+    }
+
+    /// The User-Agent of REST calls.
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.user_agent = Some(agent.into());
+        self
+    }
+
+    /// How long a handler may run before the callback answers 500 (default 30 s).
+    pub fn handler_timeout(mut self, timeout: Duration) -> Self {
+        self.handler_timeout = Some(timeout);
+        self
+    }
+
+    /// The configuration, or what is missing or invalid.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        let current = self.token.filter(|t| !t.is_empty()).ok_or(ConfigError::MissingToken)?;
+        let callback_path = self.callback_path.unwrap_or_else(|| "/callback".to_owned());
+        if !callback_path.starts_with('/') || callback_path.contains(['{', '}', '?', '#', '*']) {
+            return Err(invalid("callback path", format!("`{callback_path}` must be a plain path starting with `/`")));
+        }
+        let body_limit = self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
+        if body_limit == 0 {
+            return Err(invalid("body limit", "must be at least 1 byte".to_owned()));
+        }
+        let listen = match self.listen {
+            Some(addr) => addr,
+            None => DEFAULT_LISTEN.parse().map_err(|e| invalid("listen", format!("{e}")))?,
+        };
+        Ok(Config {
+            tokens: TokenSet::new(current, self.previous.filter(|t| !t.is_empty())),
+            database_url: self.database_url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            listen,
+            callback_path,
+            body_limit,
+            source_filter: SourceFilter::new(self.allowed, self.proxies),
+            lists_require_token: self.lists_require_token.unwrap_or(true),
+            rest_base_url: self.rest_base_url.unwrap_or_else(|| "https://www.shoporama.dk/REST/".to_owned()),
+            user_agent: self.user_agent.unwrap_or_else(|| concat!("shoporama-app/", env!("CARGO_PKG_VERSION")).to_owned()),
+            handler_timeout: self.handler_timeout.unwrap_or(Duration::from_secs(30)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: BTreeMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn refuses_to_start_without_a_token_and_says_so() {
+        let error = Config::from_lookup(env(&[])).unwrap_err();
+        assert_eq!(error, ConfigError::MissingToken);
+        assert!(error.to_string().contains("SHOPORAMA_APP_TOKEN is not set"));
+        assert_eq!(Config::from_lookup(env(&[("SHOPORAMA_APP_TOKEN", "  ")])).unwrap_err(), ConfigError::MissingToken);
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let config = Config::from_lookup(env(&[("SHOPORAMA_APP_TOKEN", "secret")])).unwrap();
+        assert_eq!(config.database_url, "sqlite://shoporama-app.db");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.body_limit, 1024 * 1024);
+        assert!(config.tokens.accepts(b"secret"));
+        assert!(!format!("{config:?}").contains("secret"));
+
+        let config = Config::from_lookup(env(&[
+            ("SHOPORAMA_APP_TOKEN", "new"),
+            ("SHOPORAMA_APP_TOKEN_PREVIOUS", "old"),
+            ("SHOPORAMA_LISTEN", "0.0.0.0:8080"),
+            ("SHOPORAMA_BODY_LIMIT", "2048"),
+            ("SHOPORAMA_ALLOWED_IPS", "10.0.0.0/8, 127.0.0.1"),
+        ]))
+        .unwrap();
+        assert!(config.tokens.accepts(b"new") && config.tokens.accepts(b"old") && !config.tokens.accepts(b"other"));
+        assert_eq!(config.body_limit, 2048);
+        assert_eq!(config.listen.port(), 8080);
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        let error = Config::from_lookup(env(&[("SHOPORAMA_APP_TOKEN", "t"), ("SHOPORAMA_LISTEN", "nope")])).unwrap_err();
+        assert!(error.to_string().starts_with("SHOPORAMA_LISTEN is invalid: `nope`"), "{error}");
+        let error = Config::from_lookup(env(&[("SHOPORAMA_APP_TOKEN", "t"), ("SHOPORAMA_ALLOWED_IPS", "10.0.0.0/99")])).unwrap_err();
+        assert!(error.to_string().starts_with("SHOPORAMA_ALLOWED_IPS is invalid"), "{error}");
+        assert!(Config::builder().app_token("t").callback_path("nope").build().is_err());
+        assert!(Config::builder().app_token("t").body_limit(0).build().is_err());
+    }
+}

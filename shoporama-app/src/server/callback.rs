@@ -1,0 +1,144 @@
+//! `POST /callback`: verify, read, route.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, Request};
+use tracing::Instrument;
+
+use super::error::ApiError;
+use super::request::{CallbackQuery, parse_body, raw_query, read_body};
+use super::{AppRuntime, dispatch, lifecycle};
+use crate::app::ShoporamaApp;
+use crate::callback::CallbackKind;
+
+/// The header Shoporama puts its app token in.
+pub const APP_TOKEN_HEADER: &str = "x-app-token";
+
+pub(super) async fn handle<A: ShoporamaApp>(State(runtime): State<AppRuntime<A>>, request: Request<Body>) -> Response {
+    let started = Instant::now();
+    let span = tracing::info_span!(
+        "callback",
+        kind = tracing::field::Empty,
+        webshop_id = tracing::field::Empty,
+        status = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    let response = process(&runtime, request).instrument(span.clone()).await;
+    let (status, outcome) = match &response {
+        Ok(outcome) => (http::StatusCode::OK, outcome.as_str()),
+        Err(error) => (error.status(), error.message()),
+    };
+    span.record("status", status.as_u16());
+    span.record("outcome", outcome);
+    span.record("latency_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::error!("callback failed");
+        } else if status.is_client_error() {
+            tracing::warn!("callback refused");
+        } else {
+            tracing::info!("callback handled");
+        }
+    });
+    match response {
+        Ok(outcome) => outcome.into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// What a handled callback did: the `status` of the 200 answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Installed,
+    Reinstalled,
+    Updated,
+    Unconfigured,
+    Uninstalled,
+    NotInstalled,
+    Dispatched,
+    IgnoredUnconfigured,
+}
+
+impl Outcome {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Installed => "installed",
+            Self::Reinstalled => "reinstalled",
+            Self::Updated => "updated",
+            Self::Unconfigured => "unconfigured",
+            Self::Uninstalled => "uninstalled",
+            Self::NotInstalled => "not installed",
+            Self::Dispatched => "dispatched",
+            Self::IgnoredUnconfigured => "ignored: the shop has no valid settings yet",
+        }
+    }
+}
+
+impl IntoResponse for Outcome {
+    fn into_response(self) -> Response {
+        super::error::ok(self.as_str())
+    }
+}
+
+async fn process<A: ShoporamaApp>(runtime: &AppRuntime<A>, request: Request<Body>) -> Result<Outcome, ApiError> {
+    let (parts, body) = request.into_parts();
+    // Verification first: nothing of the body is read before the token and source pass.
+    verify_source(runtime, &parts.headers, parts.extensions.get::<ConnectInfo<SocketAddr>>())?;
+    verify_token(runtime, &parts.headers)?;
+
+    let query = CallbackQuery::from_raw(&raw_query(parts.uri.query())?)?;
+    let span = tracing::Span::current();
+    span.record("kind", query.kind.as_str());
+    span.record("webshop_id", query.webshop_id);
+
+    let bytes = read_body(&parts.headers, body, runtime.config().body_limit).await?;
+    let body = parse_body(&parts.headers, &bytes)?;
+    match CallbackKind::parse(&query.kind) {
+        CallbackKind::Install => lifecycle::install(runtime, &query, &body).await,
+        CallbackKind::Update => lifecycle::update(runtime, &query, &body).await,
+        CallbackKind::Uninstall => lifecycle::uninstall(runtime, &query, &body).await,
+        CallbackKind::Event(kind) => dispatch::event(runtime, query.webshop_id, kind, body).await,
+    }
+}
+
+/// 401 unless `x-app-token` is one of the app's tokens. The reason says which, never the token.
+pub(super) fn verify_token<A>(runtime: &AppRuntime<A>, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(token) = headers.get(APP_TOKEN_HEADER) else {
+        return Err(ApiError::unauthorized("missing x-app-token header"));
+    };
+    if runtime.config().tokens.accepts(token.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized("invalid x-app-token header"))
+    }
+}
+
+/// 403 unless the source address is allowed (only when an allowlist is configured).
+pub(super) fn verify_source<A>(
+    runtime: &AppRuntime<A>,
+    headers: &HeaderMap,
+    peer: Option<&ConnectInfo<SocketAddr>>,
+) -> Result<(), ApiError> {
+    let filter = &runtime.config().source_filter;
+    if filter.allows_all() {
+        return Ok(());
+    }
+    let Some(ConnectInfo(peer)) = peer else {
+        return Err(ApiError::new(
+            http::StatusCode::FORBIDDEN,
+            "the source address is unknown: serve the router with `into_make_service_with_connect_info::<SocketAddr>()` to use an IP allowlist",
+        ));
+    };
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let client = filter.client_ip(peer.ip(), forwarded);
+    if filter.allows(client) {
+        Ok(())
+    } else {
+        Err(ApiError::new(http::StatusCode::FORBIDDEN, "the source address is not allowed").with("source", client.to_string()))
+    }
+}

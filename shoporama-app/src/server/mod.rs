@@ -1,0 +1,156 @@
+//! The callback server: an axum [`Router`](axum::Router) that verifies Shoporama's callbacks,
+//! persists installations and dispatches to the app's [`ShoporamaApp`] handlers.
+//!
+//! Routes (the callback path is configurable):
+//!
+//! | Route | Purpose |
+//! |---|---|
+//! | `POST /callback?type=…&webshop_id=…` | install, update, uninstall, events and webhooks |
+//! | `GET /lists/{name}[?webshop_id=…]` | an external list's options, `{"key":"label",…}` in order |
+//! | `GET /callback?type=list&name=…` | the same (Shoporama's exact form is undocumented) |
+//! | `GET /healthz` | 200 when the install store answers, 503 otherwise |
+//!
+//! Every answer other than 200 is JSON `{"error":"…"}`. The `x-app-token` header is checked
+//! (in constant time, against the current and previous token) before the body is read.
+
+mod callback;
+mod dispatch;
+mod error;
+mod lifecycle;
+mod lists;
+mod request;
+mod serve;
+
+pub use callback::APP_TOKEN_HEADER;
+pub use error::ApiError;
+pub use request::CallbackQuery;
+pub use serve::{serve, serve_on, shutdown_signal};
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::app::{Shop, ShopInfo, ShoporamaApp};
+use crate::config::Config;
+use crate::rest::{Budget, RestConfig, ShopClient};
+use crate::store::{InstallStore, Installation, StoreError};
+
+/// An app ready to serve: the author's [`ShoporamaApp`], its configuration and its install
+/// store. Cheap to clone.
+pub struct AppRuntime<A> {
+    inner: Arc<Inner<A>>,
+}
+
+struct Inner<A> {
+    app: A,
+    config: Config,
+    store: Arc<dyn InstallStore>,
+    rest: RestConfig,
+    /// Each shop's REST budget, shared by all its clients in this process and refreshed by
+    /// install and update callbacks (which carry Shoporama's own count).
+    budgets: std::sync::Mutex<std::collections::BTreeMap<u64, Arc<Budget>>>,
+}
+
+impl<A> Clone for AppRuntime<A> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner) }
+    }
+}
+
+impl<A: ShoporamaApp> AppRuntime<A> {
+    /// Connects the install store named by `config.database_url` (creating and migrating it)
+    /// and returns the runtime. Fails loudly when the store is unreachable or unmigratable.
+    pub async fn connect(app: A, config: Config) -> Result<Self, StoreError> {
+        let store = crate::store::connect(&config.database_url).await?;
+        Ok(Self::with_store(app, config, store))
+    }
+
+    /// A runtime over an already opened store.
+    pub fn with_store(app: A, config: Config, store: Arc<dyn InstallStore>) -> Self {
+        let rest = RestConfig::new(&config.rest_base_url).user_agent(&config.user_agent);
+        Self { inner: Arc::new(Inner { app, config, store, rest, budgets: std::sync::Mutex::default() }) }
+    }
+
+    /// Uses this REST configuration for the clients handlers get from [`Shop::rest`].
+    #[must_use]
+    pub fn with_rest_config(self, rest: RestConfig) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.rest = rest;
+                Self { inner: Arc::new(inner) }
+            }
+            Err(inner) => {
+                tracing::warn!("with_rest_config called on a shared runtime; build it before cloning");
+                Self { inner }
+            }
+        }
+    }
+
+    /// The axum router, to serve or to mount in an app of your own (`.merge(runtime.router())`).
+    pub fn router(&self) -> Router {
+        let config = &self.inner.config;
+        Router::new()
+            .route(&config.callback_path, post(callback::handle::<A>).get(lists::handle_query::<A>))
+            .route("/lists/{name}", get(lists::handle_path::<A>))
+            .route("/healthz", get(lists::health::<A>))
+            .fallback(error::not_found_route)
+            .method_not_allowed_fallback(error::method_not_allowed)
+            .layer(CatchPanicLayer::custom(error::panic_response))
+            .with_state(self.clone())
+    }
+
+    /// The app.
+    pub fn app(&self) -> &A {
+        &self.inner.app
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The install store.
+    pub fn store(&self) -> &Arc<dyn InstallStore> {
+        &self.inner.store
+    }
+
+    /// The handler view of an installation with parsed settings.
+    pub fn shop(&self, installation: &Installation, settings: A::Settings) -> Shop<A::Settings> {
+        let budget = self.budget(installation, false);
+        let client = ShopClient::new(self.inner.rest.clone(), installation.token.clone(), budget);
+        Shop::new(shop_info(installation), settings, client)
+    }
+}
+
+impl<A> AppRuntime<A> {
+    /// The shop's shared budget; `refresh` resets it to the installation's numbers (install and
+    /// update callbacks carry Shoporama's own count).
+    pub(crate) fn budget(&self, installation: &Installation, refresh: bool) -> Arc<Budget> {
+        let mut budgets = self.inner.budgets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let budget = budgets
+            .entry(installation.webshop_id)
+            .or_insert_with(|| Arc::new(Budget::new(installation.daily_limit, installation.current_usage)));
+        if refresh {
+            budget.refresh(installation.daily_limit, installation.current_usage);
+        }
+        Arc::clone(budget)
+    }
+
+    /// Forgets an uninstalled shop's budget.
+    pub(crate) fn forget_budget(&self, webshop_id: u64) {
+        self.inner.budgets.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&webshop_id);
+    }
+}
+
+/// What handlers may know about an installation, without its token or settings.
+pub(crate) fn shop_info(installation: &Installation) -> ShopInfo {
+    ShopInfo {
+        webshop_id: installation.webshop_id,
+        webshop_url: installation.webshop_url.clone(),
+        daily_limit: installation.daily_limit,
+        current_usage: installation.current_usage,
+        installed_at: installation.installed_at,
+    }
+}
