@@ -16,7 +16,7 @@ pub mod secret;
 pub mod settings;
 pub mod snippet;
 pub mod store;
-// pending: pub mod testing;
+pub mod testing;
 
 #[doc(hidden)]
 #[path = "private.rs"]

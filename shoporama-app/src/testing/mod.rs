@@ -1,7 +1,7 @@
 //! Test kits: [`SimulatedShop`] plays Shoporama's callbacks against an app, in process or
 //! over HTTP.
 
-mod simulated_shop;
+// pending: mod simulated_shop;
 pub mod store_conformance;
 
-pub use simulated_shop::{SimResponse, SimulatedShop, sample_body, sample_fields};
+// pending: pub use simulated_shop::{SimResponse, SimulatedShop, sample_body, sample_fields};

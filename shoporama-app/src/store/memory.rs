@@ -1,0 +1,158 @@
+//! [`MemoryStore`]: an install store that lives in the process, for tests.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use futures::FutureExt as _;
+use futures::future::BoxFuture;
+use tokio::sync::RwLock;
+
+use super::installation::{
+    check_installation_range, check_update_range, to_column, truncate_to_micros,
+};
+use super::{InstallStore, Installation, SettingsUpdate, StoreError, Tombstone, UpsertOutcome};
+
+/// An [`InstallStore`] kept in memory: everything is lost when it is dropped.
+///
+/// For tests and local experiments. It behaves like the SQL stores (same atomicity,
+/// ordering, microsecond timestamps and number limits), so a test passing on it predicts the
+/// behaviour in production. Not for production: a restart forgets every installation.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: RwLock<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    installations: BTreeMap<u64, Installation>,
+    tombstones: BTreeMap<u64, Tombstone>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// `installation` as a store keeps it: timestamps truncated to microseconds.
+fn stored(installation: &Installation) -> Installation {
+    let mut stored = installation.clone();
+    stored.installed_at = truncate_to_micros(stored.installed_at);
+    stored.updated_at = truncate_to_micros(stored.updated_at);
+    stored
+}
+
+impl InstallStore for MemoryStore {
+    fn upsert_installation<'a>(
+        &'a self,
+        installation: &'a Installation,
+    ) -> BoxFuture<'a, Result<UpsertOutcome, StoreError>> {
+        async move {
+            check_installation_range(installation)?;
+            let webshop_id = installation.webshop_id;
+            let mut state = self.state.write().await;
+            let previous = state.installations.insert(webshop_id, stored(installation));
+            state.tombstones.remove(&webshop_id);
+            drop(state);
+            tracing::debug!(
+                webshop_id,
+                reinstall = previous.is_some(),
+                "stored installation in memory"
+            );
+            Ok(match previous {
+                None => UpsertOutcome::Installed,
+                Some(previous) => UpsertOutcome::Reinstalled {
+                    previous: Box::new(previous),
+                },
+            })
+        }
+        .boxed()
+    }
+
+    fn installation(
+        &self,
+        webshop_id: u64,
+    ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
+        async move {
+            Ok(self
+                .state
+                .read()
+                .await
+                .installations
+                .get(&webshop_id)
+                .cloned())
+        }
+        .boxed()
+    }
+
+    fn update_settings<'a>(
+        &'a self,
+        webshop_id: u64,
+        update: &'a SettingsUpdate,
+    ) -> BoxFuture<'a, Result<Option<Installation>, StoreError>> {
+        async move {
+            check_update_range(webshop_id, update)?;
+            let mut state = self.state.write().await;
+            let Some(current) = state.installations.get_mut(&webshop_id) else {
+                tracing::debug!(
+                    webshop_id,
+                    "settings update for a shop that is not installed"
+                );
+                return Ok(None);
+            };
+            let next = stored(&update.apply_to(current));
+            let previous = std::mem::replace(current, next);
+            drop(state);
+            tracing::debug!(webshop_id, "updated settings in memory");
+            Ok(Some(previous))
+        }
+        .boxed()
+    }
+
+    fn uninstall(
+        &self,
+        webshop_id: u64,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
+        async move {
+            to_column(webshop_id, "webshop_id", webshop_id)?;
+            let mut state = self.state.write().await;
+            let removed = state.installations.remove(&webshop_id);
+            state.tombstones.entry(webshop_id).or_insert(Tombstone {
+                webshop_id,
+                uninstalled_at: truncate_to_micros(at),
+            });
+            drop(state);
+            tracing::debug!(
+                webshop_id,
+                was_installed = removed.is_some(),
+                "uninstalled in memory"
+            );
+            Ok(removed)
+        }
+        .boxed()
+    }
+
+    fn tombstone(&self, webshop_id: u64) -> BoxFuture<'_, Result<Option<Tombstone>, StoreError>> {
+        async move { Ok(self.state.read().await.tombstones.get(&webshop_id).copied()) }.boxed()
+    }
+
+    fn installations(&self) -> BoxFuture<'_, Result<Vec<Installation>, StoreError>> {
+        async move {
+            Ok(self
+                .state
+                .read()
+                .await
+                .installations
+                .values()
+                .cloned()
+                .collect())
+        }
+        .boxed()
+    }
+
+    fn health(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        async { Ok(()) }.boxed()
+    }
+}

@@ -1,0 +1,98 @@
+//! The install store: where the app keeps each shop's installation (token, limits and
+//! settings) between callbacks, so a restart or another server behind the load balancer
+//! loses nothing that was acknowledged.
+//!
+//! The server holds an `Arc<dyn InstallStore>`, usually opened with [`connect`]:
+//!
+//! | URL | Backend |
+//! |---|---|
+//! | `sqlite://shops.db`, `sqlite:///var/lib/app/shops.db`, `sqlite::memory:` | `SqliteStore` (feature `sqlite`, on by default) |
+//! | `postgres://user:pass@host/db`, `postgresql://…` | `PostgresStore` (feature `postgres`) |
+//! | `memory://` | [`MemoryStore`] (tests: forgets everything on exit) |
+//!
+//! The SQL stores create and upgrade their tables themselves (`shoporama_installations`,
+//! `shoporama_tombstones`, and `_shoporama_app_migrations` for the applied migrations, so an
+//! app's own `sqlx` migrations can share the database).
+//!
+//! A store of your own implements [`InstallStore`] and can be checked with
+//! [`testing::store_conformance`](crate::testing::store_conformance).
+
+mod connect;
+mod error;
+mod installation;
+mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+
+pub use connect::connect;
+pub use error::{StoreError, mask_url};
+pub use installation::{
+    Installation, MAX_STORABLE, SettingsStatus, SettingsUpdate, Tombstone, UpsertOutcome,
+};
+pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+/// Persistence of shop installations.
+///
+/// Object safe: the server holds an `Arc<dyn InstallStore>`. Every write is atomic, and
+/// writes for one shop are serialized: concurrent callbacks for the same shop leave one
+/// consistent row, and each write reports the state it replaced. Reads see the last committed
+/// write. Numbers up to [`MAX_STORABLE`] and timestamps to the microsecond must round-trip
+/// exactly; `fields` must keep its key order.
+///
+/// [`testing::store_conformance`](crate::testing::store_conformance) checks all of this for
+/// an implementation.
+pub trait InstallStore: Send + Sync + 'static {
+    /// Stores `installation` (an `install` callback), replacing any installation of the same
+    /// shop, and removes the shop's [`Tombstone`] if it has one.
+    fn upsert_installation<'a>(
+        &'a self,
+        installation: &'a Installation,
+    ) -> BoxFuture<'a, Result<UpsertOutcome, StoreError>>;
+
+    /// The shop's installation, if it is installed.
+    fn installation(
+        &self,
+        webshop_id: u64,
+    ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>>;
+
+    /// Replaces the shop's URL, token, limits, fields and settings status with `update` (an
+    /// `update` callback) in one transaction, and returns the installation as it was before.
+    ///
+    /// Returns `None`, and writes nothing, when the shop is not installed.
+    fn update_settings<'a>(
+        &'a self,
+        webshop_id: u64,
+        update: &'a SettingsUpdate,
+    ) -> BoxFuture<'a, Result<Option<Installation>, StoreError>>;
+
+    /// Removes the shop's installation (its token and settings) and records a [`Tombstone`]
+    /// at `at`, in one transaction; returns what was removed.
+    ///
+    /// When the shop is not installed this returns `None` and still records the tombstone,
+    /// unless one exists already: a repeated uninstall keeps the time of the first.
+    fn uninstall(
+        &self,
+        webshop_id: u64,
+        at: DateTime<Utc>,
+    ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>>;
+
+    /// The shop's tombstone, if it uninstalled the app and has not installed it again.
+    fn tombstone(&self, webshop_id: u64) -> BoxFuture<'_, Result<Option<Tombstone>, StoreError>>;
+
+    /// Every installation, ordered by `webshop_id`.
+    fn installations(&self) -> BoxFuture<'_, Result<Vec<Installation>, StoreError>>;
+
+    /// A cheap query proving the store answers and its schema is migrated.
+    fn health(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+}

@@ -1,0 +1,548 @@
+//! Runs the install store conformance suite against every backend, plus the checks that
+//! depend on a backend: persistence across restarts, failing loudly at connect, corrupt rows,
+//! and two processes sharing one database.
+//!
+//! PostgreSQL tests run when `SHOPORAMA_TEST_POSTGRES_URL` is set (`.ci/start-postgres.sh`
+//! prints one), each in a fresh schema; they are skipped otherwise, unless
+//! `SHOPORAMA_REQUIRE_ALL=1`, which turns the skip into a failure.
+
+use std::sync::Arc;
+
+use shoporama_app::store::{MemoryStore, connect};
+use shoporama_app::testing::store_conformance::run_conformance_suite;
+
+fn require_all() -> bool {
+    std::env::var("SHOPORAMA_REQUIRE_ALL").is_ok_and(|value| value == "1")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_store_conforms() {
+    run_conformance_suite(Arc::new(MemoryStore::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_url_store_conforms() {
+    let store = connect("memory://")
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    run_conformance_suite(store).await;
+}
+
+/// Helpers shared by the SQL backends' tests.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod support {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use chrono::{DateTime, Utc};
+    use futures::future::BoxFuture;
+    use shoporama_app::store::{
+        InstallStore, Installation, SettingsUpdate, StoreError, Tombstone, UpsertOutcome,
+    };
+    use shoporama_app::testing::store_conformance::sample;
+
+    const TOKEN: &str = "dcbfe5ad9e8af3495ca4582e364c1bce";
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).unwrap_or_else(|| panic!("bad timestamp {seconds}"))
+    }
+
+    /// Two handles on one database used in turn, like two app processes behind a load balancer.
+    pub(crate) struct Alternating {
+        stores: [Arc<dyn InstallStore>; 2],
+        next: AtomicUsize,
+    }
+
+    impl Alternating {
+        pub(crate) fn shared(
+            first: Arc<dyn InstallStore>,
+            second: Arc<dyn InstallStore>,
+        ) -> Arc<dyn InstallStore> {
+            Arc::new(Self {
+                stores: [first, second],
+                next: AtomicUsize::new(0),
+            })
+        }
+
+        fn pick(&self) -> &dyn InstallStore {
+            &*self.stores[self.next.fetch_add(1, Ordering::Relaxed) % 2]
+        }
+    }
+
+    impl InstallStore for Alternating {
+        fn upsert_installation<'a>(
+            &'a self,
+            installation: &'a Installation,
+        ) -> BoxFuture<'a, Result<UpsertOutcome, StoreError>> {
+            self.pick().upsert_installation(installation)
+        }
+
+        fn installation(
+            &self,
+            webshop_id: u64,
+        ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
+            self.pick().installation(webshop_id)
+        }
+
+        fn update_settings<'a>(
+            &'a self,
+            webshop_id: u64,
+            update: &'a SettingsUpdate,
+        ) -> BoxFuture<'a, Result<Option<Installation>, StoreError>> {
+            self.pick().update_settings(webshop_id, update)
+        }
+
+        fn uninstall(
+            &self,
+            webshop_id: u64,
+            at: DateTime<Utc>,
+        ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
+            self.pick().uninstall(webshop_id, at)
+        }
+
+        fn tombstone(
+            &self,
+            webshop_id: u64,
+        ) -> BoxFuture<'_, Result<Option<Tombstone>, StoreError>> {
+            self.pick().tombstone(webshop_id)
+        }
+
+        fn installations(&self) -> BoxFuture<'_, Result<Vec<Installation>, StoreError>> {
+            self.pick().installations()
+        }
+
+        fn health(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+            self.pick().health()
+        }
+    }
+
+    /// Writes a sample installation (id 1) and an uninstall (id 2), as the data a restart must
+    /// keep.
+    pub(crate) async fn write_restart_data(store: &dyn InstallStore) -> Installation {
+        let installation = sample(1);
+        store
+            .upsert_installation(&installation)
+            .await
+            .unwrap_or_else(|error| panic!("install: {error}"));
+        store
+            .upsert_installation(&sample(2))
+            .await
+            .unwrap_or_else(|error| panic!("install: {error}"));
+        store
+            .uninstall(2, at(1_800_000_000))
+            .await
+            .unwrap_or_else(|error| panic!("uninstall: {error}"));
+        installation
+    }
+
+    /// Checks the data of [`write_restart_data`] is still there.
+    pub(crate) async fn assert_restart_data(store: &dyn InstallStore, installation: &Installation) {
+        let read = store
+            .installation(1)
+            .await
+            .unwrap_or_else(|error| panic!("read: {error}"));
+        assert_eq!(
+            read.as_ref(),
+            Some(installation),
+            "installation lost in restart"
+        );
+        assert_eq!(
+            read.map(|installation| installation.token.expose().to_owned())
+                .as_deref(),
+            Some(TOKEN)
+        );
+        let tombstone = store
+            .tombstone(2)
+            .await
+            .unwrap_or_else(|error| panic!("tombstone: {error}"));
+        assert_eq!(
+            tombstone,
+            Some(Tombstone {
+                webshop_id: 2,
+                uninstalled_at: at(1_800_000_000),
+            }),
+            "tombstone lost in restart"
+        );
+        let all = store
+            .installations()
+            .await
+            .unwrap_or_else(|error| panic!("list: {error}"));
+        assert_eq!(
+            all.iter()
+                .map(|installation| installation.webshop_id)
+                .collect::<Vec<_>>(),
+            [1]
+        );
+    }
+
+    /// Checks a store whose row 1 has unreadable `fields` reports it clearly, without the token,
+    /// and still lets the shop uninstall (removing the token).
+    pub(crate) async fn assert_corrupt_row_handling(store: &dyn InstallStore) {
+        let error = match store.installation(1).await {
+            Ok(read) => panic!("a corrupt row read as {read:?}"),
+            Err(error) => error,
+        };
+        assert!(
+            matches!(
+                error,
+                StoreError::Corrupt {
+                    column: "fields",
+                    webshop_id: Some(1),
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("shoporama_installations") && message.contains("webshop 1"),
+            "{message}"
+        );
+        assert!(message.contains("not valid JSON"), "{message}");
+        assert!(
+            !message.contains(TOKEN) && !format!("{error:?}").contains(TOKEN),
+            "{message}"
+        );
+        assert!(
+            store.installations().await.is_err(),
+            "listing must not hide a corrupt row"
+        );
+        let removed = store
+            .uninstall(1, at(1_800_000_000))
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        assert!(removed.is_none());
+        assert!(
+            matches!(store.installation(1).await, Ok(None)),
+            "uninstall left the corrupt row"
+        );
+        assert!(
+            store
+                .tombstone(1)
+                .await
+                .is_ok_and(|tombstone| tombstone.is_some())
+        );
+    }
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use std::sync::Arc;
+
+    use shoporama_app::store::{InstallStore, SqliteStore, StoreError, connect};
+    use shoporama_app::testing::store_conformance::{run_conformance_suite, sample};
+
+    use crate::support::{
+        Alternating, assert_corrupt_row_handling, assert_restart_data, write_restart_data,
+    };
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite_file_store_conforms() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
+        let url = format!("sqlite://{}", dir.path().join("shops.db").display());
+        let store = connect(&url)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        run_conformance_suite(store).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite_in_memory_store_conforms() {
+        let store = connect("sqlite::memory:")
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        run_conformance_suite(store).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn two_sqlite_stores_on_one_file_conform() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
+        let path = dir.path().join("shared.db");
+        let first = SqliteStore::open(&path)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let second = SqliteStore::open(&path)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        run_conformance_suite(Alternating::shared(Arc::new(first), Arc::new(second))).await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_store_keeps_everything_across_a_restart() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
+        let url = format!("sqlite://{}", dir.path().join("restart.db").display());
+        let store = SqliteStore::connect(&url)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let installation = write_restart_data(&store).await;
+        store.pool().close().await;
+        drop(store);
+
+        let reopened = SqliteStore::connect(&url)
+            .await
+            .unwrap_or_else(|error| panic!("reopen: {error}"));
+        assert_restart_data(&reopened, &installation).await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_unwritable_path_fails_at_connect() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
+        // A path below a regular file cannot be created, not even by root.
+        let file = dir.path().join("not-a-directory");
+        std::fs::write(&file, b"").unwrap_or_else(|error| panic!("{error}"));
+        let url = format!("sqlite://{}", file.join("shops.db").display());
+        let Err(error) = connect(&url).await else {
+            panic!("connect to {url} succeeded");
+        };
+        assert!(matches!(error, StoreError::Connect { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(
+            message.contains(&url),
+            "message does not name the URL: {message}"
+        );
+        assert!(
+            message.contains("unable to open database file"),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn sqlite_corrupt_row_is_an_error_naming_the_row() {
+        let store = SqliteStore::connect("sqlite::memory:")
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        store
+            .upsert_installation(&sample(1))
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        sqlx::query(
+            "UPDATE shoporama_installations SET fields = '{\"broken\": ' WHERE webshop_id = 1",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+        assert_corrupt_row_handling(&store).await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_health_fails_when_the_schema_is_gone() {
+        let store = SqliteStore::connect("sqlite::memory:")
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        store
+            .health()
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        sqlx::query("DROP TABLE shoporama_tombstones")
+            .execute(store.pool())
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let message = store
+            .health()
+            .await
+            .err()
+            .map(|error| error.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains("health") && message.contains("shoporama_tombstones"),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn sqlite_file_that_is_not_a_database_fails_at_connect() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
+        let path = dir.path().join("garbage.db");
+        std::fs::write(&path, vec![b'x'; 4096]).unwrap_or_else(|error| panic!("{error}"));
+        let url = format!("sqlite://{}", path.display());
+        let message = connect(&url)
+            .await
+            .err()
+            .map(|error| error.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains(&url) && message.contains("not a database"),
+            "{message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn connect_errors_mask_the_password() {
+    // A Unix socket directory that does not exist: fails at once, with or without a server.
+    let url = "postgres://app:hunter2@%2Fnonexistent%2Fshoporama-test/app";
+    let message = connect(url)
+        .await
+        .err()
+        .map(|error| error.to_string())
+        .unwrap_or_default();
+    assert!(!message.is_empty(), "connect to {url} succeeded");
+    assert!(!message.contains("hunter2"), "{message}");
+    assert!(message.contains("postgres://app:***@"), "{message}");
+}
+
+#[cfg(not(feature = "postgres"))]
+#[test]
+fn postgres_tests_need_the_postgres_feature() {
+    assert!(
+        !require_all(),
+        "SHOPORAMA_REQUIRE_ALL=1 but the tests were built without `--features postgres`"
+    );
+    eprintln!("PostgreSQL store tests skipped: build with `--features postgres`");
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use std::sync::Arc;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use shoporama_app::store::{InstallStore, PostgresStore, connect};
+    use shoporama_app::testing::store_conformance::{run_conformance_suite, sample};
+    use sqlx::{AssertSqlSafe, PgPool};
+
+    use crate::require_all;
+    use crate::support::{
+        Alternating, assert_corrupt_row_handling, assert_restart_data, write_restart_data,
+    };
+
+    /// A test's own schema on the server of `SHOPORAMA_TEST_POSTGRES_URL`.
+    struct Schema {
+        base: String,
+        name: String,
+        url: String,
+    }
+
+    impl Schema {
+        /// Creates a fresh schema, or returns `None` (after saying so) when no server is
+        /// configured. Panics instead when `SHOPORAMA_REQUIRE_ALL=1`.
+        async fn create(test: &str) -> Option<Self> {
+            let Ok(base) = std::env::var("SHOPORAMA_TEST_POSTGRES_URL") else {
+                assert!(
+                    !require_all(),
+                    "SHOPORAMA_REQUIRE_ALL=1 but SHOPORAMA_TEST_POSTGRES_URL is not set \
+                     (run .ci/start-postgres.sh)"
+                );
+                eprintln!("{test}: skipped, set SHOPORAMA_TEST_POSTGRES_URL to run it");
+                return None;
+            };
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_nanos());
+            let name = format!("shoporama_test_{test}_{}_{nanos}", std::process::id());
+            let admin = PgPool::connect(&base)
+                .await
+                .unwrap_or_else(|error| panic!("{test}: connect: {error}"));
+            sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA \"{name}\"")))
+                .execute(&admin)
+                .await
+                .unwrap_or_else(|error| panic!("{test}: create schema: {error}"));
+            admin.close().await;
+            let separator = if base.contains('?') { '&' } else { '?' };
+            let url = format!("{base}{separator}options[search_path]={name}");
+            Some(Self { base, name, url })
+        }
+
+        async fn drop(self) {
+            if let Ok(admin) = PgPool::connect(&self.base).await {
+                let _ = sqlx::query(AssertSqlSafe(format!(
+                    "DROP SCHEMA \"{}\" CASCADE",
+                    self.name
+                )))
+                .execute(&admin)
+                .await;
+                admin.close().await;
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres_store_conforms() {
+        let Some(schema) = Schema::create("conforms").await else {
+            return;
+        };
+        let store = connect(&schema.url)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        run_conformance_suite(store).await;
+        schema.drop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn two_postgres_stores_on_one_database_conform() {
+        let Some(schema) = Schema::create("two_stores").await else {
+            return;
+        };
+        let first = PostgresStore::connect(&schema.url)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let second = PostgresStore::connect(&schema.url)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        run_conformance_suite(Alternating::shared(Arc::new(first), Arc::new(second))).await;
+        schema.drop().await;
+    }
+
+    #[tokio::test]
+    async fn postgres_store_keeps_everything_across_a_restart() {
+        let Some(schema) = Schema::create("restart").await else {
+            return;
+        };
+        let store = PostgresStore::connect(&schema.url)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let installation = write_restart_data(&store).await;
+        store.pool().close().await;
+        drop(store);
+        let reopened = PostgresStore::connect(&schema.url)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        assert_restart_data(&reopened, &installation).await;
+        reopened.pool().close().await;
+        schema.drop().await;
+    }
+
+    #[tokio::test]
+    async fn postgres_corrupt_row_is_an_error_naming_the_row() {
+        let Some(schema) = Schema::create("corrupt").await else {
+            return;
+        };
+        let store = PostgresStore::connect(&schema.url)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        store
+            .upsert_installation(&sample(1))
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        sqlx::query(
+            "UPDATE shoporama_installations SET fields = '{\"broken\": ' WHERE webshop_id = 1",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+        assert_corrupt_row_handling(&store).await;
+        store.pool().close().await;
+        schema.drop().await;
+    }
+
+    #[tokio::test]
+    async fn postgres_wrong_database_fails_at_connect_naming_it() {
+        let Some(schema) = Schema::create("wrong_db").await else {
+            return;
+        };
+        let without_query = schema.base.split('?').next().unwrap_or_default();
+        let server = without_query
+            .rsplit_once('/')
+            .map_or(without_query, |(server, _)| server);
+        let url = format!("{server}/no_such_database_here");
+        let message = connect(&url)
+            .await
+            .err()
+            .map(|error| error.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains("no_such_database_here") && message.contains("does not exist"),
+            "{message}"
+        );
+        schema.drop().await;
+    }
+}
