@@ -3,16 +3,16 @@
 
 extern crate self as shoporama_app;
 
-// pending: pub mod app;
+pub mod app;
 pub mod callback;
-// pending: pub mod cli;
+pub mod cli;
 pub mod config;
 pub mod events;
 pub mod fields;
 pub mod manifest;
-// pending: pub mod rest;
+pub mod rest;
 pub mod secret;
-// pending: pub mod server;
+pub mod server;
 pub mod settings;
 pub mod snippet;
 pub mod store;
@@ -22,13 +22,127 @@ pub mod testing;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use app::{AppError, InstallKind, Shop, ShopInfo, ShoporamaApp};
+pub use cli::{run, run_async};
 pub use config::Config;
+pub use server::{AppRuntime, serve};
 pub use fields::{Code, Color, FieldValues, ListOptions, RichText};
 pub use manifest::AppManifest;
 pub use settings::AppSettings;
+/// Turns a struct into an app's settings: Shoporama's app form, checked at compile time.
+///
+/// ```
+/// use shoporama_app::prelude::*;
+///
+/// #[derive(Debug, Clone, Copy, PartialEq, Eq, ListOptions)]
+/// pub enum ConsentMode {
+///     Basic,
+///     #[option(key = "full", label = "Full (after consent)")]
+///     Full,
+/// }
+///
+/// #[shoporama_app(
+///     name = "Conversion pixel",                   // required
+///     description = "Reports purchases. <a href=\"https://example.com\">Docs</a>", // only <a> tags
+///     category = "Marketing",
+///     access = read,                               // required: read | write | all
+///     monthly_price = 49,                          // DKK; can only be lowered once active
+///     callback_url = "https://pixel.example.com/callback", // or set at run time
+///     allowed_shops(1, 2),                         // omit to allow every shop
+///     events(add_to_basket, paid),
+///     webhooks(paid, new_status),
+///     snippet(place = before_body_close, pages(thanks), source = "<script>/* … */</script>"),
+/// )]
+/// pub struct Settings {
+///     /// Help text shown under the field.
+///     #[field(label = "Measurement ID")]
+///     measurement_id: String,              // text
+///     #[field(default = 30)]
+///     cookie_days: u32,                    // integer
+///     enabled: bool,                       // boolean
+///     #[field(default = "basic")]
+///     consent: ConsentMode,                // list (fixed options)
+///     #[field(list = external("warehouses"))]
+///     warehouse: Option<String>,           // list (served by the app); `Option` = not required
+///     #[field(rename = "accent_color")]
+///     accent: Color,                       // color, `$app_vars.accent_color` in Smarty
+///     banner: Option<RichText>,            // richtext
+///     extra: Code,                         // code
+/// }
+///
+/// let manifest = Settings::manifest();
+/// assert_eq!(manifest.fields[1].default, 30);
+/// match SettingsEvent::from_callback("paid", serde_json::json!({"order_id": 7})) {
+///     SettingsEvent::Paid(order) => assert_eq!(order.order_id, Some(7)),
+///     other => unreachable!("{other:?}"),
+/// }
+/// ```
+///
+/// # App-level keys
+///
+/// `name = "…"` and `access = read | write | all` are required. `description` may contain
+/// no HTML but `<a>` links. `events(…)` takes Shoporama's storefront events (`add_to_basket`,
+/// `update_basket`, `view_basket`, `view_address`, `view_shipping`, `view_approve`,
+/// `view_thanks`, `approved`, `order_created`, `paid`, `add_label`, `remove_label`),
+/// `webhooks(…)` its webhooks (`order_created`, `paid`, `new_status`, `new_return`,
+/// `order_withdrawn`, `product`, `stock`, `category`, `customer_created`,
+/// `newsletter_subscribe`). `snippet(place = …, pages(…), template = "path" | source = "…")`
+/// is repeatable: `place` is `after_head_open`, `before_head_close`, `after_body_open` or
+/// `before_body_close`; `pages` is `all` or any of `products`, `landing_pages`, `categories`,
+/// `static_pages`, `blog_posts`, `search`, `basket`, `address`, `shipping`, `approve`,
+/// `thanks`, `order`, `also`; a `template` path is relative to the crate's `Cargo.toml`.
+/// `event_enum = Name` renames the event enum; `crate = ::path` points the generated code at a
+/// re-export of this crate.
+///
+/// # Fields
+///
+/// A field's type picks its kind (see [`fields`]); anything else is a compile error at the
+/// type. `#[field(label = "…")]` (default: the name humanised), `default = <literal>`,
+/// `rename = "…"` (the wire name and Smarty variable, `[A-Za-z_][A-Za-z0-9_]*`), and
+/// `list = external("name")` on a `String` or `Option<String>`. `///` comments become the help
+/// text.
+///
+/// # Generated
+///
+/// The struct is kept as written (minus `#[field]`), with
+/// [`AppSettings`](settings::AppSettings) implemented, and an enum `<Struct>Event` with the
+/// struct's visibility: one variant per subscribed event or webhook (one when a name is both),
+/// each carrying its payload type from [`events`], and `Unknown { kind, raw }`. It implements
+/// [`AppEvent`](events::AppEvent).
+///
+/// Every mistake is a compile error at the narrowest span, all reported at once:
+///
+/// ```compile_fail
+/// # use shoporama_app::prelude::*;
+/// #[shoporama_app(name = "Pixel", access = read, events(payd))] // unknown event `payd` … did you mean `paid`?
+/// pub struct Settings {}
+/// ```
+///
+/// ```compile_fail,E0277
+/// # use shoporama_app::prelude::*;
+/// #[shoporama_app(name = "Pixel", access = read)]
+/// pub struct Settings {
+///     ratio: f64, // `f64` is not a Shoporama setting type
+/// }
+/// ```
+///
+/// ```compile_fail
+/// # use shoporama_app::prelude::*;
+/// #[shoporama_app(name = "Pixel", access = read)]
+/// pub struct Settings {
+///     #[field(rename = "pixel-id")] // not a valid Smarty variable name
+///     pixel_id: String,
+/// }
+/// ```
 pub use shoporama_app_macros::shoporama_app;
 /// Derives [`ListOptions`](trait@fields::ListOptions) for an enum whose variants are a list
 /// field's fixed options.
+///
+/// Each variant's key is its name in `snake_case` and its label its name humanised
+/// (`FullConsent` → `full_consent`, "Full consent"); `#[option(key = "…", label = "…")]`
+/// overrides either. Variants cannot have fields, and keys must be unique. The enum also gets
+/// [`SettingType`](fields::SettingType) (kind `list`) and
+/// [`SettingDefault<&str>`](fields::SettingDefault), so `#[field(default = "key")]` works.
 pub use shoporama_app_macros::ListOptions;
 
 /// The names most apps need: `use shoporama_app::prelude::*;`.
@@ -37,7 +151,10 @@ pub mod prelude {
         AppEvent, BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, LabelEvent, NewsletterEvent, OrderEvent,
         ProductEvent, StockEvent,
     };
-    pub use crate::fields::{Code, Color, FieldValues, ListOptions, RichText};
+    pub use crate::app::{AppError, InstallKind, Shop, ShopInfo, ShoporamaApp};
+    pub use crate::fields::{Code, Color, FieldValues, RichText};
+    // The trait and its derive macro, which share the name.
+    pub use crate::ListOptions;
     pub use crate::settings::AppSettings;
     pub use crate::shoporama_app;
 }

@@ -2,11 +2,15 @@
 //! reached by absolute path (`::shoporama_app::__private::…`) so that authors need no other
 //! dependency and local names cannot shadow it. Not a public API: it changes without notice.
 
+pub use ::askama;
 pub use ::core;
 pub use ::serde_json;
 pub use ::std;
 
-pub use crate::events::{AppEvent, EventName, Payload, WebhookName};
+pub use crate::events::{
+    AppEvent, BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, EventName, LabelEvent, NewsletterEvent,
+    OrderEvent, Payload, ProductEvent, StockEvent, WebhookName,
+};
 pub use crate::fields::{
     ExternalListKey, FieldError, FieldKind, FieldProblem, FieldValues, ListOption, ListOptions, SettingDefault,
     SettingType, SettingsError,
@@ -14,6 +18,11 @@ pub use crate::fields::{
 pub use crate::manifest::{Access, AppManifest, ManifestField, ManifestSnippet};
 pub use crate::settings::AppSettings;
 pub use crate::snippet::{Page, Placement};
+
+/// The macros' own tables of wire names, `(events, webhooks, placements, pages)`, for the test
+/// that proves they match [`EventName::ALL`], [`WebhookName::ALL`], [`Placement::ALL`] and
+/// [`Page::ALL`].
+pub use shoporama_app_macros::__wire_names as wire_names;
 
 use serde_json::Value;
 
@@ -34,10 +43,15 @@ impl<'a> FieldReader<'a> {
         self.read_with(name, || T::when_absent().ok_or(FieldProblem::Missing))
     }
 
-    /// Reads a field with `#[field(default = literal)]`.
-    pub fn read_or<T: SettingType + SettingDefault<L>, L>(&mut self, name: &str, literal: L) -> Option<T> {
+    /// Reads a field with `#[field(default = literal)]`; `default` is the literal's value (see
+    /// [`default_value`]), computed only when the field is absent.
+    pub fn read_or<T: SettingType>(
+        &mut self,
+        name: &str,
+        default: impl FnOnce() -> Result<T, FieldProblem>,
+    ) -> Option<T> {
         self.read_with(name, || {
-            T::from_default(literal).map_err(|problem| FieldProblem::Invalid {
+            default().map_err(|problem| FieldProblem::Invalid {
                 expected: "a valid `default = …` in the app's code",
                 received: problem.to_string(),
             })
@@ -46,11 +60,7 @@ impl<'a> FieldReader<'a> {
 
     fn read_with<T: SettingType>(&mut self, name: &str, absent: impl FnOnce() -> Result<T, FieldProblem>) -> Option<T> {
         let raw = self.fields.get(name);
-        let result = if is_absent::<T>(raw) {
-            absent()
-        } else {
-            T::parse_setting(raw.unwrap_or(&Value::Null))
-        };
+        let result = if is_absent::<T>(raw) { absent() } else { T::parse_setting(raw.unwrap_or(&Value::Null)) };
         match result {
             Ok(value) => Some(value),
             Err(problem) => {
@@ -91,9 +101,31 @@ pub fn field<T: SettingType>(name: &str, label: &str, help: Option<&str>) -> Man
     }
 }
 
-/// Adds `#[field(default = literal)]` to a manifest entry.
-pub fn with_default<T: SettingType + SettingDefault<L>, L>(mut field: ManifestField, literal: L) -> ManifestField {
-    match T::from_default(literal) {
+/// The value of a `#[field(default = literal)]` as a `T`. The generated code calls
+/// `<_ as DefaultLiteral<T>>::value(literal)` once per field, in a function of its own, so a
+/// literal that does not fit the field's type is reported once, at the literal.
+#[diagnostic::on_unimplemented(
+    message = "`default = {Self}` does not fit a `{T}` field",
+    label = "a literal of the field's kind is expected here",
+    note = "text, colour, rich-text, code and list fields take a string literal, integer fields an integer literal, boolean fields `true` or `false`"
+)]
+pub trait DefaultLiteral<T> {
+    /// The field's value for this literal.
+    fn value(self) -> Result<T, FieldProblem>;
+}
+
+// Errors name `DefaultLiteral` (the literal's type and the field's), not this impl's bound.
+#[diagnostic::do_not_recommend]
+impl<L, T: SettingDefault<L>> DefaultLiteral<T> for L {
+    fn value(self) -> Result<T, FieldProblem> {
+        T::from_default(self)
+    }
+}
+
+/// Adds `#[field(default = literal)]` to a manifest entry; `default` is [`default_value`]'s
+/// result.
+pub fn with_default<T: SettingType>(mut field: ManifestField, default: Result<T, FieldProblem>) -> ManifestField {
+    match default {
         Ok(value) => field.default = value.to_setting(),
         Err(problem) => field.invalid_default = Some(format!("`default` of field `{}` {problem}", field.name)),
     }
@@ -129,4 +161,93 @@ pub fn parse_list_key<T: ListOptions>(value: &Value) -> Result<T, FieldProblem> 
 /// A list enum's default key (used by `#[derive(ListOptions)]`).
 pub fn list_default<T: ListOptions>(key: &str) -> Result<T, FieldProblem> {
     parse_list_key(&Value::String(key.to_owned()))
+}
+
+/// The app-level values of `#[shoporama_app(...)]`, as literals.
+#[derive(Debug, Clone, Copy)]
+pub struct AppInfo {
+    /// `name = "…"`.
+    pub name: &'static str,
+    /// `description = "…"`, or empty.
+    pub description: &'static str,
+    /// `category = "…"`.
+    pub category: Option<&'static str>,
+    /// `access = …`.
+    pub access: Access,
+    /// `monthly_price = …`, or 0.
+    pub monthly_price: u64,
+    /// `callback_url = "…"`.
+    pub callback_url: Option<&'static str>,
+    /// `allowed_shops(…)`.
+    pub allowed_shops: &'static [u64],
+}
+
+/// The manifest of `S`: its events and webhooks come from `S::Event`, so the manifest and the
+/// event enum cannot disagree.
+pub fn manifest<S: AppSettings>(
+    info: AppInfo,
+    fields: Vec<ManifestField>,
+    snippets: Vec<ManifestSnippet>,
+) -> AppManifest {
+    AppManifest {
+        name: info.name.to_owned(),
+        description: info.description.to_owned(),
+        category: info.category.map(str::to_owned),
+        access: info.access,
+        monthly_price: info.monthly_price,
+        callback_url: info.callback_url.map(str::to_owned),
+        allowed_shops: info.allowed_shops.to_vec(),
+        webhooks: <S::Event as AppEvent>::WEBHOOKS.to_vec(),
+        events: <S::Event as AppEvent>::EVENTS.to_vec(),
+        fields,
+        snippets,
+    }
+}
+
+/// One `snippet(...)` of the manifest.
+pub fn snippet(placement: Placement, pages: &[Page], code: &str) -> ManifestSnippet {
+    ManifestSnippet { placement, pages: pages.to_vec(), code: code.to_owned() }
+}
+
+/// A list enum's value as Shoporama stores it: its key (used by `#[derive(ListOptions)]`).
+pub fn list_value<T: ListOptions>(value: &T) -> Value {
+    Value::String(value.key().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::Color;
+    use serde_json::json;
+
+    #[test]
+    fn defaults_are_checked_once_and_reported_per_field() {
+        assert_eq!(DefaultLiteral::<u32>::value(30_u32), Ok(30));
+        assert_eq!(DefaultLiteral::<Option<String>>::value("x"), Ok(Some("x".to_owned())));
+        let bad: Result<Color, _> = DefaultLiteral::value("#nope");
+        let entry = with_default(field::<Color>("accent", "Accent", None), bad.clone());
+        assert_eq!(entry.default, Value::Null);
+        assert_eq!(
+            entry.invalid_default.as_deref(),
+            Some("`default` of field `accent` expected a colour as #rgb or #rrggbb, got \"#nope\"")
+        );
+
+        let fields = FieldValues::new();
+        let mut reader = FieldReader::new(&fields);
+        assert_eq!(reader.read_or::<u32>("days", || Ok(30)), Some(30));
+        assert_eq!(reader.read_or::<Color>("accent", || bad), None);
+        assert_eq!(reader.into_error().errors().len(), 1);
+    }
+
+    #[test]
+    fn snippets_are_manifest_entries() {
+        let snippet = snippet(Placement::AfterBodyOpen, &[Page::Thanks, Page::Basket], "<b>");
+        assert_eq!(snippet.pages, [Page::Thanks, Page::Basket]);
+        assert_eq!(
+            serde_json::to_value(&snippet).ok(),
+            Some(json!({
+                "placement": "after_body_open", "pages": ["thanks", "basket"], "code": "<b>"
+            }))
+        );
+    }
 }

@@ -1,1 +1,227 @@
-//! Shared helpers for the integration suites.
+//! Shared helpers for the integration suites: a recording test app, servers on ephemeral
+//! loopback ports, and the rules for suites that need PostgreSQL.
+
+use std::sync::{Arc, Mutex};
+
+use shoporama_app::prelude::*;
+use shoporama_app::server::{AppRuntime, serve_on};
+use shoporama_app::{Config, ListOptions};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// The app token every suite uses.
+pub const APP_TOKEN: &str = "test-app-token-2f6c0b";
+/// The previous app token, accepted while rotating.
+pub const PREVIOUS_TOKEN: &str = "test-app-token-previous";
+/// The REST token the simulated shop sends at install.
+pub const REST_TOKEN: &str = "dcbfe5ad9e8af3495ca4582e364c1bce";
+
+/// How a recorded order event should be answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ListOptions)]
+pub enum Mode {
+    /// Answer normally.
+    Normal,
+    /// Return an error from the handler.
+    Fail,
+    /// Panic in the handler.
+    Panic,
+}
+
+/// The test app's settings.
+#[shoporama_app(
+    name = "Recorder",
+    description = "Records every callback it receives. See <a href=\"https://example.com\">docs</a>.",
+    access = read,
+    events(add_to_basket, paid),
+    webhooks(paid, new_status),
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecorderSettings {
+    /// Required: an install without it is unconfigured.
+    pub api_key: String,
+    /// How to answer `paid`.
+    #[field(default = "normal")]
+    pub mode: Mode,
+    /// A warehouse from an external list.
+    #[field(list = external("warehouses"))]
+    pub warehouse: Option<String>,
+}
+
+/// A test app that records what it was told, in order.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    calls: Arc<Mutex<Vec<String>>>,
+}
+
+impl Recorder {
+    /// The calls so far, e.g. `install:New:7`, `event:paid:7`.
+    pub fn calls(&self) -> Vec<String> {
+        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    fn record(&self, call: String) {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(call);
+        }
+    }
+}
+
+impl ShoporamaApp for Recorder {
+    type Settings = RecorderSettings;
+
+    async fn on_install(&self, shop: &Shop<RecorderSettings>, kind: InstallKind) -> Result<(), AppError> {
+        self.record(format!("install:{kind:?}:{}", shop.webshop_id()));
+        Ok(())
+    }
+
+    async fn on_update(&self, shop: &Shop<RecorderSettings>, previous: Option<&RecorderSettings>) -> Result<(), AppError> {
+        let previous = previous.map_or_else(|| "none".to_owned(), |p| p.api_key.clone());
+        self.record(format!("update:{}:{previous}->{}", shop.webshop_id(), shop.settings().api_key));
+        Ok(())
+    }
+
+    async fn on_unconfigured(&self, shop: &ShopInfo, errors: &shoporama_app::fields::SettingsError) -> Result<(), AppError> {
+        self.record(format!("unconfigured:{}:{}", shop.webshop_id, errors.errors().len()));
+        Ok(())
+    }
+
+    async fn on_uninstall(&self, shop: &ShopInfo) -> Result<(), AppError> {
+        self.record(format!("uninstall:{}", shop.webshop_id));
+        Ok(())
+    }
+
+    async fn on_event(&self, shop: &Shop<RecorderSettings>, event: RecorderSettingsEvent) -> Result<(), AppError> {
+        let id = shop.webshop_id();
+        match event {
+            RecorderSettingsEvent::Paid(order) => {
+                self.record(format!("event:paid:{id}:{}", order.order_id.unwrap_or_default()));
+                match shop.settings().mode {
+                    Mode::Normal => Ok(()),
+                    Mode::Fail => Err(AppError::msg("the accounting system is down")),
+                    Mode::Panic => panic!("handler bug"),
+                }
+            }
+            RecorderSettingsEvent::AddToBasket(_) => {
+                self.record(format!("event:add_to_basket:{id}"));
+                Ok(())
+            }
+            RecorderSettingsEvent::NewStatus(_) => {
+                self.record(format!("event:new_status:{id}"));
+                Ok(())
+            }
+            RecorderSettingsEvent::Unknown { kind, .. } => {
+                self.record(format!("event:unknown:{kind}:{id}"));
+                Ok(())
+            }
+        }
+    }
+
+    async fn external_list(&self, name: &str, shop: Option<&Shop<RecorderSettings>>) -> Result<Vec<(String, String)>, AppError> {
+        match name {
+            "warehouses" => {
+                let mut options = vec![("zz".to_owned(), "Zealand".to_owned()), ("aa".to_owned(), "Aarhus".to_owned())];
+                if let Some(shop) = shop {
+                    options.push((format!("shop-{}", shop.webshop_id()), "This shop's own".to_owned()));
+                }
+                Ok(options)
+            }
+            other => Err(AppError::not_found(format!("unknown external list `{other}`"))),
+        }
+    }
+}
+
+/// The configuration the suites use, with a small body limit to test 413 cheaply.
+pub fn config(database_url: &str) -> Config {
+    Config::builder()
+        .app_token(APP_TOKEN)
+        .previous_app_token(PREVIOUS_TOKEN)
+        .database_url(database_url)
+        .body_limit(64 * 1024)
+        .rest_base_url("http://127.0.0.1:9/REST/")
+        .build()
+        .expect("valid test configuration")
+}
+
+/// A server running on an ephemeral loopback port; stops when dropped.
+pub struct RunningServer {
+    /// The callback URL.
+    pub callback_url: String,
+    /// The base URL (`http://127.0.0.1:port`).
+    pub base_url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// Starts `app` over a fresh connection to `database_url`.
+    pub async fn start<A: ShoporamaApp>(app: A, database_url: &str) -> Self {
+        let runtime = AppRuntime::connect(app, config(database_url)).await.expect("store opens");
+        Self::start_runtime(runtime).await
+    }
+
+    /// Starts an already built runtime.
+    pub async fn start_runtime<A: ShoporamaApp>(runtime: AppRuntime<A>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve_on(runtime, listener, async move {
+            let _ = stopped.await;
+        }));
+        let base_url = format!("http://{addr}");
+        Self { callback_url: format!("{base_url}/callback"), base_url, stop: Some(stop), task: Some(task) }
+    }
+
+    /// Stops the server and waits until it has shut down.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Whether suites needing an external part must fail rather than skip (CI sets it).
+pub fn require_all() -> bool {
+    std::env::var("SHOPORAMA_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+/// The PostgreSQL URL for tests, or `None` (with a note) to skip. Panics when the URL is
+/// missing and `SHOPORAMA_REQUIRE_ALL=1`.
+pub fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("SHOPORAMA_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            assert!(!require_all(), "{test}: SHOPORAMA_TEST_POSTGRES_URL is not set but SHOPORAMA_REQUIRE_ALL=1");
+            eprintln!("{test}: skipped (set SHOPORAMA_TEST_POSTGRES_URL to run it)");
+            None
+        }
+    }
+}
+
+/// A PostgreSQL URL whose connections use a fresh schema, so runs do not collide.
+pub async fn fresh_postgres_schema(url: &str, name: &str) -> String {
+    let schema = format!("t_{name}_{}_{}", std::process::id(), unique());
+    let admin = std::process::Command::new("psql")
+        .arg(url)
+        .arg("-c")
+        .arg(format!("CREATE SCHEMA {schema}"))
+        .output()
+        .expect("psql runs");
+    assert!(admin.status.success(), "creating schema: {}", String::from_utf8_lossy(&admin.stderr));
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options[search_path]={schema}")
+}
+
+fn unique() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default()
+}

@@ -3,6 +3,7 @@
 
 mod access;
 mod field;
+mod lint;
 mod sheet;
 
 pub use access::Access;

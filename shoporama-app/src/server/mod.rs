@@ -101,6 +101,15 @@ impl<A: ShoporamaApp> AppRuntime<A> {
             .with_state(self.clone())
     }
 
+    /// The handler view of an installation with parsed settings.
+    pub fn shop(&self, installation: &Installation, settings: A::Settings) -> Shop<A::Settings> {
+        let budget = self.budget(installation, false);
+        let client = ShopClient::new(self.inner.rest.clone(), installation.token.clone(), budget);
+        Shop::new(shop_info(installation), settings, client)
+    }
+}
+
+impl<A> AppRuntime<A> {
     /// The app.
     pub fn app(&self) -> &A {
         &self.inner.app
@@ -116,15 +125,6 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         &self.inner.store
     }
 
-    /// The handler view of an installation with parsed settings.
-    pub fn shop(&self, installation: &Installation, settings: A::Settings) -> Shop<A::Settings> {
-        let budget = self.budget(installation, false);
-        let client = ShopClient::new(self.inner.rest.clone(), installation.token.clone(), budget);
-        Shop::new(shop_info(installation), settings, client)
-    }
-}
-
-impl<A> AppRuntime<A> {
     /// The shop's shared budget; `refresh` resets it to the installation's numbers (install and
     /// update callbacks carry Shoporama's own count).
     pub(crate) fn budget(&self, installation: &Installation, refresh: bool) -> Arc<Budget> {

@@ -19,7 +19,7 @@ pub async fn serve<A: ShoporamaApp>(runtime: AppRuntime<A>) -> std::io::Result<(
 pub async fn serve_on<A: ShoporamaApp>(
     runtime: AppRuntime<A>,
     listener: TcpListener,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
     tracing::info!(address = %local, callback = %runtime.config().callback_path, "serving Shoporama callbacks");

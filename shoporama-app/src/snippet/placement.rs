@@ -119,3 +119,25 @@ impl Page {
         }
     }
 }
+
+impl Page {
+    /// The page named as the manifest names it (`thanks`) or by its route (`/thanks`),
+    /// case-insensitively.
+    pub fn from_route(name: &str) -> Option<Self> {
+        let name = name.trim().trim_start_matches('/').to_ascii_lowercase();
+        Self::from_name(&name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_parse_from_names_and_routes() {
+        assert_eq!(Page::from_route("/thanks"), Some(Page::Thanks));
+        assert_eq!(Page::from_route(" Basket "), Some(Page::Basket));
+        assert_eq!(Page::from_route("landing_pages"), Some(Page::LandingPages));
+        assert_eq!(Page::from_route("/checkout"), None);
+    }
+}

@@ -1,7 +1,8 @@
 //! Test kits: [`SimulatedShop`] plays Shoporama's callbacks against an app, in process or
 //! over HTTP.
 
-// pending: mod simulated_shop;
+mod simulated_shop;
+pub mod fake_shoporama;
 pub mod store_conformance;
 
-// pending: pub use simulated_shop::{SimResponse, SimulatedShop, sample_body, sample_fields};
+pub use simulated_shop::{SimResponse, SimulatedShop, sample_body, sample_fields};

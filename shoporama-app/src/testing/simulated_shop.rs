@@ -205,7 +205,7 @@ impl SimulatedShop {
             }
             Target::Url { url, client } => {
                 let separator = if url.contains('?') { '&' } else { '?' };
-                let reqwest_method = match reqwest::Method::from_bytes(method.as_str().as_bytes()) {
+                let reqwest_method = match Method::from_bytes(method.as_str().as_bytes()) {
                     Ok(m) => m,
                     Err(error) => return SimResponse::transport(format!("invalid method: {error}")),
                 };

@@ -1,0 +1,287 @@
+//! [`ShopClient`], and the request loop every client shares: budget, headers, timeout,
+//! retries and error mapping.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
+
+use super::retry::{is_idempotent, is_retryable_status, retry_after};
+use super::{ApiError, Budget, ErrorBody, RestConfig, RestError};
+use crate::secret::AppToken;
+
+/// A REST client for one shop, bound to that shop's token and daily [`Budget`].
+///
+/// Cheap to clone (one `Arc`); every clone shares the budget, and every client built from
+/// the same [`RestConfig`] shares its connection pool. Resource handles:
+/// [`products`](Self::products), [`orders`](Self::orders), [`categories`](Self::categories),
+/// [`customers`](Self::customers), [`stock`](Self::stock) (typed), the other resources as
+/// JSON ([`brands`](Self::brands) … [`webhooks`](Self::webhooks), or
+/// [`resource`](Self::resource)), and [`self_info`](Self::self_info).
+#[derive(Clone)]
+pub struct ShopClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: RestConfig,
+    auth: Option<HeaderValue>,
+    budget: Arc<Budget>,
+}
+
+impl fmt::Debug for ShopClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShopClient")
+            .field(
+                "base_url",
+                &self.inner.config.base_url().map(Url::as_str).ok(),
+            )
+            .field("token", &"***")
+            .field("budget", &self.inner.budget)
+            .finish()
+    }
+}
+
+impl ShopClient {
+    /// A client for the shop whose REST token is `token`, counting its calls against
+    /// `budget` (share one `Arc<Budget>` between all clients of a shop).
+    ///
+    /// Never fails: a token that cannot be sent in a header makes every call fail with
+    /// [`RestError::InvalidToken`], a bad base URL with [`RestError::Config`].
+    // The token is handed over like the configuration and the budget; only its header value
+    // is kept, so no copy of the secret outlives this call.
+    #[allow(clippy::needless_pass_by_value)]
+    pub fn new(config: RestConfig, token: AppToken, budget: Arc<Budget>) -> Self {
+        let auth = config.auth_scheme.header(&token).ok();
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                auth,
+                budget,
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RestConfig {
+        &self.inner.config
+    }
+
+    /// The shop's daily budget.
+    pub fn budget(&self) -> &Arc<Budget> {
+        &self.inner.budget
+    }
+
+    /// Sends one request to `segments` below the base URL and returns the successful body.
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(String, String)],
+        body: Option<Bytes>,
+    ) -> Result<Bytes, RestError> {
+        let auth = self.inner.auth.as_ref().ok_or(RestError::InvalidToken)?;
+        let mut url = self.inner.config.url(segments)?;
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+        let request = Request {
+            method,
+            url,
+            path: segments.join("/"),
+            body,
+        };
+        execute(&self.inner.config, auth, Some(&self.inner.budget), request).await
+    }
+
+    /// GET a path below the base URL (e.g. `"product/42"`, or an endpoint this crate does not
+    /// model, like `"profile-attribute"`) and parse the JSON answer.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, RestError> {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let query: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let bytes = self.call(Method::GET, &segments, &query, None).await?;
+        decode(&Method::GET, path, &bytes)
+    }
+
+    /// Sends `body` as JSON with `method` to a path below the base URL and parses the JSON
+    /// answer (an empty answer reads as `null`). Retried only when `method` is idempotent.
+    pub async fn send_json<B: serde::Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, RestError> {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let bytes = self
+            .call(method.clone(), &segments, &[], Some(encode(body)?))
+            .await?;
+        decode(&method, path, &bytes)
+    }
+}
+
+/// Serializes a request body.
+pub(crate) fn encode<B: serde::Serialize + ?Sized>(body: &B) -> Result<Bytes, RestError> {
+    serde_json::to_vec(body)
+        .map(Bytes::from)
+        .map_err(RestError::Encode)
+}
+
+/// Parses a successful body; an empty one reads as JSON `null`.
+pub(crate) fn decode<T: DeserializeOwned>(
+    method: &Method,
+    path: &str,
+    bytes: &[u8],
+) -> Result<T, RestError> {
+    let bytes = if bytes.trim_ascii().is_empty() {
+        b"null".as_slice()
+    } else {
+        bytes
+    };
+    serde_json::from_slice(bytes).map_err(|source| RestError::Decode {
+        method: method.clone(),
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// One request, before it is sent.
+pub(crate) struct Request {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    /// The path for errors and logs (no query, no host, no token).
+    pub(crate) path: String,
+    pub(crate) body: Option<Bytes>,
+}
+
+/// What came back from one attempt.
+enum Outcome {
+    Answer {
+        status: reqwest::StatusCode,
+        retry_after: Option<std::time::Duration>,
+        body: Bytes,
+    },
+    Failed(reqwest::Error),
+}
+
+/// Sends `request` under `config`'s retry policy, taking each attempt from `budget`.
+pub(crate) async fn execute(
+    config: &RestConfig,
+    auth: &HeaderValue,
+    budget: Option<&Budget>,
+    request: Request,
+) -> Result<Bytes, RestError> {
+    let http = config.http()?;
+    let Request {
+        method,
+        url,
+        path,
+        body,
+    } = request;
+    let policy = &config.retry;
+    let idempotent = is_idempotent(&method);
+    let mut attempt: u32 = 0;
+    loop {
+        if let Some(budget) = budget {
+            let wait = budget.acquire(&config.pacing)?;
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        let mut builder = http
+            .request(method.clone(), url.clone())
+            .header(AUTHORIZATION, auth.clone())
+            .header(USER_AGENT, config.user_agent.as_str())
+            .header(ACCEPT, "application/json")
+            .timeout(config.timeout);
+        if let Some(body) = &body {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let started = Instant::now();
+        let outcome = match builder.send().await {
+            Ok(response) => {
+                let status = response.status();
+                let retry_after = retry_after(response.headers());
+                match response.bytes().await {
+                    Ok(body) => Outcome::Answer {
+                        status,
+                        retry_after,
+                        body,
+                    },
+                    Err(error) => Outcome::Failed(error),
+                }
+            }
+            Err(error) => Outcome::Failed(error),
+        };
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let may_retry = idempotent && attempt < policy.max_retries;
+        match outcome {
+            Outcome::Answer { status, body, .. } if status.is_success() => {
+                tracing::debug!(%method, path, status = status.as_u16(), attempt, elapsed_ms, "Shoporama REST call");
+                return Ok(body);
+            }
+            Outcome::Answer {
+                status,
+                retry_after,
+                body,
+            } => {
+                let error = ApiError {
+                    method: method.clone(),
+                    path: path.clone(),
+                    status,
+                    body: ErrorBody::from_bytes(&body),
+                };
+                if !(may_retry && is_retryable_status(status)) {
+                    tracing::debug!(%method, path, status = status.as_u16(), attempt, elapsed_ms, "Shoporama REST call failed");
+                    return Err(RestError::from_status(error, retry_after));
+                }
+                let delay = match retry_after {
+                    Some(wait) if wait > policy.max_retry_after => {
+                        tracing::warn!(%method, path, retry_after_secs = wait.as_secs(), "Retry-After too long; not retrying");
+                        return Err(RestError::from_status(error, retry_after));
+                    }
+                    Some(wait) => wait,
+                    None => policy.backoff_for(attempt),
+                };
+                tracing::warn!(%method, path, status = status.as_u16(), attempt, delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "Shoporama REST call will be retried");
+                tokio::time::sleep(delay).await;
+            }
+            Outcome::Failed(error) => {
+                let transient = !(error.is_builder() || error.is_redirect() || error.is_decode());
+                if !(may_retry && transient) {
+                    tracing::debug!(%method, path, attempt, elapsed_ms, timeout = error.is_timeout(), "Shoporama REST call failed");
+                    return Err(if error.is_timeout() {
+                        RestError::Timeout {
+                            method,
+                            path,
+                            attempts: attempt + 1,
+                        }
+                    } else {
+                        RestError::Transport {
+                            method,
+                            path,
+                            source: error.without_url(),
+                        }
+                    });
+                }
+                let delay = policy.backoff_for(attempt);
+                tracing::warn!(%method, path, attempt, timeout = error.is_timeout(), delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "Shoporama REST call will be retried");
+                tokio::time::sleep(delay).await;
+            }
+        }
+        attempt += 1;
+    }
+}

@@ -1,0 +1,292 @@
+//! [`RestConfig`]: what every client of one app shares (base URL, User-Agent, timeout,
+//! retries, pacing, page size, and the HTTP connection pool).
+
+use std::fmt;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use super::{AuthScheme, PacingPolicy, RestError, RetryPolicy};
+
+/// Shoporama's central REST endpoint. A shop's own domain works too:
+/// `https://<shop-domain>/REST/`.
+pub const DEFAULT_BASE_URL: &str = "https://www.shoporama.dk/REST/";
+
+/// Items per page when streaming lists (the page size every known client uses).
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+/// The default request timeout (per attempt).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+const DEFAULT_USER_AGENT: &str = concat!("shoporama-app/", env!("CARGO_PKG_VERSION"), " (Rust)");
+
+/// The method sent by `update`: Shoporama treats PUT as a partial update, which is what every
+/// known client uses; the old wiki documents PATCH.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UpdateMethod {
+    /// `PUT /<resource>/<id>` with the fields to change (the default). Retried.
+    #[default]
+    Put,
+    /// `PATCH /<resource>/<id>` with the fields to change. Not retried (PATCH is not
+    /// idempotent by HTTP's rules).
+    Patch,
+}
+
+/// Configuration shared by every [`ShopClient`](super::ShopClient) and
+/// [`AppStatusClient`](super::AppStatusClient) of an app. Cheap to clone: the HTTP client
+/// inside is reference counted, so all clones share one connection pool.
+///
+/// ```
+/// use std::time::Duration;
+/// use shoporama_app::rest::{RestConfig, RetryPolicy};
+///
+/// let config = RestConfig::new("https://dinshop.dk/REST/")
+///     .user_agent("my-app/1.0 (+https://example.com)")
+///     .timeout(Duration::from_secs(10))
+///     .retry(RetryPolicy::default().max_retries(5))
+///     .page_size(250);
+/// assert_eq!(config.base_url().map(|u| u.as_str()).ok(), Some("https://dinshop.dk/REST/"));
+/// ```
+#[derive(Clone)]
+pub struct RestConfig {
+    base_url: Result<Url, String>,
+    pub(crate) user_agent: String,
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) pacing: PacingPolicy,
+    pub(crate) page_size: u32,
+    pub(crate) auth_scheme: AuthScheme,
+    pub(crate) update_method: UpdateMethod,
+    http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for RestConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RestConfig")
+            .field("base_url", &self.base_url.as_ref().map(Url::as_str))
+            .field("user_agent", &self.user_agent)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("pacing", &self.pacing)
+            .field("page_size", &self.page_size)
+            .field("auth_scheme", &self.auth_scheme)
+            .field("update_method", &self.update_method)
+            .field("shared_http_client", &self.http.is_none())
+            .finish()
+    }
+}
+
+impl Default for RestConfig {
+    fn default() -> Self {
+        Self::new(DEFAULT_BASE_URL)
+    }
+}
+
+impl RestConfig {
+    /// A configuration for the REST root at `base_url` (e.g. [`DEFAULT_BASE_URL`],
+    /// `https://dinshop.dk/REST/`, or a [`FakeShoporama`]'s `base_url()`). A missing trailing
+    /// `/` is added. A malformed URL is reported by [`RestConfig::base_url`] and by every call
+    /// made with this configuration ([`RestError::Config`]).
+    ///
+    /// [`FakeShoporama`]: crate::testing::fake_shoporama::FakeShoporama
+    pub fn new(base_url: impl AsRef<str>) -> Self {
+        Self {
+            base_url: parse_base(base_url.as_ref()),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            pacing: PacingPolicy::default(),
+            page_size: DEFAULT_PAGE_SIZE,
+            auth_scheme: AuthScheme::default(),
+            update_method: UpdateMethod::default(),
+            http: None,
+        }
+    }
+
+    /// The User-Agent sent with every call; Shoporama asks for one that names the app.
+    #[must_use]
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The timeout of each attempt (connect, send and read the whole body). Timeouts of
+    /// idempotent calls are retried. Default 30 s.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// When and how often to retry.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// How calls are spread over the day.
+    #[must_use]
+    pub fn pacing(mut self, pacing: PacingPolicy) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Items per page when streaming lists (`limit`), at least 1. Default 100.
+    #[must_use]
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size.max(1);
+        self
+    }
+
+    /// How shop tokens are sent (default `Shoporama <token>`).
+    #[must_use]
+    pub fn auth_scheme(mut self, scheme: AuthScheme) -> Self {
+        self.auth_scheme = scheme;
+        self
+    }
+
+    /// The method `update` sends (default PUT).
+    #[must_use]
+    pub fn update_method(mut self, method: UpdateMethod) -> Self {
+        self.update_method = method;
+        self
+    }
+
+    /// Uses this HTTP client (its pool, proxy and TLS settings) instead of the process-wide
+    /// default. The User-Agent and timeout of this configuration still apply per request.
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The REST root every path is joined to.
+    pub fn base_url(&self) -> Result<&Url, RestError> {
+        self.base_url
+            .as_ref()
+            .map_err(|message| RestError::Config(message.clone()))
+    }
+
+    /// Items per page when streaming lists.
+    pub fn configured_page_size(&self) -> u32 {
+        self.page_size
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The pacing policy.
+    pub fn pacing_policy(&self) -> &PacingPolicy {
+        &self.pacing
+    }
+
+    /// The HTTP client: the one given to [`RestConfig::http_client`], or one shared by the
+    /// whole process (rustls, connection pooling), built on first use.
+    pub(crate) fn http(&self) -> Result<&reqwest::Client, RestError> {
+        static SHARED: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+        if let Some(client) = &self.http {
+            return Ok(client);
+        }
+        SHARED
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .pool_idle_timeout(Duration::from_mins(1))
+                    .build()
+                    .map_err(|e| format!("could not build the HTTP client: {e}"))
+            })
+            .as_ref()
+            .map_err(|message| RestError::Config(message.clone()))
+    }
+
+    /// The URL of `segments` (each percent-encoded) below the base URL.
+    pub(crate) fn url(&self, segments: &[&str]) -> Result<Url, RestError> {
+        let mut url = self.base_url()?.clone();
+        {
+            let mut path = url
+                .path_segments_mut()
+                .map_err(|()| RestError::Config("the base URL cannot have a path".to_owned()))?;
+            path.pop_if_empty();
+            path.extend(segments);
+        }
+        Ok(url)
+    }
+}
+
+fn parse_base(raw: &str) -> Result<Url, String> {
+    let raw = raw.trim();
+    let with_slash = if raw.ends_with('/') {
+        raw.to_owned()
+    } else {
+        format!("{raw}/")
+    };
+    let url = Url::parse(&with_slash).map_err(|e| format!("base URL {raw:?}: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "base URL {raw:?}: the scheme must be http or https"
+        ));
+    }
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(format!("base URL {raw:?}: not a base URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "base URL {raw:?}: must not have a query or fragment"
+        ));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_get_a_trailing_slash_and_paths_join() -> Result<(), RestError> {
+        let config = RestConfig::new("http://127.0.0.1:4000/REST");
+        assert_eq!(config.base_url()?.as_str(), "http://127.0.0.1:4000/REST/");
+        assert_eq!(
+            config.url(&["product", "42"])?.as_str(),
+            "http://127.0.0.1:4000/REST/product/42"
+        );
+        assert_eq!(
+            config.url(&["product", "a/b c"])?.as_str(),
+            "http://127.0.0.1:4000/REST/product/a%2Fb%20c"
+        );
+        assert_eq!(
+            RestConfig::default().url(&["self"])?.as_str(),
+            "https://www.shoporama.dk/REST/self"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn malformed_base_urls_are_reported() {
+        for bad in [
+            "not a url",
+            "ftp://x/REST/",
+            "mailto:x@y",
+            "https://x/REST/?a=1",
+        ] {
+            let config = RestConfig::new(bad);
+            assert!(
+                matches!(config.base_url(), Err(RestError::Config(_))),
+                "{bad}"
+            );
+            assert!(config.url(&["product"]).is_err());
+        }
+    }
+
+    #[test]
+    fn page_size_is_at_least_one() {
+        assert_eq!(RestConfig::default().page_size(0).configured_page_size(), 1);
+        assert_eq!(
+            RestConfig::default().configured_page_size(),
+            DEFAULT_PAGE_SIZE
+        );
+    }
+}

@@ -1,0 +1,514 @@
+//! The REST resources: [`ResourceKind`] (paths and JSON names), [`Resource`] (get / list /
+//! create / update / delete on one of them), and the handles on [`ShopClient`].
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use bytes::Bytes;
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::client::{decode, encode};
+use super::{
+    Category, CategoryUpdate, Customer, CustomerUpdate, ListQuery, ListStream, Order, OrderUpdate,
+    Page, Product, ProductUpdate, RestError, ShopClient, Stock, StockUpdate, UpdateMethod,
+};
+
+/// Every resource of Shoporama's REST API.
+///
+/// | Kind | Path | Operations documented | Model |
+/// |---|---|---|---|
+/// | `Product` | `product` | list, get, create, update, delete | [`Product`] |
+/// | `Category` | `category` | list, get | [`Category`] |
+/// | `Order` | `order` | list, get, create, update | [`Order`] |
+/// | `Customer` | `customer` | list, get | [`Customer`] |
+/// | `Stock` | `stock` | list; set with `PUT /stock` | [`Stock`] |
+/// | `SelfInfo` | `self` | get (the shop behind the token) | JSON |
+/// | the others | see [`ResourceKind::path`] | listed by Shoporama, methods not documented | JSON |
+///
+/// Every [`Resource`] offers all five operations: where the platform lacks one it answers
+/// with an error status ([`RestError::NotFound`], [`RestError::Api`] with 405), which is
+/// returned as is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ResourceKind {
+    /// `product`
+    Product,
+    /// `category`
+    Category,
+    /// `brand`
+    Brand,
+    /// `manufacturer`
+    Manufacturer,
+    /// `supplier`
+    Supplier,
+    /// `stock`
+    Stock,
+    /// `profile` (product profiles)
+    Profile,
+    /// `order`
+    Order,
+    /// `order-return`
+    OrderReturn,
+    /// `customer`
+    Customer,
+    /// `voucher` (discount codes)
+    Voucher,
+    /// `blog-post`
+    BlogPost,
+    /// `page`
+    Page,
+    /// `landing-page`
+    LandingPage,
+    /// `menu`
+    Menu,
+    /// `shipping` (delivery methods)
+    Shipping,
+    /// `payment-gateway`
+    PaymentGateway,
+    /// `country`
+    Country,
+    /// `redirect` (URL redirects)
+    Redirect,
+    /// `webhook`
+    Webhook,
+    /// `self` (the shop behind the token)
+    SelfInfo,
+}
+
+impl ResourceKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [Self; 21] = [
+        Self::Product,
+        Self::Category,
+        Self::Brand,
+        Self::Manufacturer,
+        Self::Supplier,
+        Self::Stock,
+        Self::Profile,
+        Self::Order,
+        Self::OrderReturn,
+        Self::Customer,
+        Self::Voucher,
+        Self::BlogPost,
+        Self::Page,
+        Self::LandingPage,
+        Self::Menu,
+        Self::Shipping,
+        Self::PaymentGateway,
+        Self::Country,
+        Self::Redirect,
+        Self::Webhook,
+        Self::SelfInfo,
+    ];
+
+    /// The path below the REST root (`order-return`).
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Product => "product",
+            Self::Category => "category",
+            Self::Brand => "brand",
+            Self::Manufacturer => "manufacturer",
+            Self::Supplier => "supplier",
+            Self::Stock => "stock",
+            Self::Profile => "profile",
+            Self::Order => "order",
+            Self::OrderReturn => "order-return",
+            Self::Customer => "customer",
+            Self::Voucher => "voucher",
+            Self::BlogPost => "blog-post",
+            Self::Page => "page",
+            Self::LandingPage => "landing-page",
+            Self::Menu => "menu",
+            Self::Shipping => "shipping",
+            Self::PaymentGateway => "payment-gateway",
+            Self::Country => "country",
+            Self::Redirect => "redirect",
+            Self::Webhook => "webhook",
+            Self::SelfInfo => "self",
+        }
+    }
+
+    /// The key of the list in the paging envelope (`products`, `order_returns`). A list
+    /// whose only array has another key is accepted too.
+    pub fn list_key(self) -> &'static str {
+        match self {
+            Self::Product => "products",
+            Self::Category => "categories",
+            Self::Brand => "brands",
+            Self::Manufacturer => "manufacturers",
+            Self::Supplier => "suppliers",
+            Self::Stock => "stock",
+            Self::Profile => "profiles",
+            Self::Order => "orders",
+            Self::OrderReturn => "order_returns",
+            Self::Customer => "customers",
+            Self::Voucher => "vouchers",
+            Self::BlogPost => "blog_posts",
+            Self::Page => "pages",
+            Self::LandingPage => "landing_pages",
+            Self::Menu => "menus",
+            Self::Shipping => "shippings",
+            Self::PaymentGateway => "payment_gateways",
+            Self::Country => "countries",
+            Self::Redirect => "redirects",
+            Self::Webhook => "webhooks",
+            Self::SelfInfo => "self",
+        }
+    }
+
+    /// The name of an item's id field (`product_id`, `order_return_id`).
+    pub fn id_field(self) -> &'static str {
+        match self {
+            Self::Product => "product_id",
+            Self::Category => "category_id",
+            Self::Brand => "brand_id",
+            Self::Manufacturer => "manufacturer_id",
+            Self::Supplier => "supplier_id",
+            Self::Stock => "stock_id",
+            Self::Profile => "profile_id",
+            Self::Order => "order_id",
+            Self::OrderReturn => "order_return_id",
+            Self::Customer => "customer_id",
+            Self::Voucher => "voucher_id",
+            Self::BlogPost => "blog_post_id",
+            Self::Page => "page_id",
+            Self::LandingPage => "landing_page_id",
+            Self::Menu => "menu_id",
+            Self::Shipping => "shipping_id",
+            Self::PaymentGateway => "payment_gateway_id",
+            Self::Country => "country_id",
+            Self::Redirect => "redirect_id",
+            Self::Webhook => "webhook_id",
+            Self::SelfInfo => "webshop_id",
+        }
+    }
+
+    /// The kind whose path is `path`.
+    pub fn from_path(path: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.path() == path)
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.path())
+    }
+}
+
+/// What a create or update answered: the item's id when the answer names it, and the whole
+/// answer (Shoporama returns the item, or at least `{"<kind>_id": …}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteOutcome {
+    /// The item's id, read from `<kind>_id` or `id` in the answer.
+    pub id: Option<u64>,
+    /// The answer, as sent (`null` for an empty body).
+    pub body: Value,
+}
+
+impl WriteOutcome {
+    fn new(kind: ResourceKind, body: Value) -> Self {
+        let id = [kind.id_field(), "id"]
+            .iter()
+            .filter_map(|key| body.get(key))
+            .find_map(|value| match value {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            });
+        Self { id, body }
+    }
+
+    /// The answer parsed as a model (e.g. the full [`Product`] the platform sent back).
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&self.body)
+    }
+}
+
+/// One resource of one shop: typed items `T`, written with `U` (an update type that sends
+/// only the fields set, or `serde_json::Value`).
+pub struct Resource<T, U = T> {
+    client: ShopClient,
+    kind: ResourceKind,
+    marker: PhantomData<fn() -> (T, U)>,
+}
+
+impl<T, U> Clone for Resource<T, U> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            kind: self.kind,
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<T, U> fmt::Debug for Resource<T, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resource")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, U> Resource<T, U>
+where
+    T: DeserializeOwned + Send + 'static,
+    U: Serialize,
+{
+    fn new(client: &ShopClient, kind: ResourceKind) -> Self {
+        Self {
+            client: client.clone(),
+            kind,
+            marker: PhantomData,
+        }
+    }
+
+    /// Which resource this is.
+    pub fn kind(&self) -> ResourceKind {
+        self.kind
+    }
+
+    /// `GET /<resource>/<id>`: one item. A deleted item is [`RestError::Gone`], an unknown
+    /// one [`RestError::NotFound`].
+    pub async fn get(&self, id: impl fmt::Display) -> Result<T, RestError> {
+        let id = id.to_string();
+        let bytes = self
+            .client
+            .call(Method::GET, &[self.kind.path(), &id], &[], None)
+            .await?;
+        decode(&Method::GET, &format!("{}/{id}", self.kind.path()), &bytes)
+    }
+
+    /// Like [`get`](Self::get), with `None` for an unknown or deleted item.
+    pub async fn find(&self, id: impl fmt::Display) -> Result<Option<T>, RestError> {
+        match self.get(id).await {
+            Ok(item) => Ok(Some(item)),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Every item matching `query`, streamed page by page (see [`ListStream`]).
+    pub fn list(&self, query: ListQuery) -> ListStream<T> {
+        self.client
+            .list_stream(self.kind.path(), self.kind.list_key(), query)
+    }
+
+    /// Every item, streamed page by page.
+    pub fn all(&self) -> ListStream<T> {
+        self.list(ListQuery::new())
+    }
+
+    /// One page: `limit` and `offset` from `query` (its page size, else the configured one).
+    pub async fn page(&self, query: &ListQuery) -> Result<Page<T>, RestError> {
+        self.client
+            .list_page(self.kind.path(), self.kind.list_key(), query)
+            .await
+    }
+
+    /// `POST /<resource>`: creates an item. Never retried (a timed-out create may have been
+    /// applied); a 429 or 5xx is returned to the caller.
+    pub async fn create(&self, fields: &U) -> Result<WriteOutcome, RestError> {
+        self.write(Method::POST, &[self.kind.path()], fields).await
+    }
+
+    /// Changes the fields set in `changes` on item `id` (`PUT /<resource>/<id>`, a partial
+    /// update; or PATCH, see [`UpdateMethod`]).
+    pub async fn update(
+        &self,
+        id: impl fmt::Display,
+        changes: &U,
+    ) -> Result<WriteOutcome, RestError> {
+        let method = match self.client.config().update_method {
+            UpdateMethod::Put => Method::PUT,
+            UpdateMethod::Patch => Method::PATCH,
+        };
+        self.write(method, &[self.kind.path(), &id.to_string()], changes)
+            .await
+    }
+
+    /// `DELETE /<resource>/<id>`.
+    pub async fn delete(&self, id: impl fmt::Display) -> Result<(), RestError> {
+        self.client
+            .call(
+                Method::DELETE,
+                &[self.kind.path(), &id.to_string()],
+                &[],
+                None,
+            )
+            .await
+            .map(drop)
+    }
+
+    async fn write(
+        &self,
+        method: Method,
+        segments: &[&str],
+        body: &U,
+    ) -> Result<WriteOutcome, RestError> {
+        let body: Bytes = encode(body)?;
+        let bytes = self
+            .client
+            .call(method.clone(), segments, &[], Some(body))
+            .await?;
+        let answer = decode::<Value>(&method, &segments.join("/"), &bytes).unwrap_or_else(|_| {
+            // A write that succeeded with a non-JSON body (e.g. "OK"): keep it as text.
+            Value::String(String::from_utf8_lossy(&bytes).into_owned())
+        });
+        Ok(WriteOutcome::new(self.kind, answer))
+    }
+}
+
+impl ShopClient {
+    /// Products, typed.
+    pub fn products(&self) -> Resource<Product, ProductUpdate> {
+        Resource::new(self, ResourceKind::Product)
+    }
+
+    /// Orders, typed.
+    pub fn orders(&self) -> Resource<Order, OrderUpdate> {
+        Resource::new(self, ResourceKind::Order)
+    }
+
+    /// Categories, typed.
+    pub fn categories(&self) -> Resource<Category, CategoryUpdate> {
+        Resource::new(self, ResourceKind::Category)
+    }
+
+    /// Customers, typed.
+    pub fn customers(&self) -> Resource<Customer, CustomerUpdate> {
+        Resource::new(self, ResourceKind::Customer)
+    }
+
+    /// Stock levels, typed. Set one with [`ShopClient::set_stock`].
+    pub fn stock(&self) -> Resource<Stock, StockUpdate> {
+        Resource::new(self, ResourceKind::Stock)
+    }
+
+    /// Sets a stock level: `PUT /stock` with the update as body (idempotent, so retried).
+    pub async fn set_stock(&self, update: &StockUpdate) -> Result<WriteOutcome, RestError> {
+        self.stock()
+            .write(Method::PUT, &[ResourceKind::Stock.path()], update)
+            .await
+    }
+
+    /// The shop behind the token (`GET /self`), as JSON.
+    pub async fn self_info(&self) -> Result<Value, RestError> {
+        let bytes = self
+            .call(Method::GET, &[ResourceKind::SelfInfo.path()], &[], None)
+            .await?;
+        decode(&Method::GET, ResourceKind::SelfInfo.path(), &bytes)
+    }
+
+    /// Any resource, as JSON.
+    pub fn resource(&self, kind: ResourceKind) -> Resource<Value, Value> {
+        Resource::new(self, kind)
+    }
+
+    /// Brands, as JSON.
+    pub fn brands(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::Brand)
+    }
+
+    /// Manufacturers, as JSON.
+    pub fn manufacturers(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::Manufacturer)
+    }
+
+    /// Suppliers, as JSON.
+    pub fn suppliers(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::Supplier)
+    }
+
+    /// Product profiles, as JSON.
+    pub fn profiles(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::Profile)
+    }
+
+    /// Order returns, as JSON.
+    pub fn order_returns(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::OrderReturn)
+    }
+
+    /// Vouchers (discount codes), as JSON.
+    pub fn vouchers(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::Voucher)
+    }
+
+    /// Blog posts, as JSON.
+    pub fn blog_posts(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::BlogPost)
+    }
+
+    /// Pages, as JSON.
+    pub fn pages(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::Page)
+    }
+
+    /// Landing pages, as JSON.
+    pub fn landing_pages(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::LandingPage)
+    }
+
+    /// Menus, as JSON.
+    pub fn menus(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::Menu)
+    }
+
+    /// Delivery methods, as JSON.
+    pub fn shipping(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::Shipping)
+    }
+
+    /// Payment gateways, as JSON.
+    pub fn payment_gateways(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::PaymentGateway)
+    }
+
+    /// Countries, as JSON.
+    pub fn countries(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::Country)
+    }
+
+    /// URL redirects, as JSON.
+    pub fn redirects(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::Redirect)
+    }
+
+    /// Webhooks, as JSON.
+    pub fn webhooks(&self) -> Resource<Value, Value> {
+        self.resource(ResourceKind::Webhook)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn kinds_round_trip_their_paths() {
+        for kind in ResourceKind::ALL {
+            assert_eq!(ResourceKind::from_path(kind.path()), Some(kind));
+            assert!(kind.id_field().ends_with("_id"));
+        }
+        assert_eq!(ResourceKind::from_path("nope"), None);
+        assert_eq!(ResourceKind::OrderReturn.to_string(), "order-return");
+    }
+
+    #[test]
+    fn write_outcomes_find_the_id() {
+        assert_eq!(
+            WriteOutcome::new(ResourceKind::Product, json!({"product_id": "42"})).id,
+            Some(42)
+        );
+        assert_eq!(
+            WriteOutcome::new(ResourceKind::Brand, json!({"id": 7})).id,
+            Some(7)
+        );
+        assert_eq!(WriteOutcome::new(ResourceKind::Brand, json!("OK")).id, None);
+    }
+}

@@ -1,0 +1,456 @@
+//! Typed Smarty references: one type per kind of value, each printing the Smarty that reads the
+//! value with the escaping its context needs.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use super::escape::{Cond, Form, Output, Test, write_if, write_output};
+use crate::fields::{Code, Color, ListOptions, RichText};
+
+/// The Smarty expression a reference reads (`$app_vars.measurement_id`, `$order->getOrderId()`).
+type Subject = Cow<'static, str>;
+
+/// The Smarty expression that reads the setting with this wire name: `$app_vars.<name>`.
+pub(crate) fn app_var(name: &str) -> Subject {
+    Cow::Owned(format!("$app_vars.{name}"))
+}
+
+/// A reference built from a setting's wire name; implemented by every `*Var` type.
+///
+/// Generated code calls it with the wire name (`#[field(rename = …)]` or the field name); the
+/// `#[shoporama_app]` macro has already checked that it is a valid Smarty identifier.
+pub trait FromSetting {
+    /// The reference to `$app_vars.<name>`.
+    fn from_setting(name: &str) -> Self;
+}
+
+/// Maps a settings field's Rust type to the reference type templates see it as.
+///
+/// `String` → [`TextVar`], integers → [`IntegerVar`], `bool` → [`BooleanVar`], a
+/// [`ListOptions`] enum `T` → [`ListVar<T>`], [`Color`] → [`ColorVar`], [`RichText`] and
+/// [`Code`] → [`RawVar`]; `Option<T>` as `T`. An external list (`String` with
+/// `#[field(list = external(…))]`) is a [`ListVar<String>`], chosen by the macro.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no snippet reference type",
+    label = "snippet templates cannot read this field",
+    note = "a setting is a `String`, an integer type, `bool`, `Color`, `RichText`, `Code`, an enum with `#[derive(ListOptions)]`, or an `Option` of one of these"
+)]
+pub trait SnippetVar {
+    /// The reference type.
+    type Var: FromSetting;
+}
+
+macro_rules! snippet_var {
+    ($var:ident: $($ty:ty),*) => {$(
+        impl SnippetVar for $ty {
+            type Var = $var;
+        }
+    )*};
+}
+
+snippet_var!(TextVar: String);
+snippet_var!(IntegerVar: i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+snippet_var!(BooleanVar: bool);
+snippet_var!(ColorVar: Color);
+snippet_var!(RawVar: RichText, Code);
+
+impl<T: SnippetVar> SnippetVar for Option<T> {
+    type Var = T::Var;
+}
+
+impl<T: ListOptions> SnippetVar for T {
+    type Var = ListVar<T>;
+}
+
+macro_rules! reference {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name {
+            subject: Subject,
+        }
+
+        impl $name {
+            /// A reference to any Smarty expression (a page object's getter, a variable the
+            /// snippet assigned). The expression is printed as given: it must come from the
+            /// app's code, never from a shop owner's input.
+            pub fn expr(expr: impl Into<Cow<'static, str>>) -> Self {
+                Self { subject: expr.into() }
+            }
+
+            /// The Smarty expression read, e.g. `$app_vars.measurement_id`.
+            pub fn smarty_expr(&self) -> &str {
+                &self.subject
+            }
+
+            /// `<{if …}>` when the value is set: not missing and not blank (the settings
+            /// parser's notion of present). Close with `{{ smarty.end_if() }}`.
+            pub fn if_set(&self) -> Cond<'_> {
+                Cond::new(&self.subject, Test::Set)
+            }
+
+            /// `<{if …}>` when the value is missing or blank.
+            pub fn if_blank(&self) -> Cond<'_> {
+                Cond::new(&self.subject, Test::Blank)
+            }
+        }
+
+        impl FromSetting for $name {
+            fn from_setting(name: &str) -> Self {
+                Self { subject: app_var(name) }
+            }
+        }
+    };
+}
+
+/// Methods that print a text-like value in each context.
+macro_rules! text_contexts {
+    ($name:ident) => {
+        impl $name {
+            /// HTML text: `<{…|escape:"html"}>` (`& < > " '` become entities).
+            pub fn html(&self) -> Output<'_> {
+                Output::new(&self.subject, Form::Html)
+            }
+
+            /// The inside of a quoted HTML attribute value (`"…"` or `'…'`): the same escaping as
+            /// [`html`](Self::html), which covers both quotes. Not for unquoted attributes,
+            /// and not for event-handler attributes (`onclick`), which are JavaScript.
+            pub fn attr(&self) -> Output<'_> {
+                Output::new(&self.subject, Form::Html)
+            }
+
+            /// A complete JavaScript string literal, quotes included, for use inside
+            /// `<script>`: `'<{…|escape:"javascript"|…}>'`. Survives `</script>`, both
+            /// quote kinds, backslashes, newlines, U+2028/U+2029, backticks and `${`.
+            pub fn js(&self) -> Output<'_> {
+                Output::quoted(&self.subject, Form::JsInner)
+            }
+
+            /// The inside of a JavaScript string literal you quote yourself (with `'`, `"` or
+            /// `` ` ``), inside `<script>`. Prefer [`js`](Self::js), which cannot be left
+            /// unquoted.
+            pub fn js_inner(&self) -> Output<'_> {
+                Output::new(&self.subject, Form::JsInner)
+            }
+
+            /// A whole URL in a quoted `href`/`src` attribute: a value not starting with
+            /// `http://` or `https://` (such as `javascript:…`) prints nothing; the rest is
+            /// HTML-escaped.
+            pub fn url(&self) -> Output<'_> {
+                Output::new(&self.subject, Form::Url)
+            }
+
+            /// One URL component (a query value, a path segment): `<{…|escape:"url"}>`
+            /// (`rawurlencode`); only `A-Z a-z 0-9 - _ . ~ %` come out, safe in any context.
+            pub fn url_component(&self) -> Output<'_> {
+                Output::new(&self.subject, Form::UrlComponent)
+            }
+
+            /// A CSS value (in `<style>` or a `style="…"` attribute): every character except
+            /// ASCII letters, digits, space and `#%,.-` is dropped, so `;}</style>`,
+            /// `expression(`, `url(` and CSS escapes cannot get through.
+            pub fn css(&self) -> Output<'_> {
+                Output::new(&self.subject, Form::Css)
+            }
+        }
+
+        /// HTML text, as [`html`](Self::html).
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write_output(f, &self.subject, Form::Html)
+            }
+        }
+    };
+}
+
+reference!(
+    /// A text value (a `text` setting, a product name): prints HTML-escaped by default, and in
+    /// any other context through [`js`](Self::js), [`attr`](Self::attr), [`url`](Self::url),
+    /// [`url_component`](Self::url_component) or [`css`](Self::css).
+    ///
+    /// In a snippet template: `{{ app.measurement_id.js() }}` prints
+    /// `'<{$app_vars.measurement_id|escape:"javascript"|…}>'`.
+    TextVar
+);
+text_contexts!(TextVar);
+
+reference!(
+    /// A whole number (an `integer` setting, an order id): always printed as
+    /// `<{…|string_format:"%d"}>`, which yields only digits and `-` whatever the value is, so
+    /// it is safe in every context (HTML, attribute, JavaScript, CSS, URL).
+    IntegerVar
+);
+
+impl IntegerVar {
+    /// The number; the same in every context.
+    pub fn html(&self) -> Output<'_> {
+        Output::new(&self.subject, Form::Integer)
+    }
+
+    /// The number; the same in every context.
+    pub fn attr(&self) -> Output<'_> {
+        self.html()
+    }
+
+    /// The number as a JavaScript number literal.
+    pub fn js(&self) -> Output<'_> {
+        self.html()
+    }
+
+    /// The number; the same in every context.
+    pub fn css(&self) -> Output<'_> {
+        self.html()
+    }
+
+    /// The number; the same in every context.
+    pub fn url_component(&self) -> Output<'_> {
+        self.html()
+    }
+}
+
+impl fmt::Display for IntegerVar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_output(f, &self.subject, Form::Integer)
+    }
+}
+
+reference!(
+    /// A decimal number (a price, an amount): printed with two decimals and a decimal point
+    /// (`<{…|string_format:"%.2F"}>`, never a locale's comma), safe in every context.
+    DecimalVar
+);
+
+impl DecimalVar {
+    /// The number with `decimals` decimals (at most 9).
+    pub fn fixed(&self, decimals: u8) -> Output<'_> {
+        Output::new(&self.subject, Form::Decimal(decimals))
+    }
+
+    /// The number rounded towards zero to a whole number (`%d`).
+    pub fn int(&self) -> Output<'_> {
+        Output::new(&self.subject, Form::Integer)
+    }
+
+    /// The number as a JavaScript number literal (two decimals).
+    pub fn js(&self) -> Output<'_> {
+        self.fixed(2)
+    }
+}
+
+impl fmt::Display for DecimalVar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_output(f, &self.subject, Form::Decimal(2))
+    }
+}
+
+reference!(
+    /// A checkbox (a `boolean` setting).
+    ///
+    /// Shoporama's JSON is loosely typed, so the test is the settings parser's: on when the
+    /// value, trimmed and lowercased, is `1`, `true`, `on` or `yes`. Printed on its own it is
+    /// `<{if …}>true<{else}>false<{/if}>`, a JavaScript boolean literal that is also safe text
+    /// in any other context. Use [`if_true`](Self::if_true) to gate markup.
+    BooleanVar
+);
+
+impl BooleanVar {
+    /// `<{if …}>` when the box is checked. Close with `{{ smarty.end_if() }}`.
+    pub fn if_true(&self) -> Cond<'_> {
+        Cond::new(&self.subject, Test::Checked)
+    }
+
+    /// `<{if …}>` when the box is not checked.
+    pub fn if_false(&self) -> Cond<'_> {
+        Cond::new(&self.subject, Test::Unchecked)
+    }
+
+    /// `true` or `false` as a JavaScript literal (the same as printing it).
+    pub fn js(&self) -> BooleanLiteral<'_> {
+        BooleanLiteral {
+            subject: &self.subject,
+        }
+    }
+}
+
+/// `<{if …}>true<{else}>false<{/if}>`.
+#[derive(Debug, Clone, Copy)]
+pub struct BooleanLiteral<'a> {
+    subject: &'a str,
+}
+
+impl fmt::Display for BooleanLiteral<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_if(f, self.subject, Test::Checked)?;
+        f.write_str("true<{else}>false<{/if}>")
+    }
+}
+
+impl fmt::Display for BooleanVar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.js().fmt(f)
+    }
+}
+
+reference!(
+    /// A colour (a `color` setting): prints the value only when it is `#rgb` or `#rrggbb`,
+    /// else nothing, so it is safe in CSS, HTML and attributes.
+    ColorVar
+);
+
+impl ColorVar {
+    /// The colour for CSS (the same as printing it).
+    pub fn css(&self) -> Output<'_> {
+        Output::new(&self.subject, Form::Color)
+    }
+
+    /// The colour for HTML text or a quoted attribute (the same as printing it).
+    pub fn html(&self) -> Output<'_> {
+        self.css()
+    }
+
+    /// The colour for a quoted attribute (the same as printing it).
+    pub fn attr(&self) -> Output<'_> {
+        self.css()
+    }
+
+    /// The colour as a JavaScript string literal, quotes included.
+    pub fn js(&self) -> Output<'_> {
+        Output::quoted(&self.subject, Form::Color)
+    }
+}
+
+impl fmt::Display for ColorVar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_output(f, &self.subject, Form::Color)
+    }
+}
+
+reference!(
+    /// A `code` or `richtext` setting, printed raw: `<{$app_vars.<name>}>`.
+    ///
+    /// Raw by design. These fields exist so that the shop owner can put their own HTML,
+    /// JavaScript or CSS on their own shop: escaping would turn it into visible text and
+    /// defeat the field. Only the shop's administrators can set them, the same people who can
+    /// already edit the theme, so printing them raw gives nobody a power they lacked. Never
+    /// use a `code` or `richtext` field for text a customer can influence.
+    RawVar
+);
+
+impl RawVar {
+    /// The value, unescaped (the same as printing it).
+    pub fn raw(&self) -> Output<'_> {
+        Output::new(&self.subject, Form::Raw)
+    }
+}
+
+impl fmt::Display for RawVar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_output(f, &self.subject, Form::Raw)
+    }
+}
+
+/// A list setting whose options are `T` (a [`ListOptions`] enum, or `String` for an external
+/// list). Prints its key like a [`TextVar`], and tests it with [`if_is`](Self::if_is).
+#[derive(Debug)]
+pub struct ListVar<T> {
+    subject: Subject,
+    options: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for ListVar<T> {
+    fn clone(&self) -> Self {
+        Self {
+            subject: self.subject.clone(),
+            options: PhantomData,
+        }
+    }
+}
+
+impl<T> FromSetting for ListVar<T> {
+    fn from_setting(name: &str) -> Self {
+        Self {
+            subject: app_var(name),
+            options: PhantomData,
+        }
+    }
+}
+
+impl<T> ListVar<T> {
+    /// The Smarty expression read, e.g. `$app_vars.consent`.
+    pub fn smarty_expr(&self) -> &str {
+        &self.subject
+    }
+
+    /// `<{if $app_vars.<name> == '<key>'}>`, the key quoted so nothing in it is interpolated.
+    /// Prefer [`if_is`](Self::if_is), which checks the option exists.
+    pub fn if_key<'a>(&'a self, key: &'a str) -> Cond<'a> {
+        Cond::new(&self.subject, Test::Is(key))
+    }
+
+    /// `<{if $app_vars.<name> != '<key>'}>`.
+    pub fn if_not_key<'a>(&'a self, key: &'a str) -> Cond<'a> {
+        Cond::new(&self.subject, Test::IsNot(key))
+    }
+
+    /// `<{if …}>` when an option is chosen.
+    pub fn if_set(&self) -> Cond<'_> {
+        Cond::new(&self.subject, Test::Set)
+    }
+
+    /// `<{if …}>` when no option is chosen.
+    pub fn if_blank(&self) -> Cond<'_> {
+        Cond::new(&self.subject, Test::Blank)
+    }
+
+    /// The key as HTML text.
+    pub fn html(&self) -> Output<'_> {
+        Output::new(&self.subject, Form::Html)
+    }
+
+    /// The key inside a quoted attribute.
+    pub fn attr(&self) -> Output<'_> {
+        Output::new(&self.subject, Form::Html)
+    }
+
+    /// The key as a JavaScript string literal, quotes included.
+    pub fn js(&self) -> Output<'_> {
+        Output::quoted(&self.subject, Form::JsInner)
+    }
+
+    /// The key inside a JavaScript string literal you quote yourself.
+    pub fn js_inner(&self) -> Output<'_> {
+        Output::new(&self.subject, Form::JsInner)
+    }
+
+    /// The key as one URL component.
+    pub fn url_component(&self) -> Output<'_> {
+        Output::new(&self.subject, Form::UrlComponent)
+    }
+
+    /// The key as a CSS value.
+    pub fn css(&self) -> Output<'_> {
+        Output::new(&self.subject, Form::Css)
+    }
+}
+
+impl<T: ListOptions> ListVar<T> {
+    /// `<{if $app_vars.<name> == '<key of option>'}>`: `{{ app.consent.if_is(Consent::Full) }}`.
+    // Templates pass the variant by value, as they name it.
+    #[allow(clippy::needless_pass_by_value)]
+    pub fn if_is(&self, option: T) -> Cond<'_> {
+        Cond::new(&self.subject, Test::Is(option.key()))
+    }
+
+    /// `<{if $app_vars.<name> != '<key of option>'}>`.
+    #[allow(clippy::needless_pass_by_value)]
+    pub fn if_is_not(&self, option: T) -> Cond<'_> {
+        Cond::new(&self.subject, Test::IsNot(option.key()))
+    }
+}
+
+impl<T> fmt::Display for ListVar<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_output(f, &self.subject, Form::Html)
+    }
+}

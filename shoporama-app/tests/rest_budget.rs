@@ -1,0 +1,140 @@
+//! The daily budget: no request once it is spent, refreshes, sharing, pacing, and the
+//! platform's own limit, over HTTP against `FakeShoporama`.
+
+#[path = "fixtures/rest/support.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use shoporama_app::rest::{Budget, ErrorBody, PacingPolicy, RestError, RetryPolicy, ShopClient};
+use shoporama_app::secret::AppToken;
+use support::{TOKEN, TestResult, fake};
+
+fn client(
+    fake: &shoporama_app::testing::fake_shoporama::FakeShoporama,
+    budget: &Arc<Budget>,
+) -> ShopClient {
+    ShopClient::new(fake.rest_config(), AppToken::new(TOKEN), Arc::clone(budget))
+}
+
+#[tokio::test]
+async fn a_spent_budget_sends_nothing() -> TestResult {
+    let fake = fake().seed_products(3).start().await?;
+    // From the install payload: a limit of 5 with 2 calls already made today.
+    let budget = Arc::new(Budget::new(5, 2));
+    let client = client(&fake, &budget);
+    for _ in 0..3 {
+        client.products().get(3_000_000).await?;
+    }
+    assert_eq!(fake.call_count(), 3);
+    let refused = client.products().get(3_000_000).await;
+    assert!(
+        matches!(
+            refused,
+            Err(RestError::BudgetExhausted { limit: 5, used: 5 })
+        ),
+        "{refused:?}"
+    );
+    let mut stream = client.products().all();
+    assert!(matches!(
+        stream.next().await,
+        Some(Err(RestError::BudgetExhausted { .. }))
+    ));
+    assert!(stream.next().await.is_none());
+    assert_eq!(
+        fake.call_count(),
+        3,
+        "no request was sent once the budget was spent"
+    );
+    assert_eq!((budget.used(), budget.remaining()), (5, 0));
+
+    // An update callback brings new numbers (a raised limit).
+    budget.refresh(10, 5);
+    client.products().get(3_000_000).await?;
+    assert_eq!(fake.call_count(), 4);
+    Ok(())
+}
+
+#[tokio::test]
+async fn retries_are_counted_too() -> TestResult {
+    let fake = fake().seed_products(1).start().await?;
+    let budget = Arc::new(Budget::new(3, 0));
+    fake.faults().server_error(10);
+    let result = client(&fake, &budget).products().get(3_000_000).await;
+    assert!(
+        matches!(
+            result,
+            Err(RestError::BudgetExhausted { limit: 3, used: 3 })
+        ),
+        "{result:?}"
+    );
+    assert_eq!(fake.call_count(), 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn clients_of_a_shop_share_its_budget() -> TestResult {
+    let fake = fake().seed_products(1).start().await?;
+    let budget = Arc::new(Budget::new(4, 0));
+    let first = client(&fake, &budget);
+    let second = client(&fake, &budget);
+    let clone = first.clone();
+    first.products().get(3_000_000).await?;
+    second.products().get(3_000_000).await?;
+    clone.products().get(3_000_000).await?;
+    second.self_info().await?;
+    assert!(matches!(
+        first.self_info().await,
+        Err(RestError::BudgetExhausted { .. })
+    ));
+    assert_eq!(fake.call_count(), 4);
+    Ok(())
+}
+
+#[tokio::test]
+async fn pacing_holds_back_a_burst() -> TestResult {
+    let fake = fake().seed_products(1).start().await?;
+    let budget = Arc::new(Budget::new(40, 0));
+    let config = fake
+        .rest_config()
+        .pacing(PacingPolicy::default().max_wait(Duration::from_secs(1)));
+    let client = ShopClient::new(config, AppToken::new(TOKEN), Arc::clone(&budget));
+    // The burst is max(20, 10 % of 40) = 20 calls; the 21st would wait for the even rate
+    // (the 20 left spread over the rest of the day), far beyond the 1 s allowed.
+    for _ in 0..20 {
+        client.products().get(3_000_000).await?;
+    }
+    let paced = client.products().get(3_000_000).await;
+    assert!(
+        matches!(paced, Err(RestError::Paced { wait }) if wait > Duration::from_mins(1)),
+        "{paced:?}"
+    );
+    assert_eq!(fake.call_count(), 20);
+    assert_eq!(budget.used(), 20, "a paced call is not counted");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_platforms_own_limit_answers_429_in_plain_text() -> TestResult {
+    // The client believes it has budget left (its count is stale); the platform disagrees.
+    let fake = fake().seed_products(1).start().await?;
+    fake.set_daily_limit(TOKEN, 2);
+    let client = ShopClient::new(
+        fake.rest_config().retry(RetryPolicy::none()),
+        AppToken::new(TOKEN),
+        Arc::new(Budget::new(1000, 0)),
+    );
+    client.products().get(3_000_000).await?;
+    client.products().get(3_000_000).await?;
+    match client.products().get(3_000_000).await {
+        Err(RestError::RateLimited { error, retry_after }) => {
+            assert_eq!(error.body, ErrorBody::Text("429 Too Many Requests".into()));
+            assert_eq!(retry_after, None);
+        }
+        other => panic!("expected 429, got {other:?}"),
+    }
+    assert_eq!(fake.usage(TOKEN), Some(2));
+    Ok(())
+}

@@ -1,0 +1,8 @@
+use shoporama_app::shoporama_app;
+
+#[shoporama_app(name = "Pixel", access = read, webhooks(add_to_basket))]
+pub struct Settings {
+    measurement_id: String,
+}
+
+fn main() {}

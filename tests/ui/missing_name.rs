@@ -1,0 +1,8 @@
+use shoporama_app::shoporama_app;
+
+#[shoporama_app(access = read)]
+pub struct Settings {
+    measurement_id: String,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use shoporama_app::shoporama_app;
+
+#[shoporama_app(name = "Pixel", access = read, snippet(place = before_body_close, pages(thanks)))]
+pub struct Settings {
+    measurement_id: String,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use shoporama_app::shoporama_app;
+
+#[shoporama_app(name = "Pixel", access = read, montly_price = 49)]
+pub struct Settings {
+    measurement_id: String,
+}
+
+fn main() {}
