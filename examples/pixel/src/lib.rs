@@ -59,3 +59,7 @@ pub struct Settings {
     /// Extra JavaScript run after the pixel loads. Inserted as is.
     pub extra_code: Option<Code>,
 }
+
+mod app;
+
+pub use app::Pixel;

@@ -8,7 +8,7 @@ use crate::settings::AppSettings;
 pub(super) async fn run<S: AppSettings>() -> ExitCode {
     let mut failures = 0_u32;
     let mut report = |ok: bool, what: &str, detail: &str| {
-        println!("{} {what}{}{detail}", if ok { "ok  " } else { "FAIL" }, if detail.is_empty() { "" } else { ": " });
+        super::print_stdout(&format!("{} {what}{}{detail}", if ok { "ok  " } else { "FAIL" }, if detail.is_empty() { "" } else { ": " }));
         if !ok {
             failures += 1;
         }
@@ -32,9 +32,9 @@ pub(super) async fn run<S: AppSettings>() -> ExitCode {
     };
     let url = crate::store::mask_url(&config.database_url);
     match crate::store::connect(&config.database_url).await {
-        Err(error) => report(false, "install store", &format!("{url}: {error}")),
+        Err(error) => report(false, "install store", &error.to_string()),
         Ok(store) => match store.health().await {
-            Err(error) => report(false, "install store", &format!("{url}: {error}")),
+            Err(error) => report(false, "install store", &error.to_string()),
             Ok(()) => {
                 report(true, "install store", &format!("{url} reachable and migrated"));
                 match store.installations().await {
@@ -43,7 +43,11 @@ pub(super) async fn run<S: AppSettings>() -> ExitCode {
                         let unconfigured: Vec<_> = installations.iter().filter(|i| !i.settings_status.is_configured()).collect();
                         report(true, "installations", &format!("{} installed, {} without valid settings", installations.len(), unconfigured.len()));
                         for installation in unconfigured {
-                            println!("     shop {} is unconfigured: {}", installation.webshop_id, installation.settings_status.errors().join("; "));
+                            super::print_stdout(&format!(
+                                "     shop {} is unconfigured: {}",
+                                installation.webshop_id,
+                                installation.settings_status.errors().join("; ")
+                            ));
                         }
                     }
                 }

@@ -127,11 +127,8 @@ async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
 
 fn manifest_command<S: AppSettings>(sheet: bool, callback_url: &str) -> ExitCode {
     let manifest = S::manifest();
-    if sheet {
-        println!("{}", manifest.setup_sheet(callback_url));
-    } else {
-        println!("{}", manifest.to_json_pretty());
-    }
+    let text = if sheet { manifest.setup_sheet(callback_url) } else { manifest.to_json_pretty() };
+    print_stdout(&text);
     let problems = manifest_problems(&manifest);
     for problem in &problems {
         eprintln!("error: {problem}");
@@ -142,6 +139,13 @@ fn manifest_command<S: AppSettings>(sheet: bool, callback_url: &str) -> ExitCode
 /// Problems in a manifest that the compiler could not catch (e.g. an invalid default colour).
 pub fn manifest_problems(manifest: &crate::manifest::AppManifest) -> Vec<String> {
     manifest.fields.iter().filter_map(|f| f.invalid_default.clone()).collect()
+}
+
+/// Prints to stdout with a final newline; a closed pipe (`| head`) is not an error.
+pub(crate) fn print_stdout(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
 }
 
 /// Reads a file argument, naming it in the error.

@@ -67,6 +67,6 @@ pub(super) async fn run<S: AppSettings>(args: SimulateArgs) -> ExitCode {
             kind => shop.send(kind, sample_body(kind, args.webshop_id)).await,
         }
     };
-    println!("{} {}", response.status.as_u16(), response.body);
+    super::print_stdout(&format!("{} {}", response.status.as_u16(), response.body));
     if response.status.is_success() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
