@@ -11,6 +11,7 @@
 //! | `SHOPORAMA_BODY_LIMIT` | `1048576` | the largest callback body accepted, in bytes |
 //! | `SHOPORAMA_ALLOWED_IPS` | none (any) | comma-separated addresses or CIDR ranges allowed to call back |
 //! | `SHOPORAMA_TRUSTED_PROXIES` | none | proxies whose `x-forwarded-for` is believed |
+//! | `SHOPORAMA_SHOP_CACHE_MS` | `2000` | how long an installation read for an event is reused |
 //! | `SHOPORAMA_REST_BASE_URL` | `https://www.shoporama.dk/REST/` | the REST API base |
 
 mod ip;
@@ -100,6 +101,11 @@ pub struct Config {
     pub user_agent: String,
     /// How long a handler may run before the callback answers 500.
     pub handler_timeout: Duration,
+    /// How long an installation read for an event is reused before it is read again
+    /// (default 2 s; zero disables). This process's own install, update and uninstall
+    /// callbacks refresh it at once; the TTL bounds how long another server's change can go
+    /// unseen.
+    pub shop_cache_ttl: Duration,
 }
 
 impl Config {
@@ -143,6 +149,10 @@ impl Config {
         if let Some(proxies) = get("SHOPORAMA_TRUSTED_PROXIES") {
             builder = builder.trusted_proxies(parse_nets("SHOPORAMA_TRUSTED_PROXIES", &proxies)?);
         }
+        if let Some(ms) = get("SHOPORAMA_SHOP_CACHE_MS") {
+            let ms = ms.parse().map_err(|e| invalid("SHOPORAMA_SHOP_CACHE_MS", format!("`{ms}`: {e}")))?;
+            builder = builder.shop_cache_ttl(Duration::from_millis(ms));
+        }
         if let Some(base) = get("SHOPORAMA_REST_BASE_URL") {
             builder = builder.rest_base_url(base);
         }
@@ -178,6 +188,7 @@ pub struct ConfigBuilder {
     rest_base_url: Option<String>,
     user_agent: Option<String>,
     handler_timeout: Option<Duration>,
+    shop_cache_ttl: Option<Duration>,
 }
 
 impl ConfigBuilder {
@@ -253,6 +264,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// How long an installation read for an event is reused (default 2 s; zero disables).
+    pub fn shop_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.shop_cache_ttl = Some(ttl);
+        self
+    }
+
     /// The configuration, or what is missing or invalid.
     pub fn build(self) -> Result<Config, ConfigError> {
         let current = self.token.filter(|t| !t.is_empty()).ok_or(ConfigError::MissingToken)?;
@@ -279,6 +296,7 @@ impl ConfigBuilder {
             rest_base_url: self.rest_base_url.unwrap_or_else(|| "https://www.shoporama.dk/REST/".to_owned()),
             user_agent: self.user_agent.unwrap_or_else(|| concat!("shoporama-app/", env!("CARGO_PKG_VERSION")).to_owned()),
             handler_timeout: self.handler_timeout.unwrap_or(Duration::from_secs(30)),
+            shop_cache_ttl: self.shop_cache_ttl.unwrap_or(Duration::from_secs(2)),
         })
     }
 }

@@ -107,7 +107,7 @@ async fn process<A: ShoporamaApp>(runtime: &AppRuntime<A>, request: Request<Body
 }
 
 /// 401 unless `x-app-token` is one of the app's tokens. The reason says which, never the token.
-pub(super) fn verify_token<A>(runtime: &AppRuntime<A>, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(super) fn verify_token<A: ShoporamaApp>(runtime: &AppRuntime<A>, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(token) = headers.get(APP_TOKEN_HEADER) else {
         return Err(ApiError::unauthorized("missing x-app-token header"));
     };
@@ -119,7 +119,7 @@ pub(super) fn verify_token<A>(runtime: &AppRuntime<A>, headers: &HeaderMap) -> R
 }
 
 /// 403 unless the source address is allowed (only when an allowlist is configured).
-pub(super) fn verify_source<A>(
+pub(super) fn verify_source<A: ShoporamaApp>(
     runtime: &AppRuntime<A>,
     headers: &HeaderMap,
     peer: Option<&ConnectInfo<SocketAddr>>,

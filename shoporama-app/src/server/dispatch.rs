@@ -13,34 +13,28 @@ use super::error::{ApiError, panic_message};
 use super::lifecycle::{store_error, unknown_webshop};
 use crate::app::{AppError, ShoporamaApp};
 use crate::events::AppEvent;
-use crate::fields::FieldValues;
 use crate::settings::AppSettings;
 
 /// Dispatches an event or webhook to `on_event`.
 pub(super) async fn event<A: ShoporamaApp>(runtime: &AppRuntime<A>, webshop_id: u64, kind: &str, body: Value) -> Result<Outcome, ApiError> {
-    let Some(installation) = runtime.store().installation(webshop_id).await.map_err(|e| store_error(&e))? else {
+    let Some(cached) = runtime.lookup(webshop_id).await.map_err(|e| store_error(&e))? else {
         return Err(unknown_webshop(webshop_id));
     };
-    let fields = FieldValues::from(installation.fields.clone());
-    let settings = match A::Settings::from_fields(&fields) {
-        Ok(settings) if installation.settings_status.is_configured() => settings,
-        Ok(_) | Err(_) => {
-            tracing::warn!(errors = ?installation.settings_status.errors(), "event for a shop without valid settings: acknowledged, not dispatched");
-            return Ok(Outcome::IgnoredUnconfigured);
-        }
+    let Some(shop) = cached.shop else {
+        tracing::warn!(errors = ?cached.installation.settings_status.errors(), "event for a shop without valid settings: acknowledged, not dispatched");
+        return Ok(Outcome::IgnoredUnconfigured);
     };
     let event = <<A::Settings as AppSettings>::Event as AppEvent>::from_callback(kind, body);
     if !event.is_subscribed() {
         tracing::info!("event type the app does not subscribe to: delivered as Unknown");
     }
-    let shop = runtime.shop(&installation, settings);
     run_handler(runtime, runtime.app().on_event(&shop, event)).await?;
     Ok(Outcome::Dispatched)
 }
 
 /// Runs a handler future: its error becomes a 500 with the reason, a panic a 500 that leaves
 /// the server serving, and running past the configured time-out a 500 too.
-pub(super) async fn run_handler<A>(runtime: &AppRuntime<A>, handler: impl Future<Output = Result<(), AppError>>) -> Result<(), ApiError> {
+pub(super) async fn run_handler<A: ShoporamaApp>(runtime: &AppRuntime<A>, handler: impl Future<Output = Result<(), AppError>>) -> Result<(), ApiError> {
     let timeout = runtime.config().handler_timeout;
     match tokio::time::timeout(timeout, AssertUnwindSafe(handler).catch_unwind()).await {
         Ok(Ok(Ok(()))) => Ok(()),

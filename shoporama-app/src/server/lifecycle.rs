@@ -57,6 +57,7 @@ async fn install_payload<A: ShoporamaApp>(
         settings_status: status_of(&settings),
     };
     let outcome = runtime.store().upsert_installation(&installation).await.map_err(|e| store_error(&e))?;
+    runtime.forget_shop(webshop_id);
     runtime.budget(&installation, true);
     let kind = match outcome {
         UpsertOutcome::Installed => InstallKind::New,
@@ -108,6 +109,7 @@ pub(super) async fn update<A: ShoporamaApp>(runtime: &AppRuntime<A>, query: &Cal
         return install_payload(runtime, query.webshop_id, payload, token).await;
     };
     let installation = update.apply_to(&previous);
+    runtime.forget_shop(query.webshop_id);
     runtime.budget(&installation, true);
     match settings {
         Ok(settings) => {
@@ -135,6 +137,7 @@ pub(super) async fn uninstall<A: ShoporamaApp>(runtime: &AppRuntime<A>, query: &
     payload("uninstall", query, body)?;
     let removed = runtime.store().uninstall(query.webshop_id, Utc::now()).await.map_err(|e| store_error(&e))?;
     runtime.forget_budget(query.webshop_id);
+    runtime.forget_shop(query.webshop_id);
     match removed {
         Some(installation) => {
             tracing::info!("installation removed; tombstone kept");

@@ -15,7 +15,6 @@ use super::lifecycle::store_error;
 use super::request::{parse_webshop_id, raw_query};
 use super::AppRuntime;
 use crate::app::{AppError, ShoporamaApp};
-use crate::fields::FieldValues;
 use crate::settings::AppSettings;
 
 pub(super) async fn handle_path<A: ShoporamaApp>(State(runtime): State<AppRuntime<A>>, Path(name): Path<String>, parts: Parts) -> Response {
@@ -54,12 +53,7 @@ async fn list<A: ShoporamaApp>(runtime: &AppRuntime<A>, parts: &Parts, path_name
     }
     let shop = match parse_webshop_id(query.webshop_id.as_deref())? {
         None => None,
-        Some(webshop_id) => match runtime.store().installation(webshop_id).await.map_err(|e| store_error(&e))? {
-            Some(installation) if installation.settings_status.is_configured() => {
-                A::Settings::from_fields(&FieldValues::from(installation.fields.clone())).ok().map(|s| runtime.shop(&installation, s))
-            }
-            _ => None,
-        },
+        Some(webshop_id) => runtime.lookup(webshop_id).await.map_err(|e| store_error(&e))?.and_then(|cached| cached.shop),
     };
     let mut options = Vec::new();
     let options_ref = &mut options;

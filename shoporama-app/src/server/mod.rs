@@ -20,6 +20,7 @@ mod lifecycle;
 mod lists;
 mod request;
 mod serve;
+mod shop_cache;
 
 pub use callback::APP_TOKEN_HEADER;
 pub use error::ApiError;
@@ -39,11 +40,11 @@ use crate::store::{InstallStore, Installation, StoreError};
 
 /// An app ready to serve: the author's [`ShoporamaApp`], its configuration and its install
 /// store. Cheap to clone.
-pub struct AppRuntime<A> {
+pub struct AppRuntime<A: ShoporamaApp> {
     inner: Arc<Inner<A>>,
 }
 
-struct Inner<A> {
+struct Inner<A: ShoporamaApp> {
     app: A,
     config: Config,
     store: Arc<dyn InstallStore>,
@@ -51,9 +52,11 @@ struct Inner<A> {
     /// Each shop's REST budget, shared by all its clients in this process and refreshed by
     /// install and update callbacks (which carry Shoporama's own count).
     budgets: std::sync::Mutex<std::collections::BTreeMap<u64, Arc<Budget>>>,
+    /// Installations and parsed settings, for events.
+    shops: shop_cache::ShopCache<A::Settings>,
 }
 
-impl<A> Clone for AppRuntime<A> {
+impl<A: ShoporamaApp> Clone for AppRuntime<A> {
     fn clone(&self) -> Self {
         Self { inner: Arc::clone(&self.inner) }
     }
@@ -70,7 +73,8 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     /// A runtime over an already opened store.
     pub fn with_store(app: A, config: Config, store: Arc<dyn InstallStore>) -> Self {
         let rest = RestConfig::new(&config.rest_base_url).user_agent(&config.user_agent);
-        Self { inner: Arc::new(Inner { app, config, store, rest, budgets: std::sync::Mutex::default() }) }
+        let shops = shop_cache::ShopCache::new(config.shop_cache_ttl);
+        Self { inner: Arc::new(Inner { app, config, store, rest, budgets: std::sync::Mutex::default(), shops }) }
     }
 
     /// Uses this REST configuration for the clients handlers get from [`Shop::rest`].
@@ -109,7 +113,7 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     }
 }
 
-impl<A> AppRuntime<A> {
+impl<A: ShoporamaApp> AppRuntime<A> {
     /// The app.
     pub fn app(&self) -> &A {
         &self.inner.app
@@ -141,6 +145,37 @@ impl<A> AppRuntime<A> {
     /// Forgets an uninstalled shop's budget.
     pub(crate) fn forget_budget(&self, webshop_id: u64) {
         self.inner.budgets.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&webshop_id);
+    }
+
+    /// The shop's installation and, when its settings are valid, its handler view: from the
+    /// cache when fresh, else from the store (then cached).
+    pub(crate) async fn lookup(&self, webshop_id: u64) -> Result<Option<shop_cache::CachedShop<A::Settings>>, StoreError> {
+        if let Some(cached) = self.inner.shops.get(webshop_id) {
+            return Ok(Some(cached));
+        }
+        let Some(installation) = self.inner.store.installation(webshop_id).await? else {
+            self.inner.shops.forget(webshop_id);
+            return Ok(None);
+        };
+        Ok(Some(self.remember(installation)))
+    }
+
+    /// Caches an installation just written or read, parsing its settings.
+    pub(crate) fn remember(&self, installation: Installation) -> shop_cache::CachedShop<A::Settings> {
+        let shop = if installation.settings_status.is_configured() {
+            let fields = crate::fields::FieldValues::from(installation.fields.clone());
+            <A::Settings as crate::settings::AppSettings>::from_fields(&fields).ok().map(|s| self.shop(&installation, s))
+        } else {
+            None
+        };
+        let entry = shop_cache::CachedShop { installation, shop };
+        self.inner.shops.put(entry.clone());
+        entry
+    }
+
+    /// Drops a shop from the cache after this process changed it.
+    pub(crate) fn forget_shop(&self, webshop_id: u64) {
+        self.inner.shops.forget(webshop_id);
     }
 }
 
