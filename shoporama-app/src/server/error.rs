@@ -52,6 +52,11 @@ impl ApiError {
         self.status
     }
 
+    /// A detail field of the body (`line`, `column`, `limit`, …).
+    pub fn detail(&self, key: &str) -> Option<&Value> {
+        self.body.get(key)
+    }
+
     /// The `error` message.
     pub fn message(&self) -> &str {
         self.body.get("error").and_then(Value::as_str).unwrap_or_default()

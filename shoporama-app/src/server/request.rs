@@ -126,8 +126,8 @@ mod tests {
         let error = parse_body(&HeaderMap::new(), b"{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err();
         assert_eq!(error.status(), StatusCode::BAD_REQUEST);
         assert!(error.message().starts_with("invalid JSON body: expected `:` at line 3 column 7"), "{}", error.message());
-        assert_eq!(error.body.get("line"), Some(&serde_json::json!(3)));
-        assert_eq!(error.body.get("column"), Some(&serde_json::json!(7)));
+        assert_eq!(error.detail("line"), Some(&serde_json::json!(3)));
+        assert_eq!(error.detail("column"), Some(&serde_json::json!(7)));
     }
 
     #[test]
