@@ -17,19 +17,18 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::app::ShoporamaApp;
-use crate::config::Config;
 use crate::server::{AppRuntime, serve};
 use crate::settings::AppSettings;
 
 #[derive(Parser, Debug)]
 #[command(version, about = "A Shoporama app", long_about = None)]
-struct Cli {
+struct Cli<C: Subcommand> {
     #[command(subcommand)]
-    command: Option<Command>,
+    command: Option<Command<C>>,
 }
 
 #[derive(Subcommand, Debug)]
-enum Command {
+enum Command<C: Subcommand> {
     /// Serve Shoporama's callbacks (the default). Configured by the environment:
     /// SHOPORAMA_APP_TOKEN (required), DATABASE_URL, SHOPORAMA_LISTEN, …
     Serve,
@@ -46,12 +45,60 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Check the configuration, the install store and the manifest.
     Doctor,
+    #[command(flatten)]
+    App(C),
 }
+
+/// No app-specific commands (what [`run`] uses).
+#[derive(Subcommand, Debug, Clone, Copy)]
+pub enum NoCommands {}
 
 /// Runs the app's command line on a new Tokio runtime: `fn main() -> ExitCode { run(MyApp) }`.
 pub fn run<A: ShoporamaApp>(app: A) -> ExitCode {
+    block_on(run_async(app))
+}
+
+/// Runs the app's command line inside an existing Tokio runtime.
+pub async fn run_async<A: ShoporamaApp>(app: A) -> ExitCode {
+    run_with_args(app, std::env::args_os(), |_, command: NoCommands| async move { match command {} }).await
+}
+
+/// Runs the command line with the app's own subcommands `C` next to the built-in ones, on a
+/// new Tokio runtime. `commands` runs an app command; it gets the app and can open the
+/// runtime with [`AppRuntime::from_env`].
+///
+/// ```no_run
+/// # use shoporama_app::prelude::*;
+/// # #[shoporama_app(name = "X", access = read)] pub struct Settings { key: String }
+/// # #[derive(Clone)] struct MyApp;
+/// # impl ShoporamaApp for MyApp { type Settings = Settings; }
+/// #[derive(clap::Subcommand, Debug)]
+/// enum Extra {
+///     /// Retry what failed.
+///     Retry { #[arg(long)] webshop_id: u64 },
+/// }
+///
+/// fn main() -> std::process::ExitCode {
+///     shoporama_app::cli::run_with(MyApp, |app, command| async move {
+///         match command {
+///             Extra::Retry { webshop_id } => { let _ = (app, webshop_id); std::process::ExitCode::SUCCESS }
+///         }
+///     })
+/// }
+/// ```
+pub fn run_with<A, C, F, Fut>(app: A, commands: F) -> ExitCode
+where
+    A: ShoporamaApp,
+    C: Subcommand + std::fmt::Debug,
+    F: FnOnce(A, C) -> Fut,
+    Fut: Future<Output = ExitCode>,
+{
+    block_on(run_with_args(app, std::env::args_os(), commands))
+}
+
+fn block_on(future: impl Future<Output = ExitCode>) -> ExitCode {
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime.block_on(run_async(app)),
+        Ok(runtime) => runtime.block_on(future),
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
             ExitCode::FAILURE
@@ -59,18 +106,18 @@ pub fn run<A: ShoporamaApp>(app: A) -> ExitCode {
     }
 }
 
-/// Runs the app's command line inside an existing Tokio runtime.
-pub async fn run_async<A: ShoporamaApp>(app: A) -> ExitCode {
-    run_with_args(app, std::env::args_os()).await
-}
-
-/// Runs the command line with explicit arguments (the first is the program name).
-pub async fn run_with_args<A: ShoporamaApp, I, T>(app: A, args: I) -> ExitCode
+/// Runs the command line with explicit arguments (the first is the program name) and app
+/// commands `C` handled by `commands`.
+pub async fn run_with_args<A, C, F, Fut, I, T>(app: A, args: I, commands: F) -> ExitCode
 where
+    A: ShoporamaApp,
+    C: Subcommand + std::fmt::Debug,
+    F: FnOnce(A, C) -> Fut,
+    Fut: Future<Output = ExitCode>,
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::<C>::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
             // Help and version go to stdout with success; mistakes to stderr with failure.
@@ -83,6 +130,10 @@ where
         Command::Manifest { sheet, callback_url } => manifest_command::<A::Settings>(sheet, &callback_url),
         Command::Simulate(args) => simulate::run::<A::Settings>(args).await,
         Command::Doctor => doctor::run::<A::Settings>().await,
+        Command::App(command) => {
+            init_tracing();
+            commands(app, command).await
+        }
     }
 }
 
@@ -94,13 +145,6 @@ pub fn init_tracing() {
 
 async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
     init_tracing();
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(2);
-        }
-    };
     let problems = manifest_problems(&A::Settings::manifest());
     for problem in &problems {
         eprintln!("error: {problem}");
@@ -108,12 +152,11 @@ async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
     if !problems.is_empty() {
         return ExitCode::FAILURE;
     }
-    let url = crate::store::mask_url(&config.database_url);
-    let runtime = match AppRuntime::connect(app, config).await {
+    let runtime = match AppRuntime::from_env(app).await {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot open the install store {url}: {error}");
-            return ExitCode::FAILURE;
+            eprintln!("error: {error}");
+            return error.exit_code();
         }
     };
     match serve(runtime).await {

@@ -70,6 +70,19 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         Ok(Self::with_store(app, config, store))
     }
 
+    /// Reads the [`Config`] from the environment and connects its store: what `serve` does.
+    pub async fn from_env(app: A) -> Result<Self, StartError> {
+        let config = Config::from_env()?;
+        let url = crate::store::mask_url(&config.database_url);
+        Self::connect(app, config).await.map_err(|source| StartError::Store { url, source })
+    }
+
+    /// The shop as handlers see it, for work outside a callback (a CLI command, a job):
+    /// `None` when it is not installed or has no valid settings.
+    pub async fn shop_by_id(&self, webshop_id: u64) -> Result<Option<Shop<A::Settings>>, StoreError> {
+        Ok(self.lookup(webshop_id).await?.and_then(|cached| cached.shop))
+    }
+
     /// A runtime over an already opened store.
     pub fn with_store(app: A, config: Config, store: Arc<dyn InstallStore>) -> Self {
         let rest = RestConfig::new(&config.rest_base_url).user_agent(&config.user_agent);
@@ -176,6 +189,32 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     /// Drops a shop from the cache after this process changed it.
     pub(crate) fn forget_shop(&self, webshop_id: u64) {
         self.inner.shops.forget(webshop_id);
+    }
+}
+
+/// Why the runtime could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is missing or invalid.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The install store could not be opened or migrated.
+    #[error("cannot open the install store {url}: {source}")]
+    Store {
+        /// The store's URL, password masked.
+        url: String,
+        /// Why.
+        source: StoreError,
+    },
+}
+
+impl StartError {
+    /// The process exit code: 2 for configuration mistakes, 1 otherwise.
+    pub fn exit_code(&self) -> std::process::ExitCode {
+        match self {
+            Self::Config(_) => std::process::ExitCode::from(2),
+            Self::Store { .. } => std::process::ExitCode::FAILURE,
+        }
     }
 }
 
