@@ -64,7 +64,7 @@ async fn lifecycle_on_sqlite() {
 #[tokio::test]
 async fn lifecycle_on_postgres() {
     let Some(url) = postgres_url("lifecycle_on_postgres") else { return };
-    let url = fresh_postgres_schema(&url, "lifecycle").await;
+    let url = fresh_postgres_schema(&url, "lifecycle");
     whole_lifecycle(&url).await;
 }
 

@@ -1,5 +1,8 @@
 //! Shared helpers for the integration suites: a recording test app, servers on ephemeral
 //! loopback ports, and the rules for suites that need PostgreSQL.
+//!
+//! These are test helpers: they panic with a clear message when the environment is broken.
+#![allow(clippy::missing_panics_doc)]
 
 use std::sync::{Arc, Mutex};
 
@@ -209,7 +212,7 @@ pub fn postgres_url(test: &str) -> Option<String> {
 }
 
 /// A PostgreSQL URL whose connections use a fresh schema, so runs do not collide.
-pub async fn fresh_postgres_schema(url: &str, name: &str) -> String {
+pub fn fresh_postgres_schema(url: &str, name: &str) -> String {
     let schema = format!("t_{name}_{}_{}", std::process::id(), unique());
     let admin = std::process::Command::new("psql")
         .arg(url)

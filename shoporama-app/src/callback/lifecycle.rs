@@ -84,10 +84,8 @@ impl LifecyclePayload {
             other => return Err(PayloadError::NotAnObject { kind: kind.to_owned(), got: json_type(other) }),
         };
         let body_id = unsigned(object, "webshop_id")?;
-        if let Some(body_id) = body_id {
-            if body_id != webshop_id {
-                return Err(PayloadError::WebshopMismatch { query: webshop_id, body: body_id });
-            }
+        if let Some(body_id) = body_id.filter(|id| *id != webshop_id) {
+            return Err(PayloadError::WebshopMismatch { query: webshop_id, body: body_id });
         }
         let app_token = match object.get("app_token") {
             None | Some(Value::Null) => None,
@@ -185,7 +183,7 @@ mod tests {
     #[test]
     fn reads_the_documented_payload() {
         let body = json!({"webshop_id":1,"webshop_url":"https://www.example.com/","app_token":"dcbfe5ad9e8af3495ca4582e364c1bce",
-            "app_token_daily_limit":10000,"app_token_current_usage":200,"installed":1692857535,"fields":{"a":"1"}});
+            "app_token_daily_limit":10000,"app_token_current_usage":200,"installed":1_692_857_535_u64,"fields":{"a":"1"}});
         let payload = LifecyclePayload::from_json("install", 1, &body).unwrap();
         assert_eq!(payload.daily_limit, 10000);
         assert_eq!(payload.current_usage, 200);

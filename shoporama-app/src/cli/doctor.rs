@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use crate::config::Config;
 use crate::settings::AppSettings;
 
+// One flat report reads better than nested if-lets.
+#[allow(clippy::single_match_else)]
 pub(super) async fn run<S: AppSettings>() -> ExitCode {
     let mut failures = 0_u32;
     let mut report = |ok: bool, what: &str, detail: &str| {

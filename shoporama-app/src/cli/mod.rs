@@ -30,7 +30,7 @@ struct Cli<C: Subcommand> {
 #[derive(Subcommand, Debug)]
 enum Command<C: Subcommand> {
     /// Serve Shoporama's callbacks (the default). Configured by the environment:
-    /// SHOPORAMA_APP_TOKEN (required), DATABASE_URL, SHOPORAMA_LISTEN, …
+    /// `SHOPORAMA_APP_TOKEN` (required), `DATABASE_URL`, `SHOPORAMA_LISTEN`, …
     Serve,
     /// Print the app manifest: JSON, or with --sheet the Markdown setup sheet for Shoporama's app form.
     Manifest {

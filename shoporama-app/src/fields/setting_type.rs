@@ -223,6 +223,6 @@ mod tests {
         assert_eq!(<Option<i64>>::when_absent(), Some(None));
         assert_eq!(<Option<i64>>::parse_setting(&json!("4")), Ok(Some(4)));
         assert_eq!(<Option<i64>>::to_setting(&None), Value::Null);
-        assert!(<Option<i64>>::OPTIONAL);
+        const { assert!(<Option<i64>>::OPTIONAL) };
     }
 }

@@ -142,7 +142,7 @@ mod tests {
         assert_eq!(Color::parse("#FFF"), Some(Color { r: 255, g: 255, b: 255 }));
         assert_eq!(Color::parse("#a1B2c3").map(Color::to_hex).as_deref(), Some("#a1b2c3"));
         assert_eq!(Color::parse(" #abc ").map(Color::to_hex).as_deref(), Some("#aabbcc"));
-        assert_eq!(Color::parse_setting(&json!("#00FF7f")).map(|c| c.to_hex()), Ok("#00ff7f".to_owned()));
+        assert_eq!(Color::parse_setting(&json!("#00FF7f")).map(Color::to_hex), Ok("#00ff7f".to_owned()));
     }
 
     #[test]

@@ -85,6 +85,7 @@ pub(crate) async fn method_not_allowed(method: http::Method, uri: http::Uri) -> 
 }
 
 /// The JSON answer when a handler panicked.
+#[allow(clippy::needless_pass_by_value)] // tower-http's `CatchPanicLayer::custom` passes the payload by value
 pub(crate) fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let detail = panic_message(&*panic);
     tracing::error!(panic = %detail, "a handler panicked");

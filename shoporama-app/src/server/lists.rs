@@ -35,17 +35,16 @@ async fn list<A: ShoporamaApp>(runtime: &AppRuntime<A>, parts: &Parts, path_name
         verify_token(runtime, &parts.headers)?;
     }
     let query = raw_query(parts.uri.query())?;
-    let name = match path_name {
-        Some(name) => name,
-        None => {
-            if query.kind.as_deref() != Some("list") {
-                return Err(ApiError::new(
-                    http::StatusCode::METHOD_NOT_ALLOWED,
-                    "callbacks are POSTed; GET on the callback path serves external lists only (`?type=list&name=…`)",
-                ));
-            }
-            query.name.clone().filter(|n| !n.trim().is_empty()).ok_or_else(|| ApiError::bad_request("missing query parameter `name`"))?
+    let name = if let Some(name) = path_name {
+        name
+    } else {
+        if query.kind.as_deref() != Some("list") {
+            return Err(ApiError::new(
+                http::StatusCode::METHOD_NOT_ALLOWED,
+                "callbacks are POSTed; GET on the callback path serves external lists only (`?type=list&name=…`)",
+            ));
         }
+        query.name.clone().filter(|n| !n.trim().is_empty()).ok_or_else(|| ApiError::bad_request("missing query parameter `name`"))?
     };
     let declared = A::Settings::manifest().fields.iter().any(|f| f.external_list.as_deref() == Some(name.as_str()));
     if !declared {

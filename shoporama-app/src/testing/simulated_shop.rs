@@ -248,8 +248,8 @@ impl SimResponse {
         Self { status, body }
     }
 
-    fn transport(message: String) -> Self {
-        Self { status: StatusCode::BAD_GATEWAY, body: json!({ "error": message }) }
+    fn transport(message: impl Into<String>) -> Self {
+        Self { status: StatusCode::BAD_GATEWAY, body: json!({ "error": message.into() }) }
     }
 
     /// The `error` message of an error answer.
@@ -258,12 +258,20 @@ impl SimResponse {
     }
 
     /// Panics unless the answer is 200.
+    ///
+    /// # Panics
+    ///
+    /// When the status is not 200; the message shows the body.
     #[track_caller]
     pub fn assert_ok(&self) -> &Self {
         self.assert_status(StatusCode::OK)
     }
 
     /// Panics unless the answer has `status`.
+    ///
+    /// # Panics
+    ///
+    /// When the status differs; the message shows the body.
     #[track_caller]
     pub fn assert_status(&self, status: StatusCode) -> &Self {
         assert_eq!(self.status, status, "unexpected answer: {}", self.body);
@@ -271,6 +279,10 @@ impl SimResponse {
     }
 
     /// Panics unless the answer's `error` contains `needle`.
+    ///
+    /// # Panics
+    ///
+    /// When the body has no `error` containing `needle`.
     #[track_caller]
     pub fn assert_error_contains(&self, needle: &str) -> &Self {
         let error = self.error().unwrap_or_default();
