@@ -1,5 +1,6 @@
-//! Build Shoporama Apps in Rust.
+#![doc = include_str!("../../README.md")]
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 extern crate self as shoporama_app;
 
