@@ -637,10 +637,17 @@ fn pixel_example_uses_every_kind_and_its_template() {
     kinds.sort();
     kinds.dedup();
     assert_eq!(kinds.len(), 7, "{kinds:?}");
-    assert_eq!(manifest.snippets.len(), 2);
-    assert_eq!(
-        manifest.snippets[0].code,
-        include_str!("../examples/pixel/snippets/purchase.tpl")
+    // One snippet per placement; the templates are rendered into Smarty (the snippet suites
+    // render that Smarty with the real engine).
+    assert_eq!(manifest.snippets.len(), 4);
+    let purchase = &manifest.snippets[3].code;
+    assert!(
+        purchase.contains(r#"<{assign var="app_lines" value=$order->getProducts()}>"#),
+        "{purchase}"
+    );
+    assert!(
+        !purchase.contains("{{"),
+        "askama syntax is rendered away: {purchase}"
     );
     assert!(
         manifest
@@ -739,7 +746,7 @@ mod hygiene {
         access = write,
         events(paid, add_to_basket),
         webhooks(paid, stock),
-        snippet(place = before_head_close, pages(products), template = "../examples/pixel/snippets/purchase.tpl"),
+        snippet(place = before_head_close, pages(products), template = "../shoporama-app/tests/fixtures/snippets/hygiene.tpl"),
     )]
     pub(crate) struct Tortured {
         pub(crate) text: ::std::string::String,
@@ -775,6 +782,11 @@ fn generated_code_survives_shadowed_names() {
         Ok("x".to_owned())
     );
     assert_eq!(Tortured::manifest().fields.len(), 5);
+    assert!(
+        Tortured::manifest().snippets[0]
+            .code
+            .contains("$app_vars.thing|escape:\"javascript\"")
+    );
     assert!(TorturedEvent::from_callback("stock", json!({})).is_subscribed());
     assert_eq!(hygiene::Empty::manifest().fields.len(), 0);
     assert!(hygiene::Unit::from_fields(&FieldValues::new()).is_ok());

@@ -200,8 +200,8 @@ fn run(items: u64, rounds: u64) -> BenchResult<()> {
             seen += 1;
         }
         drop(stream);
-        plain_loop::<Product>(&http, &base, items).await.map(drop).ok();
         let (hwm_small, _) = memory_kib();
+        plain_loop::<Product>(&http, &base, items).await?;
 
         let mut best = [Duration::MAX; 4];
         for round in 0..rounds {
@@ -223,11 +223,11 @@ fn run(items: u64, rounds: u64) -> BenchResult<()> {
         let (hwm_large, rss) = memory_kib();
 
         println!("rest_stream: {items} products, {PAGE} per page, best of {rounds} rounds (fake in a child process)");
-        println!("| model            | client (ms) | plain reqwest+serde_json (ms) | ratio |");
-        println!("|------------------|------------:|------------------------------:|------:|");
+        println!("| model             | client (ms) | plain reqwest+serde_json (ms) | ratio |");
+        println!("|-------------------|------------:|------------------------------:|------:|");
         for (name, client_slot, plain_slot) in [("Product (typed)", 0, 1), ("serde_json::Value", 2, 3)] {
             println!(
-                "| {name:<16} | {:>11.1} | {:>29.1} | {:>5.3} |",
+                "| {name:<17} | {:>11.1} | {:>29.1} | {:>5.3} |",
                 ms(best[client_slot]),
                 ms(best[plain_slot]),
                 best[client_slot].as_secs_f64() / best[plain_slot].as_secs_f64()

@@ -91,7 +91,12 @@ pub use settings::AppSettings;
 /// is repeatable: `place` is `after_head_open`, `before_head_close`, `after_body_open` or
 /// `before_body_close`; `pages` is `all` or any of `products`, `landing_pages`, `categories`,
 /// `static_pages`, `blog_posts`, `search`, `basket`, `address`, `shipping`, `approve`,
-/// `thanks`, `order`, `also`; a `template` path is relative to the crate's `Cargo.toml`.
+/// `thanks`, `order`, `also`; a `template` path is relative to the crate's `Cargo.toml`. The
+/// template (or `source`) is an askama template whose output is the snippet's Smarty: it reads
+/// the settings as `{{ app.<field> }}`, escaped for the context you choose (`.js()`, `.attr()`,
+/// `.url()`, `.css()`), and the page objects as `order`, `line`, `product`, `basket`; a
+/// misspelt setting is a compile error. See [`snippet`] for the references, the lint and the
+/// preview.
 /// `event_enum = Name` renames the event enum; `crate = ::path` points the generated code at a
 /// re-export of this crate.
 ///

@@ -17,7 +17,9 @@ pub use crate::fields::{
 };
 pub use crate::manifest::{Access, AppManifest, ManifestField, ManifestSnippet};
 pub use crate::settings::AppSettings;
-pub use crate::snippet::{Page, Placement};
+pub use crate::snippet::{
+    __render_snippet as render_snippet, FromSetting, ListVar, Page, Placement, Scope, SnippetVar,
+};
 
 /// The macros' own tables of wire names, `(events, webhooks, placements, pages)`, for the test
 /// that proves they match [`EventName::ALL`], [`WebhookName::ALL`], [`Placement::ALL`] and

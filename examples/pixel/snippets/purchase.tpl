@@ -1,6 +1,15 @@
-<script>
-  var pixelId = '<{$app_vars.measurement_id|escape:"javascript"}>';
-  var cookieDays = <{$app_vars.cookie_days|string_format:"%d"}>;
+{# Before </body> on /thanks: the purchase, one item per order line, the way Shoporama's own
+   themes loop over `$order->getProducts()`; then the shop owner's extra code (raw by design). -#}
+{{ app.enabled.if_true() }}<script>
   window.pixelQueue = window.pixelQueue || [];
-  window.pixelQueue.push(['purchase', pixelId, cookieDays]);
+  window.pixelQueue.push(['purchase', {
+    id: {{ app.measurement_id.js() }},
+    transaction_id: {{ order.order_id() }},
+    value: {{ order.total_price() }},
+    currency: {{ webshop.currency().js() }},
+    items: [{{ order.lines().begin() }}
+      { item_id: {{ line.product_id() }}, item_name: {{ line.name().js() }}, price: {{ line.unit_price() }}, quantity: {{ line.amount().int() }} }{{ order.lines().comma() }}{{ order.lines().end() }}
+    ]
+  }]);
 </script>
+{{ app.extra_code }}{{ smarty.end_if() }}

@@ -27,12 +27,10 @@ pub enum ConsentMode {
     monthly_price = 49,
     events(add_to_basket, paid, view_thanks),
     webhooks(paid, order_created),
+    snippet(place = after_head_open, pages(all), template = "snippets/head.tpl"),
+    snippet(place = before_head_close, pages(all), template = "snippets/style.tpl"),
+    snippet(place = after_body_open, pages(all), template = "snippets/banner.tpl"),
     snippet(place = before_body_close, pages(thanks), template = "snippets/purchase.tpl"),
-    snippet(
-        place = after_head_open,
-        pages(all),
-        source = "<script>var pixelId = '<{$app_vars.measurement_id|escape:\"javascript\"}>';</script>",
-    ),
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {

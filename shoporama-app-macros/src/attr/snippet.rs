@@ -219,11 +219,11 @@ fn read_template(cx: &Ctxt, path: LitStr) -> Option<SnippetCode> {
             }
         }
         Err(error) => {
+            // The path as written: the resolved one differs between machines.
             cx.error_spanned_by(
                 &path,
                 format!(
-                    "cannot read snippet template `{}`: {error} (paths are relative to the crate's Cargo.toml)",
-                    resolved.display()
+                    "cannot read snippet template `{written}`: {error}; template paths are relative to the crate's Cargo.toml"
                 ),
             );
             None

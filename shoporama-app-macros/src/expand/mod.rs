@@ -6,7 +6,7 @@ mod fallback;
 mod list_options;
 mod manifest;
 mod settings;
-mod snippets;
+pub(crate) mod snippets;
 
 #[cfg(test)]
 mod tests;

@@ -20,6 +20,7 @@ pub(crate) fn expand(container: &Container<'_>) -> TokenStream {
     let event_enum_def = events::enum_definition(container, event_enum);
     let event_impl = events::app_event_impl(container, event_enum);
     let includes = snippets::includes(container);
+    let templates = snippets::templates(container);
     let (imports, bounds) = bounds(container);
     let where_clause = if bounds.is_empty() {
         quote!()
@@ -37,6 +38,8 @@ pub(crate) fn expand(container: &Container<'_>) -> TokenStream {
 
         const _: () = {
             #includes
+
+            #templates
 
             #imports
 

@@ -49,6 +49,74 @@ const _: () = {
     const _: &[::shoporama_app::__private::core::primitive::u8] = ::shoporama_app::__private::core::include_bytes!(
         "$CARGO_MANIFEST_DIR/tests/fixtures/purchase.tpl"
     );
+    /// The settings as snippet templates see them: `app.<field>`.
+    #[allow(dead_code)]
+    struct SettingsVars {
+        measurement_id: <String as ::shoporama_app::__private::SnippetVar>::Var,
+        cookie_days: <u32 as ::shoporama_app::__private::SnippetVar>::Var,
+        enabled: <bool as ::shoporama_app::__private::SnippetVar>::Var,
+        consent: <ConsentMode as ::shoporama_app::__private::SnippetVar>::Var,
+        warehouse: ::shoporama_app::__private::ListVar<
+            ::shoporama_app::__private::std::string::String,
+        >,
+        accent: <Color as ::shoporama_app::__private::SnippetVar>::Var,
+        banner: <Option<RichText> as ::shoporama_app::__private::SnippetVar>::Var,
+        extra: <Code as ::shoporama_app::__private::SnippetVar>::Var,
+    }
+    impl SettingsVars {
+        fn __new() -> Self {
+            Self {
+                measurement_id: ::shoporama_app::__private::FromSetting::from_setting(
+                    "measurement_id",
+                ),
+                cookie_days: ::shoporama_app::__private::FromSetting::from_setting(
+                    "cookie_days",
+                ),
+                enabled: ::shoporama_app::__private::FromSetting::from_setting(
+                    "enabled",
+                ),
+                consent: ::shoporama_app::__private::FromSetting::from_setting(
+                    "consent",
+                ),
+                warehouse: ::shoporama_app::__private::FromSetting::from_setting(
+                    "warehouse",
+                ),
+                accent: ::shoporama_app::__private::FromSetting::from_setting(
+                    "accent_color",
+                ),
+                banner: ::shoporama_app::__private::FromSetting::from_setting("banner"),
+                extra: ::shoporama_app::__private::FromSetting::from_setting("extra"),
+            }
+        }
+    }
+    #[derive(::shoporama_app::__private::askama::Template)]
+    #[template(
+        source = "<script>pixel('purchase', '<{$app_vars.measurement_id|escape:\"javascript\"}>');</script>\n",
+        ext = "txt",
+        askama = ::shoporama_app::__private::askama
+    )]
+    struct __ShoporamaSnippet0(::shoporama_app::__private::Scope<SettingsVars>);
+    #[automatically_derived]
+    impl ::shoporama_app::__private::core::ops::Deref for __ShoporamaSnippet0 {
+        type Target = ::shoporama_app::__private::Scope<SettingsVars>;
+        fn deref(&self) -> &Self::Target {
+            &self.0
+        }
+    }
+    #[derive(::shoporama_app::__private::askama::Template)]
+    #[template(
+        source = "<script>var x;</script>",
+        ext = "txt",
+        askama = ::shoporama_app::__private::askama
+    )]
+    struct __ShoporamaSnippet1(::shoporama_app::__private::Scope<SettingsVars>);
+    #[automatically_derived]
+    impl ::shoporama_app::__private::core::ops::Deref for __ShoporamaSnippet1 {
+        type Target = ::shoporama_app::__private::Scope<SettingsVars>;
+        fn deref(&self) -> &Self::Target {
+            &self.0
+        }
+    }
     use ::shoporama_app::__private::SettingType as __SettingType;
     use ::shoporama_app::__private::ExternalListKey as __ExternalListKey;
     fn __default_cookie_days() -> ::shoporama_app::__private::core::result::Result<
@@ -133,11 +201,13 @@ const _: () = {
                 ],
                 ::shoporama_app::__private::std::vec![
                     ::shoporama_app::__private::snippet(::shoporama_app::__private::Placement::BeforeBodyClose,
-                    & [::shoporama_app::__private::Page::Thanks],
-                    "<script>pixel('purchase', '<{$app_vars.measurement_id|escape:\"javascript\"}>');</script>\n",),
+                    & [::shoporama_app::__private::Page::Thanks], &
+                    ::shoporama_app::__private::render_snippet(&
+                    __ShoporamaSnippet0(::shoporama_app::__private::Scope::new(SettingsVars::__new()))),),
                     ::shoporama_app::__private::snippet(::shoporama_app::__private::Placement::AfterHeadOpen,
-                    & [::shoporama_app::__private::Page::All],
-                    "<script>var x;</script>",)
+                    & [::shoporama_app::__private::Page::All], &
+                    ::shoporama_app::__private::render_snippet(&
+                    __ShoporamaSnippet1(::shoporama_app::__private::Scope::new(SettingsVars::__new()))),)
                 ],
             )
         }

@@ -1,5 +1,5 @@
 //! A fake Shoporama REST API for local development: the in-memory
-//! [`FakeShoporama`](shoporama_app::testing::fake_shoporama::FakeShoporama) as a server.
+//! [`FakeShoporama`] as a server.
 //!
 //! ```text
 //! cargo run -p shoporama-app --bin fake-shoporama -- --listen 127.0.0.1:4000 --token T --seed-products 100
@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Point an app at it with `SHOPORAMA_REST_BASE_URL=http://127.0.0.1:4000/REST/` (or
-//! `RestConfig::new(...)`). Stops on Ctrl-C.
+//! `RestConfig::new(...)`). Stops on Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -83,9 +83,8 @@ async fn main() -> ExitCode {
         "  try: curl -H 'Authorization: Shoporama <token>' '{}product?limit=2'",
         fake.base_url()
     );
-    if let Err(error) = tokio::signal::ctrl_c().await {
-        eprintln!("fake-shoporama: cannot wait for Ctrl-C: {error}");
-    }
+    // Ctrl-C or SIGTERM.
+    shoporama_app::server::shutdown_signal().await;
     println!("stopping after {} request(s)", fake.call_count());
     fake.shutdown().await;
     ExitCode::SUCCESS

@@ -6,6 +6,8 @@
 //! <app> simulate <type> --url URL --webshop-id N [--field k=v …] [--body FILE]
 //!                                     send a realistic callback to a running app
 //! <app> doctor                        check the configuration, the store and the manifest
+//! <app> preview --page thanks [--field k=v …] [--out FILE]
+//!                                     render the snippets of a page into a sample HTML page
 //! ```
 
 mod doctor;
@@ -45,6 +47,19 @@ enum Command<C: Subcommand> {
     Simulate(simulate::SimulateArgs),
     /// Check the configuration, the install store and the manifest.
     Doctor,
+    /// Render the snippets that apply to a page into a sample HTML page, with sample settings.
+    Preview {
+        /// The page: all, products, landing_pages, categories, static_pages, blog_posts, or a
+        /// route such as thanks or /basket.
+        #[arg(long)]
+        page: String,
+        /// A setting value, as name=value (repeatable). Other settings get samples.
+        #[arg(long = "field", value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+        /// Write the page to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     #[command(flatten)]
     App(C),
 }
@@ -130,6 +145,7 @@ where
         Command::Manifest { sheet, callback_url } => manifest_command::<A::Settings>(sheet, &callback_url),
         Command::Simulate(args) => simulate::run::<A::Settings>(args).await,
         Command::Doctor => doctor::run::<A::Settings>().await,
+        Command::Preview { page, fields, out } => preview_command::<A::Settings>(&page, &fields, out.as_ref()),
         Command::App(command) => {
             init_tracing();
             commands(app, command).await
@@ -172,6 +188,9 @@ fn manifest_command<S: AppSettings>(sheet: bool, callback_url: &str) -> ExitCode
     let manifest = S::manifest();
     let text = if sheet { manifest.setup_sheet(callback_url) } else { manifest.to_json_pretty() };
     print_stdout(&text);
+    for warning in manifest_warnings(&manifest) {
+        eprintln!("{warning}");
+    }
     let problems = manifest_problems(&manifest);
     for problem in &problems {
         eprintln!("error: {problem}");
@@ -179,9 +198,42 @@ fn manifest_command<S: AppSettings>(sheet: bool, callback_url: &str) -> ExitCode
     if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-/// Problems in a manifest that the compiler could not catch (e.g. an invalid default colour).
+fn preview_command<S: AppSettings>(page: &str, fields: &[String], out: Option<&PathBuf>) -> ExitCode {
+    let manifest = S::manifest();
+    let preview = match crate::snippet::preview_args(&manifest, page, fields) {
+        Ok(preview) => preview,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!("rendered with {}", preview.engine);
+    for problem in &preview.problems {
+        eprintln!("warning: {problem}");
+    }
+    match out {
+        Some(path) => {
+            if let Err(error) = std::fs::write(path, &preview.html) {
+                eprintln!("error: cannot write {}: {error}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+        None => print_stdout(&preview.html),
+    }
+    ExitCode::SUCCESS
+}
+
+/// Problems in a manifest that the compiler could not catch: an invalid default (e.g. a bad
+/// colour) and snippet lint errors (unbalanced `<{if}>`, `{ }` delimiters, unknown `$app_vars`).
 pub fn manifest_problems(manifest: &crate::manifest::AppManifest) -> Vec<String> {
-    manifest.fields.iter().filter_map(|f| f.invalid_default.clone()).collect()
+    let defaults = manifest.fields.iter().filter_map(|f| f.invalid_default.clone());
+    let lints = manifest.lint().into_iter().filter(crate::snippet::Lint::is_error).map(|lint| lint.to_string());
+    defaults.chain(lints).collect()
+}
+
+/// Snippet lint warnings, each as one printable line.
+pub fn manifest_warnings(manifest: &crate::manifest::AppManifest) -> Vec<String> {
+    manifest.lint().into_iter().filter(|lint| !lint.is_error()).map(|lint| lint.to_string()).collect()
 }
 
 /// Prints to stdout with a final newline; a closed pipe (`| head`) is not an error.

@@ -285,3 +285,28 @@ pub(crate) async fn execute(
         attempt += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rest::{ListQuery, ProductUpdate};
+
+    fn is_send<T: Send>(_: &T) {}
+    fn is_send_sync<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn clients_futures_and_streams_can_cross_tasks() {
+        is_send_sync::<ShopClient>();
+        is_send_sync::<crate::rest::AppStatusClient>();
+        let client = ShopClient::new(
+            RestConfig::default(),
+            AppToken::new("t"),
+            Arc::new(Budget::unlimited()),
+        );
+        let products = client.products();
+        is_send(&products.get(1));
+        is_send(&products.update(1, &ProductUpdate::default()));
+        is_send(&products.list(ListQuery::new()));
+        is_send(&client.set_stock(&crate::rest::StockUpdate::product(1, 1)));
+    }
+}

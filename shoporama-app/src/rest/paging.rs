@@ -1,7 +1,6 @@
 //! Lists: [`ListQuery`] (filters), [`Page`] (one answer, either envelope), and
 //! [`ListStream`] (every item, one page in memory at a time).
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::marker::PhantomData;
@@ -10,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use chrono::NaiveDateTime;
+use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{BoxStream, Stream, StreamExt};
 use reqwest::Method;
 use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -235,10 +235,29 @@ struct Pager<T> {
     query: ListQuery,
     page_size: u32,
     offset: u64,
-    buffer: VecDeque<Result<T, RestError>>,
+    /// The current page's items not yet handed out.
+    items: Buffered<T>,
+    /// An error to hand out after them (it ends the stream).
+    error: Option<RestError>,
     done: bool,
+    /// A fingerprint of the previous page, kept for pages without `total` only.
     previous_hash: Option<u64>,
     report: Arc<Mutex<ListReport>>,
+}
+
+/// One page's items: typed in one pass (the usual case), or item by item when some failed.
+enum Buffered<T> {
+    Typed(std::vec::IntoIter<T>),
+    Mixed(std::vec::IntoIter<Result<T, RestError>>),
+}
+
+impl<T> Buffered<T> {
+    fn len(&self) -> usize {
+        match self {
+            Self::Typed(items) => items.len(),
+            Self::Mixed(items) => items.len(),
+        }
+    }
 }
 
 impl<T: DeserializeOwned + Send + 'static> ListStream<T> {
@@ -257,28 +276,82 @@ impl<T: DeserializeOwned + Send + 'static> ListStream<T> {
             offset: query.start_offset(),
             query,
             page_size,
-            buffer: VecDeque::new(),
+            items: Buffered::Typed(Vec::new().into_iter()),
+            error: None,
             done: false,
             previous_hash: None,
             report: Arc::clone(&report),
         };
-        let inner = futures::stream::unfold(pager, |mut pager| async move {
-            loop {
-                if let Some(item) = pager.buffer.pop_front() {
-                    return Some((item, pager));
-                }
-                if pager.done {
-                    return None;
-                }
-                pager.fetch().await;
-            }
-        })
+        let inner = Paged {
+            idle: Some(pager),
+            fetching: None,
+        }
         .boxed();
         Self { inner, report }
     }
 }
 
+/// The stream behind a [`ListStream`]: hands out the buffered page's items without any
+/// future, and runs one boxed future per page to fetch the next.
+struct Paged<T> {
+    /// The pager, while no page is being fetched.
+    idle: Option<Pager<T>>,
+    /// The fetch in flight; it gives the pager back with the next page buffered.
+    fetching: Option<BoxFuture<'static, Pager<T>>>,
+}
+
+// Nothing is pinned structurally: the pager is moved in and out by value, and the fetch
+// future is boxed.
+impl<T> Unpin for Paged<T> {}
+
+impl<T: DeserializeOwned + Send + 'static> Stream for Paged<T> {
+    type Item = Result<T, RestError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(fetch) = &mut this.fetching {
+                let pager = futures::ready!(fetch.as_mut().poll(cx));
+                this.fetching = None;
+                this.idle = Some(pager);
+            }
+            let Some(pager) = this.idle.as_mut() else {
+                return Poll::Ready(None);
+            };
+            if let Some(item) = pager.next_item() {
+                return Poll::Ready(Some(item));
+            }
+            if pager.done {
+                return Poll::Ready(None);
+            }
+            let Some(mut pager) = this.idle.take() else {
+                return Poll::Ready(None);
+            };
+            this.fetching = Some(
+                async move {
+                    pager.fetch().await;
+                    pager
+                }
+                .boxed(),
+            );
+        }
+    }
+}
+
 impl<T: DeserializeOwned> Pager<T> {
+    fn next_item(&mut self) -> Option<Result<T, RestError>> {
+        match &mut self.items {
+            Buffered::Typed(items) => items.next().map(Ok),
+            Buffered::Mixed(items) => items.next(),
+        }
+        .or_else(|| self.error.take().map(Err))
+    }
+
+    fn fail(&mut self, error: RestError) {
+        self.error = Some(error);
+        self.stop(StopReason::Error);
+    }
+
     fn update_report(&self, update: impl FnOnce(&mut ListReport)) {
         update(
             &mut self
@@ -303,28 +376,23 @@ impl<T: DeserializeOwned> Pager<T> {
             .await
         {
             Ok(bytes) => bytes,
-            Err(error) => {
-                self.buffer.push_back(Err(error));
-                self.stop(StopReason::Error);
-                return;
-            }
-        };
-        let hash = {
-            let mut hasher = DefaultHasher::new();
-            bytes.hash(&mut hasher);
-            hasher.finish()
+            Err(error) => return self.fail(error),
         };
         let page = match parse_page_lenient::<T>(&bytes, self.key, self.path) {
             Ok(page) => page,
-            Err(error) => {
-                self.buffer.push_back(Err(error));
-                self.stop(StopReason::Error);
-                return;
-            }
+            Err(error) => return self.fail(error),
         };
         let n = page.items.len() as u64;
         let (offset, path) = (self.offset, self.path);
-        if n > 0 && self.previous_hash == Some(hash) {
+        let total = page.paging.and_then(|p| p.total);
+        // Without `total`, an endpoint that ignores `offset` would be paged forever: compare
+        // each page with the previous one. (With `total`, the offset alone ends paging.)
+        let hash = total.is_none().then(|| {
+            let mut hasher = DefaultHasher::new();
+            bytes.hash(&mut hasher);
+            hasher.finish()
+        });
+        if n > 0 && hash.is_some() && self.previous_hash == hash {
             tracing::warn!(
                 path,
                 offset,
@@ -333,8 +401,7 @@ impl<T: DeserializeOwned> Pager<T> {
             self.stop(StopReason::Repeated);
             return;
         }
-        self.previous_hash = Some(hash);
-        let total = page.paging.and_then(|p| p.total);
+        self.previous_hash = hash;
         let reported_limit = page.paging.and_then(|p| p.limit).filter(|l| *l > 0);
         self.update_report(|r| {
             r.pages += 1;
@@ -361,7 +428,7 @@ impl<T: DeserializeOwned> Pager<T> {
             }
         });
         let asked = u64::from(self.page_size);
-        self.buffer.extend(page.items);
+        self.items = page.items;
         self.offset += n;
         if n == 0 {
             self.stop(StopReason::Empty);
@@ -377,47 +444,50 @@ impl<T: DeserializeOwned> Pager<T> {
     }
 }
 
+/// A parsed page, its items ready to hand out.
+struct Parsed<T> {
+    items: Buffered<T>,
+    paging: Option<Paging>,
+    bare: bool,
+}
+
 /// Parses a list answer: typed in one pass; if that fails, item by item, so one odd item
 /// does not hide the others.
 fn parse_page_lenient<T: DeserializeOwned>(
     bytes: &[u8],
     key: &str,
     path: &str,
-) -> Result<Page<Result<T, RestError>>, RestError> {
+) -> Result<Parsed<T>, RestError> {
     let decode_error = |source| RestError::Decode {
         method: Method::GET,
         path: path.to_owned(),
         source,
     };
+    let not_a_list = || RestError::NotAList {
+        path: path.to_owned(),
+        key: key.to_owned(),
+    };
     match parse_page::<T>(bytes, key) {
         Ok(Some(page)) => {
-            return Ok(Page {
-                items: page.items.into_iter().map(Ok).collect(),
+            return Ok(Parsed {
+                items: Buffered::Typed(page.items.into_iter()),
                 paging: page.paging,
                 bare: page.bare,
             });
         }
-        Ok(None) => {
-            return Err(RestError::NotAList {
-                path: path.to_owned(),
-                key: key.to_owned(),
-            });
-        }
+        Ok(None) => return Err(not_a_list()),
         Err(_) => {}
     }
     let page = parse_page::<Value>(bytes, key)
         .map_err(decode_error)?
-        .ok_or_else(|| RestError::NotAList {
-            path: path.to_owned(),
-            key: key.to_owned(),
-        })?;
-    let items = page
+        .ok_or_else(not_a_list)?;
+    let items: Vec<Result<T, RestError>> = page
         .items
         .into_iter()
         .map(|item| serde_json::from_value(item).map_err(decode_error))
         .collect();
-    Ok(Page {
-        items,
+    Ok(Parsed {
+        items: Buffered::Mixed(items.into_iter()),
         paging: page.paging,
         bare: page.bare,
     })
@@ -628,7 +698,10 @@ mod tests {
         }
         let raw = json!({"products": [{"id": 1}, {"id": "x"}, {"id": "3"}]}).to_string();
         let page = parse_page_lenient::<Item>(raw.as_bytes(), "products", "product");
-        let items = page.map(|p| p.items).unwrap_or_default();
+        let items: Vec<Result<Item, RestError>> = match page.map(|p| p.items) {
+            Ok(Buffered::Mixed(items)) => items.collect(),
+            _ => Vec::new(),
+        };
         assert_eq!(items.len(), 3);
         assert!(items[0].is_ok() && items[1].is_err() && items[2].is_ok());
     }

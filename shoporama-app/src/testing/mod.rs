@@ -5,4 +5,5 @@ mod simulated_shop;
 pub mod fake_shoporama;
 pub mod store_conformance;
 
+pub use fake_shoporama::FakeShoporama;
 pub use simulated_shop::{SimResponse, SimulatedShop, sample_body, sample_fields};

@@ -1,5 +1,5 @@
 //! Typed models of the resources apps use most, read leniently (see
-//! [`lenient`](super::lenient)), with every field the model does not name kept in `extra`;
+//! [`lenient`]), with every field the model does not name kept in `extra`;
 //! and their update types, which send only the fields that are set.
 //!
 //! Field names follow Shoporama's JSON. The shapes of product and category come from real

@@ -27,10 +27,14 @@ type Result<T> = std::result::Result<T, String>;
 
 /// Renders `template` with `vars` (JSON, `{"$object": {...}}` for objects).
 pub(crate) fn render(template: &str, vars: &Map<String, Json>) -> Result<String> {
-    let segments = smarty::scan(template).map_err(|e| {
+    // Smarty's lexer reads every line ending as `\n`.
+    let normalised = template.replace("\r\n", "\n").replace('\r', "\n");
+    let template = normalised.as_str();
+    let mut segments = smarty::scan(template).map_err(|e| {
         let (line, column) = smarty::line_column(template, e.offset);
         format!("line {line}, column {column}: {}", e.message)
     })?;
+    swallow_newlines(&mut segments);
     let mut parser = TreeParser {
         template,
         segments: &segments,
@@ -50,6 +54,30 @@ pub(crate) fn render(template: &str, vars: &Map<String, Json>) -> Result<String>
     let mut out = String::new();
     machine.run(&nodes, &mut out)?;
     Ok(out)
+}
+
+/// Smarty drops the newline right after a tag that prints nothing (`if`, `/if`, `else`,
+/// `section`, `assign`, comments, …), but not after an output tag or `literal`.
+fn swallow_newlines(segments: &mut [Segment<'_>]) {
+    for i in 1..segments.len() {
+        let previous = segments[i - 1];
+        let silent = match previous.kind {
+            SegmentKind::Comment => true,
+            SegmentKind::Tag => !matches!(
+                smarty::tag_name(previous.text),
+                "$" | "literal" | "/literal" | "ldelim" | "rdelim"
+            ),
+            SegmentKind::Text | SegmentKind::Literal => false,
+        };
+        let segment = &mut segments[i];
+        if silent
+            && segment.kind == SegmentKind::Text
+            && let Some(rest) = segment.text.strip_prefix('\n')
+        {
+            segment.text = rest;
+            segment.start += 1;
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1541,6 +1569,27 @@ mod tests {
         });
         let template = r#"<{if in_array($app_vars.on|default:''|lower|strip:'', ['1', 'true', 'on', 'yes'], true)}>on<{else}>off<{/if}>|<{$app_vars.n|string_format:"%d"}>|<{if $app_vars.k == 'it\'s'}>k<{/if}>|<{assign var="l" value=$order->getProducts()}><{section name="i" loop=$l}><{$l[i]->getName()|escape:"javascript"}><{if !$smarty.section.i.last}>,<{/if}><{/section}>|<{foreach $l as $x}><{$x@iteration}><{/foreach}>"#;
         assert_eq!(render_with(template, &vars), r"on|12|k|a,b\'|12");
+    }
+
+    #[test]
+    fn newlines_after_silent_tags_are_dropped_as_smarty_does() {
+        let vars = json!({"x": "X", "a": [1, 2]});
+        assert_eq!(render_with("A<{$x}>\r\nB\rC", &vars), "AX\nB\nC");
+        assert_eq!(
+            render_with("A<{if $x}>\n\nB<{/if}>\nC<{* c *}>\nD", &vars),
+            "A\nBCD"
+        );
+        assert_eq!(
+            render_with(
+                "A<{section name=i loop=$a}>\n[<{$a[i]}>]\n<{/section}>\nZ",
+                &vars
+            ),
+            "A[1]\n[2]\nZ"
+        );
+        assert_eq!(
+            render_with("A<{literal}>\nL<{/literal}>\nB", &vars),
+            "A\nL\nB"
+        );
     }
 
     #[test]
