@@ -62,6 +62,12 @@ impl AppManifest {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// Writes the manifest as pretty-printed JSON to `path` (what a build script does, see
+    /// `examples/deploy/build.rs`).
+    pub fn write_json(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<()> {
+        std::fs::write(path, self.to_json_pretty() + "\n")
+    }
+
     /// The field with this wire name.
     pub fn field(&self, name: &str) -> Option<&ManifestField> {
         self.fields.iter().find(|f| f.name == name)
