@@ -42,7 +42,11 @@ struct Counting(Arc<AtomicU64>);
 impl ShoporamaApp for Counting {
     type Settings = BenchSettings;
 
-    async fn on_event(&self, shop: &Shop<BenchSettings>, event: BenchSettingsEvent) -> Result<(), AppError> {
+    async fn on_event(
+        &self,
+        shop: &Shop<BenchSettings>,
+        event: BenchSettingsEvent,
+    ) -> Result<(), AppError> {
         if let BenchSettingsEvent::Paid(order) = event {
             if shop.settings().enabled && order.order_id.is_some() {
                 self.0.fetch_add(1, Ordering::Relaxed);
@@ -54,11 +58,20 @@ impl ShoporamaApp for Counting {
 
 async fn bare(headers: HeaderMap, body: Bytes) -> (StatusCode, axum::Json<serde_json::Value>) {
     if headers.get("x-app-token").map(|v| v.as_bytes()) != Some(TOKEN.as_bytes()) {
-        return (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({"error": "invalid x-app-token header"})));
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!({"error": "invalid x-app-token header"})),
+        );
     }
     match serde_json::from_slice::<serde_json::Value>(&body) {
-        Ok(_) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "dispatched"}))),
-        Err(e) => (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({"error": e.to_string()}))),
+        Ok(_) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "dispatched"})),
+        ),
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({"error": e.to_string()})),
+        ),
     }
 }
 
@@ -70,15 +83,32 @@ async fn spawn(router: Router) -> String {
 }
 
 /// Sends `total` callbacks with `concurrency` in flight; returns callbacks per second.
-async fn load(client: &reqwest::Client, url: &str, body: &Bytes, total: usize, concurrency: usize) -> f64 {
+async fn load(
+    client: &reqwest::Client,
+    url: &str,
+    body: &Bytes,
+    total: usize,
+    concurrency: usize,
+) -> f64 {
     let started = Instant::now();
     let next = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, url, body, next) = (client.clone(), url.to_owned(), body.clone(), Arc::clone(&next));
+        let (client, url, body, next) = (
+            client.clone(),
+            url.to_owned(),
+            body.clone(),
+            Arc::clone(&next),
+        );
         tasks.push(tokio::spawn(async move {
             while next.fetch_add(1, Ordering::Relaxed) < total as u64 {
-                let response = client.post(&url).header("x-app-token", TOKEN).body(body.clone()).send().await.expect("answer");
+                let response = client
+                    .post(&url)
+                    .header("x-app-token", TOKEN)
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .expect("answer");
                 assert_eq!(response.status(), 200);
                 let _ = response.bytes().await.expect("body");
             }
@@ -93,7 +123,10 @@ async fn load(client: &reqwest::Client, url: &str, body: &Bytes, total: usize, c
 }
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -102,28 +135,48 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let total = env("CALLBACKS", 20_000);
         let concurrency = env("CONCURRENCY", 32);
         let rounds = env("ROUNDS", 5);
 
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = shoporama_app::Config::builder()
-            .app_token(TOKEN)
-            .database_url(std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display())))
-            .build()
-            .expect("config");
+        let config =
+            shoporama_app::Config::builder()
+                .app_token(TOKEN)
+                .database_url(std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
+                    format!("sqlite://{}", dir.path().join("bench.db").display())
+                }))
+                .build()
+                .expect("config");
         let app = Counting::default();
-        let full = AppRuntime::connect(app.clone(), config).await.expect("store");
-        SimulatedShop::in_process(full.router(), BenchSettings::manifest(), TOKEN).webshop_id(1).field("api_key", "k").install().await.assert_ok();
+        let full = AppRuntime::connect(app.clone(), config)
+            .await
+            .expect("store");
+        SimulatedShop::in_process(full.router(), BenchSettings::manifest(), TOKEN)
+            .webshop_id(1)
+            .field("api_key", "k")
+            .install()
+            .await
+            .assert_ok();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let full_url = format!("http://{}/callback?type=paid&webshop_id=1", listener.local_addr().expect("addr"));
+        let full_url = format!(
+            "http://{}/callback?type=paid&webshop_id=1",
+            listener.local_addr().expect("addr")
+        );
         tokio::spawn(serve_on(full, listener, std::future::pending()));
         let bare_url = spawn(Router::new().route("/callback", post(bare))).await;
 
         let body = Bytes::from(serde_json::to_vec(&sample_body("paid", 1)).expect("json"));
-        let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).timeout(Duration::from_secs(30)).build().expect("client");
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(concurrency)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
         // Warm up both (connections, SQLite page cache).
         load(&client, &bare_url, &body, 2_000, concurrency).await;
         load(&client, &full_url, &body, 2_000, concurrency).await;
@@ -132,7 +185,10 @@ fn main() {
         for round in 1..=rounds {
             let b = load(&client, &bare_url, &body, total, concurrency).await;
             let f = load(&client, &full_url, &body, total, concurrency).await;
-            println!("round {round}: bare {b:>8.0}/s   full pipeline {f:>8.0}/s   ratio {:.3}", f / b);
+            println!(
+                "round {round}: bare {b:>8.0}/s   full pipeline {f:>8.0}/s   ratio {:.3}",
+                f / b
+            );
             ratios.push(f / b);
             bare_rates.push(b);
             full_rates.push(f);
@@ -143,6 +199,9 @@ fn main() {
         println!("median full pipeline     : {f:>8.0} callbacks/s");
         println!("full / bare (medians)    : {:.3} (target >= 0.85)", f / b);
         println!("median per-round ratio   : {:.3}", median(ratios));
-        println!("events handled           : {}", app.0.load(Ordering::Relaxed));
+        println!(
+            "events handled           : {}",
+            app.0.load(Ordering::Relaxed)
+        );
     });
 }

@@ -28,7 +28,11 @@ pub trait ShoporamaApp: Send + Sync + 'static {
     ///
     /// On `Err`, the installation stays stored (Shoporama may retry the callback; it is an
     /// idempotent upsert).
-    fn on_install(&self, shop: &Shop<Self::Settings>, kind: InstallKind) -> impl Future<Output = Result<(), AppError>> + Send {
+    fn on_install(
+        &self,
+        shop: &Shop<Self::Settings>,
+        kind: InstallKind,
+    ) -> impl Future<Output = Result<(), AppError>> + Send {
         let _ = (shop, kind);
         async { Ok(()) }
     }
@@ -50,7 +54,11 @@ pub trait ShoporamaApp: Send + Sync + 'static {
     /// filling in required fields). The token and raw fields are stored; the shop is marked
     /// unconfigured and its events are acknowledged but not dispatched until an update brings
     /// valid settings.
-    fn on_unconfigured(&self, shop: &ShopInfo, errors: &SettingsError) -> impl Future<Output = Result<(), AppError>> + Send {
+    fn on_unconfigured(
+        &self,
+        shop: &ShopInfo,
+        errors: &SettingsError,
+    ) -> impl Future<Output = Result<(), AppError>> + Send {
         let _ = (shop, errors);
         async { Ok(()) }
     }
@@ -64,7 +72,11 @@ pub trait ShoporamaApp: Send + Sync + 'static {
 
     /// A subscribed storefront event or webhook, or an `Unknown` one, for an installed and
     /// configured shop.
-    fn on_event(&self, shop: &Shop<Self::Settings>, event: EventOf<Self>) -> impl Future<Output = Result<(), AppError>> + Send {
+    fn on_event(
+        &self,
+        shop: &Shop<Self::Settings>,
+        event: EventOf<Self>,
+    ) -> impl Future<Output = Result<(), AppError>> + Send {
         let _ = (shop, event);
         async { Ok(()) }
     }
@@ -79,7 +91,11 @@ pub trait ShoporamaApp: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<(String, String)>, AppError>> + Send {
         let _ = shop;
         let name = name.to_owned();
-        async move { Err(AppError::not_found(format!("unknown external list `{name}`"))) }
+        async move {
+            Err(AppError::not_found(format!(
+                "unknown external list `{name}`"
+            )))
+        }
     }
 }
 
@@ -117,14 +133,22 @@ pub struct Shop<S> {
 
 impl<S> Clone for Shop<S> {
     fn clone(&self) -> Self {
-        Self { info: Arc::clone(&self.info), settings: Arc::clone(&self.settings), rest: self.rest.clone() }
+        Self {
+            info: Arc::clone(&self.info),
+            settings: Arc::clone(&self.settings),
+            rest: self.rest.clone(),
+        }
     }
 }
 
 impl<S> Shop<S> {
     /// Builds a shop (the framework does this; tests may too).
     pub fn new(info: ShopInfo, settings: S, rest: crate::rest::ShopClient) -> Self {
-        Self { info: Arc::new(info), settings: Arc::new(settings), rest }
+        Self {
+            info: Arc::new(info),
+            settings: Arc::new(settings),
+            rest,
+        }
     }
 
     /// Shoporama's id of the webshop.
@@ -165,7 +189,10 @@ impl<S> Shop<S> {
 
 impl<S: fmt::Debug> fmt::Debug for Shop<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Shop").field("info", &self.info).field("settings", &self.settings).finish_non_exhaustive()
+        f.debug_struct("Shop")
+            .field("info", &self.info)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
     }
 }
 
@@ -179,12 +206,18 @@ pub struct AppError {
 impl AppError {
     /// An error with this message.
     pub fn msg(message: impl fmt::Display) -> Self {
-        Self { status: http::StatusCode::INTERNAL_SERVER_ERROR, source: message.to_string().into() }
+        Self {
+            status: http::StatusCode::INTERNAL_SERVER_ERROR,
+            source: message.to_string().into(),
+        }
     }
 
     /// A "not found" error (404), e.g. for an unknown external list.
     pub fn not_found(message: impl fmt::Display) -> Self {
-        Self { status: http::StatusCode::NOT_FOUND, source: message.to_string().into() }
+        Self {
+            status: http::StatusCode::NOT_FOUND,
+            source: message.to_string().into(),
+        }
     }
 
     /// The HTTP status Shoporama receives.
@@ -200,7 +233,10 @@ impl AppError {
 
 impl<E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>> From<E> for AppError {
     fn from(error: E) -> Self {
-        Self { status: http::StatusCode::INTERNAL_SERVER_ERROR, source: error.into() }
+        Self {
+            status: http::StatusCode::INTERNAL_SERVER_ERROR,
+            source: error.into(),
+        }
     }
 }
 
@@ -218,6 +254,9 @@ impl fmt::Display for AppError {
 
 impl fmt::Debug for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AppError").field("status", &self.status).field("source", &self.source).finish()
+        f.debug_struct("AppError")
+            .field("status", &self.status)
+            .field("source", &self.source)
+            .finish()
     }
 }

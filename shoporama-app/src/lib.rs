@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod events;
 pub mod fields;
+pub mod inbox;
 pub mod manifest;
 pub mod rest;
 pub mod secret;
@@ -26,10 +27,19 @@ pub mod __private;
 pub use app::{AppError, InstallKind, Shop, ShopInfo, ShoporamaApp};
 pub use cli::{run, run_async};
 pub use config::Config;
-pub use server::{AppRuntime, serve};
 pub use fields::{Code, Color, FieldValues, ListOptions, RichText};
 pub use manifest::AppManifest;
+pub use server::{AppRuntime, serve};
 pub use settings::AppSettings;
+/// Derives [`ListOptions`](trait@fields::ListOptions) for an enum whose variants are a list
+/// field's fixed options.
+///
+/// Each variant's key is its name in `snake_case` and its label its name humanised
+/// (`FullConsent` → `full_consent`, "Full consent"); `#[option(key = "…", label = "…")]`
+/// overrides either. Variants cannot have fields, and keys must be unique. The enum also gets
+/// [`SettingType`](fields::SettingType) (kind `list`) and
+/// [`SettingDefault<&str>`](fields::SettingDefault), so `#[field(default = "key")]` works.
+pub use shoporama_app_macros::ListOptions;
 /// Turns a struct into an app's settings: Shoporama's app form, checked at compile time.
 ///
 /// ```
@@ -141,23 +151,14 @@ pub use settings::AppSettings;
 /// }
 /// ```
 pub use shoporama_app_macros::shoporama_app;
-/// Derives [`ListOptions`](trait@fields::ListOptions) for an enum whose variants are a list
-/// field's fixed options.
-///
-/// Each variant's key is its name in `snake_case` and its label its name humanised
-/// (`FullConsent` → `full_consent`, "Full consent"); `#[option(key = "…", label = "…")]`
-/// overrides either. Variants cannot have fields, and keys must be unique. The enum also gets
-/// [`SettingType`](fields::SettingType) (kind `list`) and
-/// [`SettingDefault<&str>`](fields::SettingDefault), so `#[field(default = "key")]` works.
-pub use shoporama_app_macros::ListOptions;
 
 /// The names most apps need: `use shoporama_app::prelude::*;`.
 pub mod prelude {
-    pub use crate::events::{
-        AppEvent, BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, LabelEvent, NewsletterEvent, OrderEvent,
-        ProductEvent, StockEvent,
-    };
     pub use crate::app::{AppError, InstallKind, Shop, ShopInfo, ShoporamaApp};
+    pub use crate::events::{
+        AppEvent, BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, LabelEvent,
+        NewsletterEvent, OrderEvent, ProductEvent, StockEvent,
+    };
     pub use crate::fields::{Code, Color, FieldValues, RichText};
     // The trait and its derive macro, which share the name.
     pub use crate::ListOptions;

@@ -8,12 +8,12 @@ pub use ::serde_json;
 pub use ::std;
 
 pub use crate::events::{
-    AppEvent, BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, EventName, LabelEvent, NewsletterEvent,
-    OrderEvent, Payload, ProductEvent, StockEvent, WebhookName,
+    AppEvent, BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, EventName, LabelEvent,
+    NewsletterEvent, OrderEvent, Payload, ProductEvent, StockEvent, WebhookName,
 };
 pub use crate::fields::{
-    ExternalListKey, FieldError, FieldKind, FieldProblem, FieldValues, ListOption, ListOptions, SettingDefault,
-    SettingType, SettingsError,
+    ExternalListKey, FieldError, FieldKind, FieldProblem, FieldValues, ListOption, ListOptions,
+    SettingDefault, SettingType, SettingsError,
 };
 pub use crate::manifest::{Access, AppManifest, ManifestField, ManifestSnippet};
 pub use crate::settings::AppSettings;
@@ -37,7 +37,10 @@ pub struct FieldReader<'a> {
 impl<'a> FieldReader<'a> {
     /// A reader over `fields`.
     pub fn new(fields: &'a FieldValues) -> Self {
-        Self { fields, errors: Vec::new() }
+        Self {
+            fields,
+            errors: Vec::new(),
+        }
     }
 
     /// Reads a field that has no default.
@@ -60,13 +63,24 @@ impl<'a> FieldReader<'a> {
         })
     }
 
-    fn read_with<T: SettingType>(&mut self, name: &str, absent: impl FnOnce() -> Result<T, FieldProblem>) -> Option<T> {
+    fn read_with<T: SettingType>(
+        &mut self,
+        name: &str,
+        absent: impl FnOnce() -> Result<T, FieldProblem>,
+    ) -> Option<T> {
         let raw = self.fields.get(name);
-        let result = if is_absent::<T>(raw) { absent() } else { T::parse_setting(raw.unwrap_or(&Value::Null)) };
+        let result = if is_absent::<T>(raw) {
+            absent()
+        } else {
+            T::parse_setting(raw.unwrap_or(&Value::Null))
+        };
         match result {
             Ok(value) => Some(value),
             Err(problem) => {
-                self.errors.push(FieldError { field: name.to_owned(), problem });
+                self.errors.push(FieldError {
+                    field: name.to_owned(),
+                    problem,
+                });
                 None
             }
         }
@@ -126,16 +140,24 @@ impl<L, T: SettingDefault<L>> DefaultLiteral<T> for L {
 
 /// Adds `#[field(default = literal)]` to a manifest entry; `default` is [`default_value`]'s
 /// result.
-pub fn with_default<T: SettingType>(mut field: ManifestField, default: Result<T, FieldProblem>) -> ManifestField {
+pub fn with_default<T: SettingType>(
+    mut field: ManifestField,
+    default: Result<T, FieldProblem>,
+) -> ManifestField {
     match default {
         Ok(value) => field.default = value.to_setting(),
-        Err(problem) => field.invalid_default = Some(format!("`default` of field `{}` {problem}", field.name)),
+        Err(problem) => {
+            field.invalid_default = Some(format!("`default` of field `{}` {problem}", field.name))
+        }
     }
     field
 }
 
 /// Makes a manifest entry an external list (`#[field(list = external("name"))]`).
-pub fn with_external_list<T: ExternalListKey>(mut field: ManifestField, list: &str) -> ManifestField {
+pub fn with_external_list<T: ExternalListKey>(
+    mut field: ManifestField,
+    list: &str,
+) -> ManifestField {
     field.kind = FieldKind::List;
     field.options = None;
     field.external_list = Some(list.to_owned());
@@ -156,7 +178,11 @@ pub fn parse_list_key<T: ListOptions>(value: &Value) -> Result<T, FieldProblem> 
     };
     T::from_key(&key).ok_or_else(|| FieldProblem::UnknownOption {
         received: value.to_string(),
-        options: T::OPTIONS.iter().map(|(k, _)| format!("\"{k}\"")).collect::<Vec<_>>().join(", "),
+        options: T::OPTIONS
+            .iter()
+            .map(|(k, _)| format!("\"{k}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
     })
 }
 
@@ -208,7 +234,11 @@ pub fn manifest<S: AppSettings>(
 
 /// One `snippet(...)` of the manifest.
 pub fn snippet(placement: Placement, pages: &[Page], code: &str) -> ManifestSnippet {
-    ManifestSnippet { placement, pages: pages.to_vec(), code: code.to_owned() }
+    ManifestSnippet {
+        placement,
+        pages: pages.to_vec(),
+        code: code.to_owned(),
+    }
 }
 
 /// A list enum's value as Shoporama stores it: its key (used by `#[derive(ListOptions)]`).
@@ -225,7 +255,10 @@ mod tests {
     #[test]
     fn defaults_are_checked_once_and_reported_per_field() {
         assert_eq!(DefaultLiteral::<u32>::value(30_u32), Ok(30));
-        assert_eq!(DefaultLiteral::<Option<String>>::value("x"), Ok(Some("x".to_owned())));
+        assert_eq!(
+            DefaultLiteral::<Option<String>>::value("x"),
+            Ok(Some("x".to_owned()))
+        );
         let bad: Result<Color, _> = DefaultLiteral::value("#nope");
         let entry = with_default(field::<Color>("accent", "Accent", None), bad.clone());
         assert_eq!(entry.default, Value::Null);
@@ -243,7 +276,11 @@ mod tests {
 
     #[test]
     fn snippets_are_manifest_entries() {
-        let snippet = snippet(Placement::AfterBodyOpen, &[Page::Thanks, Page::Basket], "<b>");
+        let snippet = snippet(
+            Placement::AfterBodyOpen,
+            &[Page::Thanks, Page::Basket],
+            "<b>",
+        );
         assert_eq!(snippet.pages, [Page::Thanks, Page::Basket]);
         assert_eq!(
             serde_json::to_value(&snippet).ok(),

@@ -72,19 +72,39 @@ impl Recorder {
 impl ShoporamaApp for Recorder {
     type Settings = RecorderSettings;
 
-    async fn on_install(&self, shop: &Shop<RecorderSettings>, kind: InstallKind) -> Result<(), AppError> {
+    async fn on_install(
+        &self,
+        shop: &Shop<RecorderSettings>,
+        kind: InstallKind,
+    ) -> Result<(), AppError> {
         self.record(format!("install:{kind:?}:{}", shop.webshop_id()));
         Ok(())
     }
 
-    async fn on_update(&self, shop: &Shop<RecorderSettings>, previous: Option<&RecorderSettings>) -> Result<(), AppError> {
+    async fn on_update(
+        &self,
+        shop: &Shop<RecorderSettings>,
+        previous: Option<&RecorderSettings>,
+    ) -> Result<(), AppError> {
         let previous = previous.map_or_else(|| "none".to_owned(), |p| p.api_key.clone());
-        self.record(format!("update:{}:{previous}->{}", shop.webshop_id(), shop.settings().api_key));
+        self.record(format!(
+            "update:{}:{previous}->{}",
+            shop.webshop_id(),
+            shop.settings().api_key
+        ));
         Ok(())
     }
 
-    async fn on_unconfigured(&self, shop: &ShopInfo, errors: &shoporama_app::fields::SettingsError) -> Result<(), AppError> {
-        self.record(format!("unconfigured:{}:{}", shop.webshop_id, errors.errors().len()));
+    async fn on_unconfigured(
+        &self,
+        shop: &ShopInfo,
+        errors: &shoporama_app::fields::SettingsError,
+    ) -> Result<(), AppError> {
+        self.record(format!(
+            "unconfigured:{}:{}",
+            shop.webshop_id,
+            errors.errors().len()
+        ));
         Ok(())
     }
 
@@ -93,11 +113,18 @@ impl ShoporamaApp for Recorder {
         Ok(())
     }
 
-    async fn on_event(&self, shop: &Shop<RecorderSettings>, event: RecorderSettingsEvent) -> Result<(), AppError> {
+    async fn on_event(
+        &self,
+        shop: &Shop<RecorderSettings>,
+        event: RecorderSettingsEvent,
+    ) -> Result<(), AppError> {
         let id = shop.webshop_id();
         match event {
             RecorderSettingsEvent::Paid(order) => {
-                self.record(format!("event:paid:{id}:{}", order.order_id.unwrap_or_default()));
+                self.record(format!(
+                    "event:paid:{id}:{}",
+                    order.order_id.unwrap_or_default()
+                ));
                 match shop.settings().mode {
                     Mode::Normal => Ok(()),
                     Mode::Fail => Err(AppError::msg("the accounting system is down")),
@@ -119,16 +146,28 @@ impl ShoporamaApp for Recorder {
         }
     }
 
-    async fn external_list(&self, name: &str, shop: Option<&Shop<RecorderSettings>>) -> Result<Vec<(String, String)>, AppError> {
+    async fn external_list(
+        &self,
+        name: &str,
+        shop: Option<&Shop<RecorderSettings>>,
+    ) -> Result<Vec<(String, String)>, AppError> {
         match name {
             "warehouses" => {
-                let mut options = vec![("zz".to_owned(), "Zealand".to_owned()), ("aa".to_owned(), "Aarhus".to_owned())];
+                let mut options = vec![
+                    ("zz".to_owned(), "Zealand".to_owned()),
+                    ("aa".to_owned(), "Aarhus".to_owned()),
+                ];
                 if let Some(shop) = shop {
-                    options.push((format!("shop-{}", shop.webshop_id()), "This shop's own".to_owned()));
+                    options.push((
+                        format!("shop-{}", shop.webshop_id()),
+                        "This shop's own".to_owned(),
+                    ));
                 }
                 Ok(options)
             }
-            other => Err(AppError::not_found(format!("unknown external list `{other}`"))),
+            other => Err(AppError::not_found(format!(
+                "unknown external list `{other}`"
+            ))),
         }
     }
 }
@@ -158,20 +197,29 @@ pub struct RunningServer {
 impl RunningServer {
     /// Starts `app` over a fresh connection to `database_url`.
     pub async fn start<A: ShoporamaApp>(app: A, database_url: &str) -> Self {
-        let runtime = AppRuntime::connect(app, config(database_url)).await.expect("store opens");
+        let runtime = AppRuntime::connect(app, config(database_url))
+            .await
+            .expect("store opens");
         Self::start_runtime(runtime).await
     }
 
     /// Starts an already built runtime.
     pub async fn start_runtime<A: ShoporamaApp>(runtime: AppRuntime<A>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve_on(runtime, listener, async move {
             let _ = stopped.await;
         }));
         let base_url = format!("http://{addr}");
-        Self { callback_url: format!("{base_url}/callback"), base_url, stop: Some(stop), task: Some(task) }
+        Self {
+            callback_url: format!("{base_url}/callback"),
+            base_url,
+            stop: Some(stop),
+            task: Some(task),
+        }
     }
 
     /// Stops the server and waits until it has shut down.
@@ -204,7 +252,10 @@ pub fn postgres_url(test: &str) -> Option<String> {
     match std::env::var("SHOPORAMA_TEST_POSTGRES_URL") {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
-            assert!(!require_all(), "{test}: SHOPORAMA_TEST_POSTGRES_URL is not set but SHOPORAMA_REQUIRE_ALL=1");
+            assert!(
+                !require_all(),
+                "{test}: SHOPORAMA_TEST_POSTGRES_URL is not set but SHOPORAMA_REQUIRE_ALL=1"
+            );
             eprintln!("{test}: skipped (set SHOPORAMA_TEST_POSTGRES_URL to run it)");
             None
         }
@@ -220,11 +271,18 @@ pub fn fresh_postgres_schema(url: &str, name: &str) -> String {
         .arg(format!("CREATE SCHEMA {schema}"))
         .output()
         .expect("psql runs");
-    assert!(admin.status.success(), "creating schema: {}", String::from_utf8_lossy(&admin.stderr));
+    assert!(
+        admin.status.success(),
+        "creating schema: {}",
+        String::from_utf8_lossy(&admin.stderr)
+    );
     let separator = if url.contains('?') { '&' } else { '?' };
     format!("{url}{separator}options[search_path]={schema}")
 }
 
 fn unique() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
 }

@@ -15,7 +15,10 @@ fn main() -> ExitCode {
         Some(path) => match std::fs::write(&path, MANIFEST) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
-                eprintln!("error: cannot write {}: {error}", std::path::Path::new(&path).display());
+                eprintln!(
+                    "error: cannot write {}: {error}",
+                    std::path::Path::new(&path).display()
+                );
                 ExitCode::FAILURE
             }
         },

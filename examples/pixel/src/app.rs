@@ -30,9 +30,16 @@ impl ShoporamaApp for Pixel {
         Ok(())
     }
 
-    async fn on_update(&self, shop: &Shop<Settings>, previous: Option<&Settings>) -> Result<(), AppError> {
+    async fn on_update(
+        &self,
+        shop: &Shop<Settings>,
+        previous: Option<&Settings>,
+    ) -> Result<(), AppError> {
         if previous.is_some_and(|p| p.measurement_id != shop.settings().measurement_id) {
-            tracing::info!(webshop_id = shop.webshop_id(), "measurement id changed: new conversions go to the new property");
+            tracing::info!(
+                webshop_id = shop.webshop_id(),
+                "measurement id changed: new conversions go to the new property"
+            );
         }
         Ok(())
     }
@@ -40,7 +47,10 @@ impl ShoporamaApp for Pixel {
     async fn on_event(&self, shop: &Shop<Settings>, event: SettingsEvent) -> Result<(), AppError> {
         let settings = shop.settings();
         if !settings.enabled || settings.consent == ConsentMode::Disabled {
-            tracing::debug!(webshop_id = shop.webshop_id(), "tracking is off for this shop");
+            tracing::debug!(
+                webshop_id = shop.webshop_id(),
+                "tracking is off for this shop"
+            );
             return Ok(());
         }
         match event {
@@ -67,14 +77,20 @@ impl ShoporamaApp for Pixel {
         Ok(())
     }
 
-    async fn external_list(&self, name: &str, _shop: Option<&Shop<Settings>>) -> Result<Vec<(String, String)>, AppError> {
+    async fn external_list(
+        &self,
+        name: &str,
+        _shop: Option<&Shop<Settings>>,
+    ) -> Result<Vec<(String, String)>, AppError> {
         match name {
             "warehouses" => Ok(vec![
                 ("main".to_owned(), "Main warehouse (Aarhus)".to_owned()),
                 ("cph".to_owned(), "Copenhagen store".to_owned()),
                 ("dropship".to_owned(), "Drop-shipping partner".to_owned()),
             ]),
-            other => Err(AppError::not_found(format!("unknown external list `{other}`"))),
+            other => Err(AppError::not_found(format!(
+                "unknown external list `{other}`"
+            ))),
         }
     }
 }

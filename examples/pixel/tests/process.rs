@@ -9,12 +9,18 @@ const TOKEN: &str = "process-test-token";
 
 fn pixel() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pixel"));
-    command.env_remove("SHOPORAMA_APP_TOKEN").env_remove("DATABASE_URL").env("RUST_LOG", "info");
+    command
+        .env_remove("SHOPORAMA_APP_TOKEN")
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "info");
     command
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 struct Server(Child);
@@ -40,21 +46,32 @@ fn start(db: &Path, port: u16) -> Server {
     loop {
         if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             use std::io::{Read, Write};
-            let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let _ =
+                stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             let mut answer = String::new();
             let _ = stream.read_to_string(&mut answer);
             if answer.starts_with("HTTP/1.1 200") {
                 return server;
             }
         }
-        assert!(Instant::now() < deadline, "pixel did not become healthy on port {port}");
+        assert!(
+            Instant::now() < deadline,
+            "pixel did not become healthy on port {port}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn simulate(kind: &str, port: u16) -> Output {
     pixel()
-        .args(["simulate", kind, "--url", &format!("http://127.0.0.1:{port}/callback"), "--webshop-id", "7"])
+        .args([
+            "simulate",
+            kind,
+            "--url",
+            &format!("http://127.0.0.1:{port}/callback"),
+            "--webshop-id",
+            "7",
+        ])
         .args(["--field", "measurement_id=G-TEST"])
         .env("SHOPORAMA_APP_TOKEN", TOKEN)
         .output()
@@ -69,8 +86,15 @@ fn serve_simulate_restart_and_dispatch() {
     let server = start(&db, port);
     let install = simulate("install", port);
     let stdout = String::from_utf8_lossy(&install.stdout);
-    assert!(install.status.success(), "install failed: {stdout} {}", String::from_utf8_lossy(&install.stderr));
-    assert!(stdout.starts_with("200 ") && stdout.contains("installed"), "{stdout}");
+    assert!(
+        install.status.success(),
+        "install failed: {stdout} {}",
+        String::from_utf8_lossy(&install.stderr)
+    );
+    assert!(
+        stdout.starts_with("200 ") && stdout.contains("installed"),
+        "{stdout}"
+    );
     drop(server);
 
     // A new process over the same database.
@@ -82,7 +106,14 @@ fn serve_simulate_restart_and_dispatch() {
     assert!(stdout.contains("dispatched"), "{stdout}");
 
     let unknown_shop = pixel()
-        .args(["simulate", "paid", "--url", &format!("http://127.0.0.1:{port}/callback"), "--webshop-id", "8"])
+        .args([
+            "simulate",
+            "paid",
+            "--url",
+            &format!("http://127.0.0.1:{port}/callback"),
+            "--webshop-id",
+            "8",
+        ])
         .env("SHOPORAMA_APP_TOKEN", TOKEN)
         .output()
         .expect("simulate runs");
@@ -92,7 +123,10 @@ fn serve_simulate_restart_and_dispatch() {
 
 #[test]
 fn refuses_to_serve_without_a_token_and_says_so() {
-    let output = pixel().env("SHOPORAMA_LISTEN", format!("127.0.0.1:{}", free_port())).output().expect("pixel runs");
+    let output = pixel()
+        .env("SHOPORAMA_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .output()
+        .expect("pixel runs");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("SHOPORAMA_APP_TOKEN is not set"));
 }
@@ -102,17 +136,43 @@ fn manifest_prints_json_in_the_documented_format() {
     let output = pixel().arg("manifest").output().expect("pixel runs");
     assert!(output.status.success());
     let manifest: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    let keys: Vec<&str> = manifest.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+    let keys: Vec<&str> = manifest
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
     assert_eq!(
         keys,
-        ["name", "description", "category", "access", "monthly_price", "callback_url", "allowed_shops", "webhooks", "events", "fields", "snippets"]
+        [
+            "name",
+            "description",
+            "category",
+            "access",
+            "monthly_price",
+            "callback_url",
+            "allowed_shops",
+            "webhooks",
+            "events",
+            "fields",
+            "snippets"
+        ]
     );
-    let kinds: Vec<&str> = manifest["fields"].as_array().map(|f| f.iter().filter_map(|f| f["kind"].as_str()).collect()).unwrap_or_default();
-    for kind in ["text", "integer", "boolean", "list", "color", "richtext", "code"] {
+    let kinds: Vec<&str> = manifest["fields"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|f| f["kind"].as_str()).collect())
+        .unwrap_or_default();
+    for kind in [
+        "text", "integer", "boolean", "list", "color", "richtext", "code",
+    ] {
         assert!(kinds.contains(&kind), "no {kind} field in {kinds:?}");
     }
-    let sheet = pixel().args(["manifest", "--sheet"]).output().expect("pixel runs");
-    assert!(String::from_utf8_lossy(&sheet.stdout).starts_with("# Shoporama app form: Conversion pixel"));
+    let sheet = pixel()
+        .args(["manifest", "--sheet"])
+        .output()
+        .expect("pixel runs");
+    assert!(
+        String::from_utf8_lossy(&sheet.stdout)
+            .starts_with("# Shoporama app form: Conversion pixel")
+    );
 }
 
 #[test]
@@ -121,13 +181,24 @@ fn doctor_checks_configuration_store_and_manifest() {
     let output = pixel()
         .arg("doctor")
         .env("SHOPORAMA_APP_TOKEN", TOKEN)
-        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("d.db").display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("d.db").display()),
+        )
         .output()
         .expect("pixel runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
-    assert!(stdout.contains("ok   install store") && stdout.contains("reachable and migrated"), "{stdout}");
-    let broken = pixel().arg("doctor").env("SHOPORAMA_APP_TOKEN", TOKEN).env("DATABASE_URL", "sqlite:///nonexistent-dir/x/y.db").output().expect("runs");
+    assert!(
+        stdout.contains("ok   install store") && stdout.contains("reachable and migrated"),
+        "{stdout}"
+    );
+    let broken = pixel()
+        .arg("doctor")
+        .env("SHOPORAMA_APP_TOKEN", TOKEN)
+        .env("DATABASE_URL", "sqlite:///nonexistent-dir/x/y.db")
+        .output()
+        .expect("runs");
     assert!(!broken.status.success());
     assert!(String::from_utf8_lossy(&broken.stdout).contains("FAIL install store"));
 }

@@ -81,11 +81,19 @@ impl LifecyclePayload {
             Value::Object(map) => map,
             // An uninstall may come without a body.
             Value::Null if kind == "uninstall" => &Map::new(),
-            other => return Err(PayloadError::NotAnObject { kind: kind.to_owned(), got: json_type(other) }),
+            other => {
+                return Err(PayloadError::NotAnObject {
+                    kind: kind.to_owned(),
+                    got: json_type(other),
+                });
+            }
         };
         let body_id = unsigned(object, "webshop_id")?;
         if let Some(body_id) = body_id.filter(|id| *id != webshop_id) {
-            return Err(PayloadError::WebshopMismatch { query: webshop_id, body: body_id });
+            return Err(PayloadError::WebshopMismatch {
+                query: webshop_id,
+                body: body_id,
+            });
         }
         let app_token = match object.get("app_token") {
             None | Some(Value::Null) => None,
@@ -99,7 +107,10 @@ impl LifecyclePayload {
             }
         };
         if kind == "install" && app_token.is_none() {
-            return Err(PayloadError::Missing { kind: kind.to_owned(), key: "app_token" });
+            return Err(PayloadError::Missing {
+                kind: kind.to_owned(),
+                key: "app_token",
+            });
         }
         let webshop_url = match object.get("webshop_url") {
             None | Some(Value::Null) => String::new(),
@@ -117,13 +128,20 @@ impl LifecyclePayload {
                 i64::try_from(secs)
                     .ok()
                     .and_then(|s| DateTime::from_timestamp(s, 0))
-                    .ok_or(PayloadError::Invalid { key: "installed", problem: format!("{secs} is not a Unix time") })?,
+                    .ok_or(PayloadError::Invalid {
+                        key: "installed",
+                        problem: format!("{secs} is not a Unix time"),
+                    })?,
             ),
         };
         let fields = match object.get("fields") {
             None => FieldValues::new(),
-            Some(value) => serde_json::from_value(value.clone())
-                .map_err(|e| PayloadError::Invalid { key: "fields", problem: e.to_string() })?,
+            Some(value) => {
+                serde_json::from_value(value.clone()).map_err(|e| PayloadError::Invalid {
+                    key: "fields",
+                    problem: e.to_string(),
+                })?
+            }
         };
         Ok(Self {
             webshop_id: body_id,
@@ -154,7 +172,10 @@ impl LifecyclePayload {
 fn unsigned(object: &Map<String, Value>, key: &'static str) -> Result<Option<u64>, PayloadError> {
     let invalid = |value: &Value| PayloadError::Invalid {
         key,
-        problem: format!("must be a non-negative integer, got {}", crate::fields::describe_value(value)),
+        problem: format!(
+            "must be a non-negative integer, got {}",
+            crate::fields::describe_value(value)
+        ),
     };
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
@@ -190,7 +211,10 @@ mod tests {
         assert_eq!(payload.installed.unwrap().timestamp(), 1_692_857_535);
         assert_eq!(payload.fields.get("a"), Some(&json!("1")));
         assert!(!format!("{payload:?}").contains("dcbfe5ad"));
-        assert_eq!(payload.to_json(1)["app_token"], "dcbfe5ad9e8af3495ca4582e364c1bce");
+        assert_eq!(
+            payload.to_json(1)["app_token"],
+            "dcbfe5ad9e8af3495ca4582e364c1bce"
+        );
     }
 
     #[test]
@@ -199,18 +223,35 @@ mod tests {
         let payload = LifecyclePayload::from_json("install", 1, &body).unwrap();
         assert_eq!(payload.daily_limit, 500);
         assert!(payload.fields.is_empty());
-        let minimal = LifecyclePayload::from_json("install", 1, &json!({"app_token": "t"})).unwrap();
+        let minimal =
+            LifecyclePayload::from_json("install", 1, &json!({"app_token": "t"})).unwrap();
         assert_eq!(minimal.daily_limit, DEFAULT_DAILY_LIMIT);
     }
 
     #[test]
     fn clear_errors() {
-        let err = |body: Value| LifecyclePayload::from_json("install", 1, &body).unwrap_err().to_string();
-        assert_eq!(err(json!([])), "the install body must be a JSON object, got an array");
+        let err = |body: Value| {
+            LifecyclePayload::from_json("install", 1, &body)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err(json!([])),
+            "the install body must be a JSON object, got an array"
+        );
         assert_eq!(err(json!({})), "the install body lacks `app_token`");
-        assert_eq!(err(json!({"app_token": "t", "webshop_id": 2})), "webshop_id 1 in the query does not match webshop_id 2 in the body");
-        assert_eq!(err(json!({"app_token": "t", "app_token_daily_limit": -5})), "`app_token_daily_limit` in the body must be a non-negative integer, got -5");
-        assert_eq!(err(json!({"app_token": 5})), "`app_token` in the body must be a string, got a number");
+        assert_eq!(
+            err(json!({"app_token": "t", "webshop_id": 2})),
+            "webshop_id 1 in the query does not match webshop_id 2 in the body"
+        );
+        assert_eq!(
+            err(json!({"app_token": "t", "app_token_daily_limit": -5})),
+            "`app_token_daily_limit` in the body must be a non-negative integer, got -5"
+        );
+        assert_eq!(
+            err(json!({"app_token": 5})),
+            "`app_token` in the body must be a string, got a number"
+        );
         assert!(err(json!({"app_token": "t", "fields": "x"})).starts_with("`fields` in the body"));
         assert!(LifecyclePayload::from_json("uninstall", 1, &Value::Null).is_ok());
     }

@@ -10,21 +10,42 @@ use crate::settings::AppSettings;
 pub(super) async fn run<S: AppSettings>() -> ExitCode {
     let mut failures = 0_u32;
     let mut report = |ok: bool, what: &str, detail: &str| {
-        super::print_stdout(&format!("{} {what}{}{detail}", if ok { "ok  " } else { "FAIL" }, if detail.is_empty() { "" } else { ": " }));
+        super::print_stdout(&format!(
+            "{} {what}{}{detail}",
+            if ok { "ok  " } else { "FAIL" },
+            if detail.is_empty() { "" } else { ": " }
+        ));
         if !ok {
             failures += 1;
         }
     };
     let manifest = S::manifest();
     let problems = super::manifest_problems(&manifest);
-    report(problems.is_empty(), "manifest", &if problems.is_empty() {
-        format!("{} fields, {} events, {} webhooks, {} snippets", manifest.fields.len(), manifest.events.len(), manifest.webhooks.len(), manifest.snippets.len())
-    } else {
-        problems.join("; ")
-    });
+    report(
+        problems.is_empty(),
+        "manifest",
+        &if problems.is_empty() {
+            format!(
+                "{} fields, {} events, {} webhooks, {} snippets",
+                manifest.fields.len(),
+                manifest.events.len(),
+                manifest.webhooks.len(),
+                manifest.snippets.len()
+            )
+        } else {
+            problems.join("; ")
+        },
+    );
     let config = match Config::from_env() {
         Ok(config) => {
-            report(true, "configuration", &format!("listen {}, callback path {}", config.listen, config.callback_path));
+            report(
+                true,
+                "configuration",
+                &format!(
+                    "listen {}, callback path {}",
+                    config.listen, config.callback_path
+                ),
+            );
             config
         }
         Err(error) => {
@@ -38,12 +59,27 @@ pub(super) async fn run<S: AppSettings>() -> ExitCode {
         Ok(store) => match store.health().await {
             Err(error) => report(false, "install store", &error.to_string()),
             Ok(()) => {
-                report(true, "install store", &format!("{url} reachable and migrated"));
+                report(
+                    true,
+                    "install store",
+                    &format!("{url} reachable and migrated"),
+                );
                 match store.installations().await {
                     Err(error) => report(false, "installations", &error.to_string()),
                     Ok(installations) => {
-                        let unconfigured: Vec<_> = installations.iter().filter(|i| !i.settings_status.is_configured()).collect();
-                        report(true, "installations", &format!("{} installed, {} without valid settings", installations.len(), unconfigured.len()));
+                        let unconfigured: Vec<_> = installations
+                            .iter()
+                            .filter(|i| !i.settings_status.is_configured())
+                            .collect();
+                        report(
+                            true,
+                            "installations",
+                            &format!(
+                                "{} installed, {} without valid settings",
+                                installations.len(),
+                                unconfigured.len()
+                            ),
+                        );
                         for installation in unconfigured {
                             super::print_stdout(&format!(
                                 "     shop {} is unconfigured: {}",
@@ -56,5 +92,9 @@ pub(super) async fn run<S: AppSettings>() -> ExitCode {
             }
         },
     }
-    if failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -32,7 +32,11 @@ pub(super) struct SimulateArgs {
     #[arg(long, default_value = "https://demo.shoporama.dk/")]
     webshop_url: String,
     /// The REST token sent as `app_token` in lifecycle payloads.
-    #[arg(long, default_value = "0123456789abcdef0123456789abcdef", hide_default_value = true)]
+    #[arg(
+        long,
+        default_value = "0123456789abcdef0123456789abcdef",
+        hide_default_value = true
+    )]
     rest_token: String,
 }
 
@@ -50,7 +54,8 @@ pub(super) async fn run<S: AppSettings>(args: SimulateArgs) -> ExitCode {
     }
     let response = if let Some(path) = &args.body {
         let body = match super::read_file(path).and_then(|bytes| {
-            serde_json::from_slice::<Value>(&bytes).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+            serde_json::from_slice::<Value>(&bytes)
+                .map_err(|e| format!("{} is not JSON: {e}", path.display()))
         }) {
             Ok(body) => body,
             Err(error) => {
@@ -68,5 +73,9 @@ pub(super) async fn run<S: AppSettings>(args: SimulateArgs) -> ExitCode {
         }
     };
     super::print_stdout(&format!("{} {}", response.status.as_u16(), response.body));
-    if response.status.is_success() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if response.status.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -20,8 +20,14 @@ impl IpNet {
             IpAddr::V4(_) => ip,
         };
         match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(u128::from(u32::from(net)) << 96, u128::from(u32::from(ip)) << 96, self.prefix),
-            (IpAddr::V6(net), IpAddr::V6(ip)) => prefix_eq(u128::from(net), u128::from(ip), self.prefix),
+            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(
+                u128::from(u32::from(net)) << 96,
+                u128::from(u32::from(ip)) << 96,
+                self.prefix,
+            ),
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                prefix_eq(u128::from(net), u128::from(ip), self.prefix)
+            }
             _ => false,
         }
     }
@@ -43,7 +49,10 @@ impl FromStr for IpNet {
             Some((addr, prefix)) => (addr, Some(prefix)),
             None => (s, None),
         };
-        let addr: IpAddr = addr.trim().parse().map_err(|_| format!("`{s}` is not an IP address or CIDR range"))?;
+        let addr: IpAddr = addr
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}` is not an IP address or CIDR range"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => max,
@@ -74,7 +83,10 @@ pub struct SourceFilter {
 impl SourceFilter {
     /// Allows `allowed` (empty: everyone), believing `x-forwarded-for` only from `trusted_proxies`.
     pub fn new(allowed: Vec<IpNet>, trusted_proxies: Vec<IpNet>) -> Self {
-        Self { allowed, trusted_proxies }
+        Self {
+            allowed,
+            trusted_proxies,
+        }
     }
 
     /// Whether any address may call back.
@@ -88,7 +100,9 @@ impl SourceFilter {
         if !self.is_trusted_proxy(peer) {
             return peer;
         }
-        let Some(header) = forwarded_for else { return peer };
+        let Some(header) = forwarded_for else {
+            return peer;
+        };
         let mut client = peer;
         for hop in header.rsplit(',') {
             match hop.trim().parse::<IpAddr>() {
@@ -133,18 +147,32 @@ mod tests {
         assert!(one.contains(ip("127.0.0.1")) && !one.contains(ip("127.0.0.2")));
         let v6: IpNet = "2001:db8::/32".parse().unwrap();
         assert!(v6.contains(ip("2001:db8:1::5")) && !v6.contains(ip("2001:db9::1")));
-        assert!("0.0.0.0/0".parse::<IpNet>().unwrap().contains(ip("8.8.8.8")));
+        assert!(
+            "0.0.0.0/0"
+                .parse::<IpNet>()
+                .unwrap()
+                .contains(ip("8.8.8.8"))
+        );
         assert!("10.0.0.0/33".parse::<IpNet>().is_err());
         assert!("nope".parse::<IpNet>().is_err());
     }
 
     #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let filter = SourceFilter::new(vec!["1.2.3.4".parse().unwrap()], vec!["10.0.0.0/8".parse().unwrap()]);
+        let filter = SourceFilter::new(
+            vec!["1.2.3.4".parse().unwrap()],
+            vec!["10.0.0.0/8".parse().unwrap()],
+        );
         // Direct peer: the header is ignored.
-        assert_eq!(filter.client_ip(ip("5.6.7.8"), Some("1.2.3.4")), ip("5.6.7.8"));
+        assert_eq!(
+            filter.client_ip(ip("5.6.7.8"), Some("1.2.3.4")),
+            ip("5.6.7.8")
+        );
         // Through a trusted proxy: the right-most untrusted hop.
-        assert_eq!(filter.client_ip(ip("10.0.0.2"), Some("9.9.9.9, 1.2.3.4, 10.0.0.7")), ip("1.2.3.4"));
+        assert_eq!(
+            filter.client_ip(ip("10.0.0.2"), Some("9.9.9.9, 1.2.3.4, 10.0.0.7")),
+            ip("1.2.3.4")
+        );
         // A trusted proxy without a header is the client itself.
         assert_eq!(filter.client_ip(ip("10.0.0.2"), None), ip("10.0.0.2"));
         // A spoofed left-most entry does not win.

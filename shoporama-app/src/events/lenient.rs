@@ -5,7 +5,9 @@ use serde_json::Value;
 
 /// The first of `keys` found at the top level, or inside one of the `wrappers` objects.
 pub(super) fn find<'a>(raw: &'a Value, keys: &[&str], wrappers: &[&str]) -> Option<&'a Value> {
-    let present = |v: &&Value| !matches!(v, Value::Null) && v.as_str() != Some("") && !matches!(v, Value::Bool(false));
+    let present = |v: &&Value| {
+        !matches!(v, Value::Null) && v.as_str() != Some("") && !matches!(v, Value::Bool(false))
+    };
     keys.iter()
         .find_map(|key| raw.get(key).filter(present))
         .or_else(|| {
@@ -28,11 +30,15 @@ pub(super) fn id(raw: &Value, keys: &[&str], wrappers: &[&str]) -> Option<u64> {
 /// An integer sent as `3`, `"3"` or `3.0`.
 pub(super) fn integer(raw: &Value, keys: &[&str], wrappers: &[&str]) -> Option<i64> {
     match find(raw, keys, wrappers)? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| {
-            #[allow(clippy::cast_possible_truncation)]
-            let whole = f as i64;
-            whole
-        })),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let whole = f as i64;
+                    whole
+                })
+        }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -65,8 +71,22 @@ mod tests {
     fn ids_from_ints_strings_and_wrappers() {
         assert_eq!(id(&json!({"order_id": 7}), &["order_id"], &[]), Some(7));
         assert_eq!(id(&json!({"order_id": "7"}), &["order_id"], &[]), Some(7));
-        assert_eq!(id(&json!({"order": {"id": 9}}), &["order_id", "id"], &["order"]), Some(9));
-        assert_eq!(id(&json!({"order_id": false, "id": 3}), &["order_id", "id"], &[]), Some(3));
+        assert_eq!(
+            id(
+                &json!({"order": {"id": 9}}),
+                &["order_id", "id"],
+                &["order"]
+            ),
+            Some(9)
+        );
+        assert_eq!(
+            id(
+                &json!({"order_id": false, "id": 3}),
+                &["order_id", "id"],
+                &[]
+            ),
+            Some(3)
+        );
         assert_eq!(id(&json!({"order_id": "x"}), &["order_id"], &[]), None);
         assert_eq!(id(&json!({"order_id": -1}), &["order_id"], &[]), None);
         assert_eq!(id(&json!([1, 2]), &["order_id"], &["order"]), None);

@@ -12,8 +12,8 @@ mod payloads;
 
 pub use names::{EventName, UnknownName, WebhookName};
 pub use payloads::{
-    BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, LabelEvent, NewsletterEvent, OrderEvent, Payload,
-    ProductEvent, StockEvent,
+    BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, LabelEvent, NewsletterEvent,
+    OrderEvent, Payload, ProductEvent, StockEvent,
 };
 
 use serde_json::Value;

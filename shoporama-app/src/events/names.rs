@@ -125,6 +125,9 @@ mod tests {
     #[test]
     fn unknown_lists_valid_names() {
         let error = "payd".parse::<WebhookName>().unwrap_err().to_string();
-        assert!(error.starts_with("unknown webhook `payd`; expected one of: order_created, paid,"), "{error}");
+        assert!(
+            error.starts_with("unknown webhook `payd`; expected one of: order_created, paid,"),
+            "{error}"
+        );
     }
 }

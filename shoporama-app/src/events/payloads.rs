@@ -161,7 +161,13 @@ mod tests {
 
     #[test]
     fn payloads_never_fail() {
-        for body in [json!(null), json!([]), json!("x"), json!(3), json!({"order": "nope"})] {
+        for body in [
+            json!(null),
+            json!([]),
+            json!("x"),
+            json!(3),
+            json!({"order": "nope"}),
+        ] {
             let event = OrderEvent::from_raw(body.clone());
             assert_eq!(event.order_id, None);
             assert_eq!(event.raw, body);

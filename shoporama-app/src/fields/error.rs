@@ -38,7 +38,10 @@ pub enum FieldProblem {
 impl FieldProblem {
     /// An [`FieldProblem::Invalid`] for `value`.
     pub fn invalid(expected: &'static str, value: &Value) -> Self {
-        Self::Invalid { expected, received: describe(value) }
+        Self::Invalid {
+            expected,
+            received: describe(value),
+        }
     }
 }
 
@@ -118,8 +121,14 @@ mod tests {
     #[test]
     fn messages_name_the_field_and_show_the_value() {
         let error = SettingsError::new(vec![
-            FieldError { field: "cookie_days".into(), problem: FieldProblem::invalid("an integer", &json!("abc")) },
-            FieldError { field: "measurement_id".into(), problem: FieldProblem::Missing },
+            FieldError {
+                field: "cookie_days".into(),
+                problem: FieldProblem::invalid("an integer", &json!("abc")),
+            },
+            FieldError {
+                field: "measurement_id".into(),
+                problem: FieldProblem::Missing,
+            },
         ]);
         assert_eq!(
             error.to_string(),

@@ -12,7 +12,10 @@ pub struct ListOption {
 impl ListOption {
     /// An option with this key and label.
     pub fn new(key: impl Into<String>, label: impl Into<String>) -> Self {
-        Self { key: key.into(), label: label.into() }
+        Self {
+            key: key.into(),
+            label: label.into(),
+        }
     }
 }
 
@@ -32,7 +35,10 @@ pub trait ListOptions: Sized + 'static {
 
     /// The options as [`ListOption`]s.
     fn list_options() -> Vec<ListOption> {
-        Self::OPTIONS.iter().map(|(key, label)| ListOption::new(*key, *label)).collect()
+        Self::OPTIONS
+            .iter()
+            .map(|(key, label)| ListOption::new(*key, *label))
+            .collect()
     }
 }
 

@@ -85,7 +85,10 @@ const INTEGER: &str = "an integer";
 
 /// Reads `5`, `"5"`, `" 5 "`, `5.0` and `"5.0"` as the whole number 5.
 fn whole_number(value: &Value) -> Result<i128, FieldProblem> {
-    let out_of_range = || FieldProblem::OutOfRange { received: value.to_string(), ty: "a 64-bit integer" };
+    let out_of_range = || FieldProblem::OutOfRange {
+        received: value.to_string(),
+        ty: "a 64-bit integer",
+    };
     match value {
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
@@ -93,7 +96,8 @@ fn whole_number(value: &Value) -> Result<i128, FieldProblem> {
             } else if let Some(u) = n.as_u64() {
                 Ok(i128::from(u))
             } else {
-                float_as_whole(n.as_f64(), value).ok_or_else(|| FieldProblem::invalid(INTEGER, value))
+                float_as_whole(n.as_f64(), value)
+                    .ok_or_else(|| FieldProblem::invalid(INTEGER, value))
             }
         }
         Value::String(s) => {
@@ -104,10 +108,15 @@ fn whole_number(value: &Value) -> Result<i128, FieldProblem> {
                 }
                 return Ok(i);
             }
-            if trimmed.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') && !trimmed.is_empty() {
+            if trimmed
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
+                && !trimmed.is_empty()
+            {
                 return Err(out_of_range());
             }
-            float_as_whole(trimmed.parse::<f64>().ok(), value).ok_or_else(|| FieldProblem::invalid(INTEGER, value))
+            float_as_whole(trimmed.parse::<f64>().ok(), value)
+                .ok_or_else(|| FieldProblem::invalid(INTEGER, value))
         }
         other => Err(FieldProblem::invalid(INTEGER, other)),
     }
@@ -180,28 +189,77 @@ mod tests {
 
     #[test]
     fn integers_accept_php_spellings() {
-        for (raw, expected) in [(json!(5), 5), (json!("5"), 5), (json!(" 7 "), 7), (json!(-3), -3), (json!("-3"), -3), (json!(5.0), 5), (json!("12.0"), 12)] {
+        for (raw, expected) in [
+            (json!(5), 5),
+            (json!("5"), 5),
+            (json!(" 7 "), 7),
+            (json!(-3), -3),
+            (json!("-3"), -3),
+            (json!(5.0), 5),
+            (json!("12.0"), 12),
+        ] {
             assert_eq!(i64::parse_setting(&raw), Ok(expected), "{raw}");
         }
-        assert_eq!(u64::parse_setting(&json!("18446744073709551615")), Ok(u64::MAX));
+        assert_eq!(
+            u64::parse_setting(&json!("18446744073709551615")),
+            Ok(u64::MAX)
+        );
     }
 
     #[test]
     fn integers_reject_the_rest() {
-        for raw in [json!("abc"), json!(5.5), json!("5.5"), json!(true), json!([1]), json!({"a": 1}), json!("1e400")] {
-            assert!(matches!(i64::parse_setting(&raw), Err(FieldProblem::Invalid { .. })), "{raw}");
+        for raw in [
+            json!("abc"),
+            json!(5.5),
+            json!("5.5"),
+            json!(true),
+            json!([1]),
+            json!({"a": 1}),
+            json!("1e400"),
+        ] {
+            assert!(
+                matches!(i64::parse_setting(&raw), Err(FieldProblem::Invalid { .. })),
+                "{raw}"
+            );
         }
-        assert!(matches!(u8::parse_setting(&json!(256)), Err(FieldProblem::OutOfRange { ty: "u8", .. })));
-        assert!(matches!(u32::parse_setting(&json!("-1")), Err(FieldProblem::OutOfRange { .. })));
-        assert!(matches!(i64::parse_setting(&json!("99999999999999999999999")), Err(FieldProblem::OutOfRange { .. })));
+        assert!(matches!(
+            u8::parse_setting(&json!(256)),
+            Err(FieldProblem::OutOfRange { ty: "u8", .. })
+        ));
+        assert!(matches!(
+            u32::parse_setting(&json!("-1")),
+            Err(FieldProblem::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            i64::parse_setting(&json!("99999999999999999999999")),
+            Err(FieldProblem::OutOfRange { .. })
+        ));
     }
 
     #[test]
     fn booleans_accept_php_spellings() {
-        for raw in [json!(true), json!(1), json!("1"), json!("on"), json!("yes"), json!("TRUE"), json!("Yes"), json!("true")] {
+        for raw in [
+            json!(true),
+            json!(1),
+            json!("1"),
+            json!("on"),
+            json!("yes"),
+            json!("TRUE"),
+            json!("Yes"),
+            json!("true"),
+        ] {
             assert_eq!(bool::parse_setting(&raw), Ok(true), "{raw}");
         }
-        for raw in [json!(false), json!(0), json!("0"), json!("off"), json!("no"), json!(""), json!("false"), json!("OFF")] {
+        for raw in [
+            json!(false),
+            json!(0),
+            json!("0"),
+            json!("off"),
+            json!("no"),
+            json!(""),
+            json!("false"),
+            json!("OFF"),
+        ] {
             assert_eq!(bool::parse_setting(&raw), Ok(false), "{raw}");
         }
         for raw in [json!(2), json!("maybe"), json!([]), json!(0.5)] {
@@ -212,7 +270,10 @@ mod tests {
 
     #[test]
     fn text_accepts_numbers_php_sent_unquoted() {
-        assert_eq!(String::parse_setting(&json!("G-123")), Ok("G-123".to_owned()));
+        assert_eq!(
+            String::parse_setting(&json!("G-123")),
+            Ok("G-123".to_owned())
+        );
         assert_eq!(String::parse_setting(&json!(42)), Ok("42".to_owned()));
         assert!(String::parse_setting(&json!({"a": 1})).is_err());
         assert!(String::parse_setting(&json!(true)).is_err());

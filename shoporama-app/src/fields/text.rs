@@ -28,8 +28,16 @@ impl Color {
         let digit = |i: usize| u8::from_str_radix(hex.get(i..=i)?, 16).ok();
         let pair = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
         match hex.len() {
-            3 => Some(Self { r: digit(0)? * 17, g: digit(1)? * 17, b: digit(2)? * 17 }),
-            6 => Some(Self { r: pair(0)?, g: pair(2)?, b: pair(4)? }),
+            3 => Some(Self {
+                r: digit(0)? * 17,
+                g: digit(1)? * 17,
+                b: digit(2)? * 17,
+            }),
+            6 => Some(Self {
+                r: pair(0)?,
+                g: pair(2)?,
+                b: pair(4)?,
+            }),
             _ => None,
         }
     }
@@ -60,7 +68,10 @@ impl SettingType for Color {
     const KIND: FieldKind = FieldKind::Color;
 
     fn parse_setting(value: &Value) -> Result<Self, FieldProblem> {
-        value.as_str().and_then(Self::parse).ok_or_else(|| FieldProblem::invalid(COLOR, value))
+        value
+            .as_str()
+            .and_then(Self::parse)
+            .ok_or_else(|| FieldProblem::invalid(COLOR, value))
     }
 
     fn to_setting(&self) -> Value {
@@ -139,24 +150,51 @@ mod tests {
 
     #[test]
     fn colours_accept_short_and_long_hex_in_any_case() {
-        assert_eq!(Color::parse("#FFF"), Some(Color { r: 255, g: 255, b: 255 }));
-        assert_eq!(Color::parse("#a1B2c3").map(Color::to_hex).as_deref(), Some("#a1b2c3"));
-        assert_eq!(Color::parse(" #abc ").map(Color::to_hex).as_deref(), Some("#aabbcc"));
-        assert_eq!(Color::parse_setting(&json!("#00FF7f")).map(Color::to_hex), Ok("#00ff7f".to_owned()));
+        assert_eq!(
+            Color::parse("#FFF"),
+            Some(Color {
+                r: 255,
+                g: 255,
+                b: 255
+            })
+        );
+        assert_eq!(
+            Color::parse("#a1B2c3").map(Color::to_hex).as_deref(),
+            Some("#a1b2c3")
+        );
+        assert_eq!(
+            Color::parse(" #abc ").map(Color::to_hex).as_deref(),
+            Some("#aabbcc")
+        );
+        assert_eq!(
+            Color::parse_setting(&json!("#00FF7f")).map(Color::to_hex),
+            Ok("#00ff7f".to_owned())
+        );
     }
 
     #[test]
     fn colours_reject_the_rest() {
-        for bad in ["fff", "#ffff", "#gggggg", "#12345", "#1234567", "red", "", "#", "#ééé", "#+1+1+1"] {
+        for bad in [
+            "fff", "#ffff", "#gggggg", "#12345", "#1234567", "red", "", "#", "#ééé", "#+1+1+1",
+        ] {
             assert_eq!(Color::parse(bad), None, "{bad}");
         }
-        assert!(matches!(Color::parse_setting(&json!(123)), Err(FieldProblem::Invalid { .. })));
+        assert!(matches!(
+            Color::parse_setting(&json!(123)),
+            Err(FieldProblem::Invalid { .. })
+        ));
     }
 
     #[test]
     fn raw_text_passes_through_byte_for_byte() {
         let html = "<p onclick=\"x()\">'\\\u{2028}æøå</p>";
-        assert_eq!(RichText::parse_setting(&json!(html)).map(|t| t.0), Ok(html.to_owned()));
-        assert_eq!(Code::parse_setting(&json!(html)).map(|t| t.to_setting()), Ok(json!(html)));
+        assert_eq!(
+            RichText::parse_setting(&json!(html)).map(|t| t.0),
+            Ok(html.to_owned())
+        );
+        assert_eq!(
+            Code::parse_setting(&json!(html)).map(|t| t.to_setting()),
+            Ok(json!(html))
+        );
     }
 }

@@ -60,7 +60,11 @@ impl From<Map<String, Value>> for FieldValues {
 
 impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for FieldValues {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Self(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Self(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }
 
@@ -94,9 +98,13 @@ mod tests {
 
     #[test]
     fn keeps_order_and_unknown_fields() {
-        let values: FieldValues = serde_json::from_str(r#"{"z":1,"a":"2","unknown":[true]}"#).unwrap();
+        let values: FieldValues =
+            serde_json::from_str(r#"{"z":1,"a":"2","unknown":[true]}"#).unwrap();
         let keys: Vec<_> = values.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["z", "a", "unknown"]);
-        assert_eq!(serde_json::to_string(&values).unwrap(), r#"{"z":1,"a":"2","unknown":[true]}"#);
+        assert_eq!(
+            serde_json::to_string(&values).unwrap(),
+            r#"{"z":1,"a":"2","unknown":[true]}"#
+        );
     }
 }

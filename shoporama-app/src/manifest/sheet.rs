@@ -14,45 +14,107 @@ impl AppManifest {
         let none = "_(leave empty)_";
         // `write!` to a String cannot fail; the results are ignored deliberately.
         let _ = writeln!(out, "# Shoporama app form: {}\n", self.name);
-        let _ = writeln!(out, "Enter these values on Shoporama's app page, from top to bottom.\n");
+        let _ = writeln!(
+            out,
+            "Enter these values on Shoporama's app page, from top to bottom.\n"
+        );
         let _ = writeln!(out, "| Form field | Enter |\n|---|---|");
         let _ = writeln!(out, "| Name | {} |", cell(&self.name));
-        let _ = writeln!(out, "| Description | {} |", if self.description.is_empty() { none.to_owned() } else { cell(&self.description) });
-        let _ = writeln!(out, "| Category | {} |", self.category.as_deref().map_or_else(|| none.to_owned(), cell));
+        let _ = writeln!(
+            out,
+            "| Description | {} |",
+            if self.description.is_empty() {
+                none.to_owned()
+            } else {
+                cell(&self.description)
+            }
+        );
+        let _ = writeln!(
+            out,
+            "| Category | {} |",
+            self.category
+                .as_deref()
+                .map_or_else(|| none.to_owned(), cell)
+        );
         let _ = writeln!(out, "| Access | {} |", self.access);
         let _ = writeln!(
             out,
             "| Monthly price | {} (once the app is active the price can only be lowered) |",
             self.monthly_price
         );
-        let _ = writeln!(out, "| Callback URL | `{}` |", self.callback_url_or(callback_url));
+        let _ = writeln!(
+            out,
+            "| Callback URL | `{}` |",
+            self.callback_url_or(callback_url)
+        );
         let shops = if self.allowed_shops.is_empty() {
             none.to_owned()
         } else {
-            self.allowed_shops.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+            self.allowed_shops
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let _ = writeln!(out, "| Only allow on the following shops | {shops} |");
-        let tick = |names: Vec<&str>| if names.is_empty() { "_(none)_".to_owned() } else { names.join(", ") };
-        let _ = writeln!(out, "| Webhooks | {} |", tick(self.webhooks.iter().map(|w| w.as_str()).collect()));
-        let _ = writeln!(out, "| Events | {} |", tick(self.events.iter().map(|e| e.as_str()).collect()));
+        let tick = |names: Vec<&str>| {
+            if names.is_empty() {
+                "_(none)_".to_owned()
+            } else {
+                names.join(", ")
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| Webhooks | {} |",
+            tick(self.webhooks.iter().map(|w| w.as_str()).collect())
+        );
+        let _ = writeln!(
+            out,
+            "| Events | {} |",
+            tick(self.events.iter().map(|e| e.as_str()).collect())
+        );
 
         let _ = writeln!(out, "\n## Code ({})\n", self.snippets.len());
         for (i, snippet) in self.snippets.iter().enumerate() {
             let pages: Vec<_> = snippet.pages.iter().map(|p| p.form_label()).collect();
-            let _ = writeln!(out, "### {}. {} on {}\n", i + 1, snippet.placement.form_label(), pages.join(", "));
-            let fence = if snippet.code.contains("```") { "~~~~" } else { "```" };
+            let _ = writeln!(
+                out,
+                "### {}. {} on {}\n",
+                i + 1,
+                snippet.placement.form_label(),
+                pages.join(", ")
+            );
+            let fence = if snippet.code.contains("```") {
+                "~~~~"
+            } else {
+                "```"
+            };
             let _ = writeln!(out, "{fence}smarty\n{}\n{fence}\n", snippet.code.trim_end());
         }
 
         let _ = writeln!(out, "## Fields ({})\n", self.fields.len());
         if !self.fields.is_empty() {
-            let _ = writeln!(out, "| Name | Label | Type | Required | Default | Options | Help |\n|---|---|---|---|---|---|---|");
+            let _ = writeln!(
+                out,
+                "| Name | Label | Type | Required | Default | Options | Help |\n|---|---|---|---|---|---|---|"
+            );
         }
         for field in &self.fields {
-            let default = if field.default.is_null() { String::new() } else { format!("`{}`", field.default) };
+            let default = if field.default.is_null() {
+                String::new()
+            } else {
+                format!("`{}`", field.default)
+            };
             let options = match (&field.options, &field.external_list, field.kind) {
-                (Some(options), _, _) => options.iter().map(|o| format!("`{}` = {}", o.key, cell(&o.label))).collect::<Vec<_>>().join("<br>"),
-                (None, Some(list), _) => format!("external list `{list}`: served at `/lists/{list}`"),
+                (Some(options), _, _) => options
+                    .iter()
+                    .map(|o| format!("`{}` = {}", o.key, cell(&o.label)))
+                    .collect::<Vec<_>>()
+                    .join("<br>"),
+                (None, Some(list), _) => {
+                    format!("external list `{list}`: served at `/lists/{list}`")
+                }
                 (None, None, FieldKind::List) => "_(none)_".to_owned(),
                 _ => String::new(),
             };

@@ -18,7 +18,10 @@ use crate::callback::CallbackKind;
 /// The header Shoporama puts its app token in.
 pub const APP_TOKEN_HEADER: &str = "x-app-token";
 
-pub(super) async fn handle<A: ShoporamaApp>(State(runtime): State<AppRuntime<A>>, request: Request<Body>) -> Response {
+pub(super) async fn handle<A: ShoporamaApp>(
+    State(runtime): State<AppRuntime<A>>,
+    request: Request<Body>,
+) -> Response {
     let started = Instant::now();
     let span = tracing::info_span!(
         "callback",
@@ -35,7 +38,10 @@ pub(super) async fn handle<A: ShoporamaApp>(State(runtime): State<AppRuntime<A>>
     };
     span.record("status", status.as_u16());
     span.record("outcome", outcome);
-    span.record("latency_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+    span.record(
+        "latency_ms",
+        u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    );
     span.in_scope(|| {
         if status.is_server_error() {
             tracing::error!("callback failed");
@@ -85,10 +91,17 @@ impl IntoResponse for Outcome {
     }
 }
 
-async fn process<A: ShoporamaApp>(runtime: &AppRuntime<A>, request: Request<Body>) -> Result<Outcome, ApiError> {
+async fn process<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    request: Request<Body>,
+) -> Result<Outcome, ApiError> {
     let (parts, body) = request.into_parts();
     // Verification first: nothing of the body is read before the token and source pass.
-    verify_source(runtime, &parts.headers, parts.extensions.get::<ConnectInfo<SocketAddr>>())?;
+    verify_source(
+        runtime,
+        &parts.headers,
+        parts.extensions.get::<ConnectInfo<SocketAddr>>(),
+    )?;
     verify_token(runtime, &parts.headers)?;
 
     let query = CallbackQuery::from_raw(&raw_query(parts.uri.query())?)?;
@@ -107,7 +120,10 @@ async fn process<A: ShoporamaApp>(runtime: &AppRuntime<A>, request: Request<Body
 }
 
 /// 401 unless `x-app-token` is one of the app's tokens. The reason says which, never the token.
-pub(super) fn verify_token<A: ShoporamaApp>(runtime: &AppRuntime<A>, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(super) fn verify_token<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
     let Some(token) = headers.get(APP_TOKEN_HEADER) else {
         return Err(ApiError::unauthorized("missing x-app-token header"));
     };
@@ -139,6 +155,10 @@ pub(super) fn verify_source<A: ShoporamaApp>(
     if filter.allows(client) {
         Ok(())
     } else {
-        Err(ApiError::new(http::StatusCode::FORBIDDEN, "the source address is not allowed").with("source", client.to_string()))
+        Err(ApiError::new(
+            http::StatusCode::FORBIDDEN,
+            "the source address is not allowed",
+        )
+        .with("source", client.to_string()))
     }
 }

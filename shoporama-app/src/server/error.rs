@@ -59,7 +59,10 @@ impl ApiError {
 
     /// The `error` message.
     pub fn message(&self) -> &str {
-        self.body.get("error").and_then(Value::as_str).unwrap_or_default()
+        self.body
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 }
 
@@ -81,7 +84,10 @@ pub(crate) async fn not_found_route(uri: http::Uri) -> ApiError {
 
 /// The JSON answer for a wrong method.
 pub(crate) async fn method_not_allowed(method: http::Method, uri: http::Uri) -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("method {method} is not allowed on {}", uri.path()))
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("method {method} is not allowed on {}", uri.path()),
+    )
 }
 
 /// The JSON answer when a handler panicked.

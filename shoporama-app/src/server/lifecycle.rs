@@ -15,7 +15,8 @@ use crate::settings::AppSettings;
 use crate::store::{Installation, SettingsStatus, SettingsUpdate, StoreError, UpsertOutcome};
 
 fn payload(kind: &str, query: &CallbackQuery, body: &Value) -> Result<LifecyclePayload, ApiError> {
-    LifecyclePayload::from_json(kind, query.webshop_id, body).map_err(|e| ApiError::bad_request(e.to_string()))
+    LifecyclePayload::from_json(kind, query.webshop_id, body)
+        .map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 pub(super) fn store_error(error: &StoreError) -> ApiError {
@@ -26,14 +27,23 @@ pub(super) fn store_error(error: &StoreError) -> ApiError {
 fn status_of<S>(settings: &Result<S, SettingsError>) -> SettingsStatus {
     match settings {
         Ok(_) => SettingsStatus::Configured,
-        Err(errors) => SettingsStatus::Unconfigured { errors: errors.messages() },
+        Err(errors) => SettingsStatus::Unconfigured {
+            errors: errors.messages(),
+        },
     }
 }
 
 /// Stores the installation (an upsert), then calls `on_install` or `on_unconfigured`.
-pub(super) async fn install<A: ShoporamaApp>(runtime: &AppRuntime<A>, query: &CallbackQuery, body: &Value) -> Result<Outcome, ApiError> {
+pub(super) async fn install<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    query: &CallbackQuery,
+    body: &Value,
+) -> Result<Outcome, ApiError> {
     let payload = payload("install", query, body)?;
-    let token = payload.app_token.clone().ok_or_else(|| ApiError::bad_request("the install body lacks `app_token`"))?;
+    let token = payload
+        .app_token
+        .clone()
+        .ok_or_else(|| ApiError::bad_request("the install body lacks `app_token`"))?;
     install_payload(runtime, query.webshop_id, payload, token).await
 }
 
@@ -56,14 +66,22 @@ async fn install_payload<A: ShoporamaApp>(
         fields: payload.fields.into_map(),
         settings_status: status_of(&settings),
     };
-    let outcome = runtime.store().upsert_installation(&installation).await.map_err(|e| store_error(&e))?;
+    let outcome = runtime
+        .store()
+        .upsert_installation(&installation)
+        .await
+        .map_err(|e| store_error(&e))?;
     runtime.forget_shop(webshop_id);
     runtime.budget(&installation, true);
     let kind = match outcome {
         UpsertOutcome::Installed => InstallKind::New,
         UpsertOutcome::Reinstalled { .. } => InstallKind::Reinstall,
     };
-    tracing::info!(reinstall = matches!(kind, InstallKind::Reinstall), configured = settings.is_ok(), "installation stored");
+    tracing::info!(
+        reinstall = matches!(kind, InstallKind::Reinstall),
+        configured = settings.is_ok(),
+        "installation stored"
+    );
     match settings {
         Ok(settings) => {
             let shop = runtime.shop(&installation, settings);
@@ -75,7 +93,13 @@ async fn install_payload<A: ShoporamaApp>(
         }
         Err(errors) => {
             tracing::warn!(%errors, "installed without valid settings: events are acknowledged but not dispatched until an update fixes them");
-            run_handler(runtime, runtime.app().on_unconfigured(&shop_info(&installation), &errors)).await?;
+            run_handler(
+                runtime,
+                runtime
+                    .app()
+                    .on_unconfigured(&shop_info(&installation), &errors),
+            )
+            .await?;
             Ok(Outcome::Unconfigured)
         }
     }
@@ -84,12 +108,20 @@ async fn install_payload<A: ShoporamaApp>(
 /// Replaces the fields atomically, then calls `on_update` (with the previous settings) or
 /// `on_unconfigured`. An update for a shop that is not installed but carries a token is
 /// stored as an install (it recovers an install callback that never arrived).
-pub(super) async fn update<A: ShoporamaApp>(runtime: &AppRuntime<A>, query: &CallbackQuery, body: &Value) -> Result<Outcome, ApiError> {
+pub(super) async fn update<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    query: &CallbackQuery,
+    body: &Value,
+) -> Result<Outcome, ApiError> {
     let payload = payload("update", query, body)?;
     let store = runtime.store();
     let token = match payload.app_token.clone() {
         Some(token) => token,
-        None => match store.installation(query.webshop_id).await.map_err(|e| store_error(&e))? {
+        None => match store
+            .installation(query.webshop_id)
+            .await
+            .map_err(|e| store_error(&e))?
+        {
             Some(existing) => existing.token,
             None => return Err(unknown_webshop(query.webshop_id)),
         },
@@ -104,7 +136,11 @@ pub(super) async fn update<A: ShoporamaApp>(runtime: &AppRuntime<A>, query: &Cal
         settings_status: status_of(&settings),
         updated_at: Utc::now(),
     };
-    let Some(previous) = store.update_settings(query.webshop_id, &update).await.map_err(|e| store_error(&e))? else {
+    let Some(previous) = store
+        .update_settings(query.webshop_id, &update)
+        .await
+        .map_err(|e| store_error(&e))?
+    else {
         tracing::warn!("update for a shop that is not installed: storing it as an install");
         return install_payload(runtime, query.webshop_id, payload, token).await;
     };
@@ -124,7 +160,13 @@ pub(super) async fn update<A: ShoporamaApp>(runtime: &AppRuntime<A>, query: &Cal
         }
         Err(errors) => {
             tracing::warn!(%errors, "settings updated but invalid: events are acknowledged but not dispatched until they are fixed");
-            run_handler(runtime, runtime.app().on_unconfigured(&shop_info(&installation), &errors)).await?;
+            run_handler(
+                runtime,
+                runtime
+                    .app()
+                    .on_unconfigured(&shop_info(&installation), &errors),
+            )
+            .await?;
             Ok(Outcome::Unconfigured)
         }
     }
@@ -132,16 +174,28 @@ pub(super) async fn update<A: ShoporamaApp>(runtime: &AppRuntime<A>, query: &Cal
 
 /// Deletes the token and settings (keeping a tombstone), then calls `on_uninstall`. An
 /// uninstall of a shop that is not installed answers 200 `not installed` (Shoporama may retry).
-pub(super) async fn uninstall<A: ShoporamaApp>(runtime: &AppRuntime<A>, query: &CallbackQuery, body: &Value) -> Result<Outcome, ApiError> {
+pub(super) async fn uninstall<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    query: &CallbackQuery,
+    body: &Value,
+) -> Result<Outcome, ApiError> {
     // The body is read for its consistency checks only; an uninstall needs nothing from it.
     payload("uninstall", query, body)?;
-    let removed = runtime.store().uninstall(query.webshop_id, Utc::now()).await.map_err(|e| store_error(&e))?;
+    let removed = runtime
+        .store()
+        .uninstall(query.webshop_id, Utc::now())
+        .await
+        .map_err(|e| store_error(&e))?;
     runtime.forget_budget(query.webshop_id);
     runtime.forget_shop(query.webshop_id);
     match removed {
         Some(installation) => {
             tracing::info!("installation removed; tombstone kept");
-            run_handler(runtime, runtime.app().on_uninstall(&shop_info(&installation))).await?;
+            run_handler(
+                runtime,
+                runtime.app().on_uninstall(&shop_info(&installation)),
+            )
+            .await?;
             Ok(Outcome::Uninstalled)
         }
         None => Ok(Outcome::NotInstalled),

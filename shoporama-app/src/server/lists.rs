@@ -8,20 +8,27 @@ use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use serde_json::{Map, Value};
 
+use super::AppRuntime;
 use super::callback::{verify_source, verify_token};
 use super::dispatch::run_handler;
 use super::error::ApiError;
 use super::lifecycle::store_error;
 use super::request::{parse_webshop_id, raw_query};
-use super::AppRuntime;
 use crate::app::{AppError, ShoporamaApp};
 use crate::settings::AppSettings;
 
-pub(super) async fn handle_path<A: ShoporamaApp>(State(runtime): State<AppRuntime<A>>, Path(name): Path<String>, parts: Parts) -> Response {
+pub(super) async fn handle_path<A: ShoporamaApp>(
+    State(runtime): State<AppRuntime<A>>,
+    Path(name): Path<String>,
+    parts: Parts,
+) -> Response {
     respond(list(&runtime, &parts, Some(name)).await)
 }
 
-pub(super) async fn handle_query<A: ShoporamaApp>(State(runtime): State<AppRuntime<A>>, parts: Parts) -> Response {
+pub(super) async fn handle_query<A: ShoporamaApp>(
+    State(runtime): State<AppRuntime<A>>,
+    parts: Parts,
+) -> Response {
     respond(list(&runtime, &parts, None).await)
 }
 
@@ -29,8 +36,16 @@ fn respond(result: Result<Response, ApiError>) -> Response {
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn list<A: ShoporamaApp>(runtime: &AppRuntime<A>, parts: &Parts, path_name: Option<String>) -> Result<Response, ApiError> {
-    verify_source(runtime, &parts.headers, parts.extensions.get::<ConnectInfo<SocketAddr>>())?;
+async fn list<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    parts: &Parts,
+    path_name: Option<String>,
+) -> Result<Response, ApiError> {
+    verify_source(
+        runtime,
+        &parts.headers,
+        parts.extensions.get::<ConnectInfo<SocketAddr>>(),
+    )?;
     if runtime.config().lists_require_token {
         verify_token(runtime, &parts.headers)?;
     }
@@ -44,15 +59,28 @@ async fn list<A: ShoporamaApp>(runtime: &AppRuntime<A>, parts: &Parts, path_name
                 "callbacks are POSTed; GET on the callback path serves external lists only (`?type=list&name=…`)",
             ));
         }
-        query.name.clone().filter(|n| !n.trim().is_empty()).ok_or_else(|| ApiError::bad_request("missing query parameter `name`"))?
+        query
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .ok_or_else(|| ApiError::bad_request("missing query parameter `name`"))?
     };
-    let declared = A::Settings::manifest().fields.iter().any(|f| f.external_list.as_deref() == Some(name.as_str()));
+    let declared = A::Settings::manifest()
+        .fields
+        .iter()
+        .any(|f| f.external_list.as_deref() == Some(name.as_str()));
     if !declared {
-        return Err(ApiError::not_found(format!("unknown external list `{name}`")).with("list", name));
+        return Err(
+            ApiError::not_found(format!("unknown external list `{name}`")).with("list", name),
+        );
     }
     let shop = match parse_webshop_id(query.webshop_id.as_deref())? {
         None => None,
-        Some(webshop_id) => runtime.lookup(webshop_id).await.map_err(|e| store_error(&e))?.and_then(|cached| cached.shop),
+        Some(webshop_id) => runtime
+            .lookup(webshop_id)
+            .await
+            .map_err(|e| store_error(&e))?
+            .and_then(|cached| cached.shop),
     };
     let mut options = Vec::new();
     let options_ref = &mut options;
@@ -62,7 +90,10 @@ async fn list<A: ShoporamaApp>(runtime: &AppRuntime<A>, parts: &Parts, path_name
     };
     run_handler(runtime, lookup).await?;
     // A JSON object in option order (serde_json's `preserve_order` keeps insertion order).
-    let object: Map<String, Value> = options.into_iter().map(|(key, label)| (key, Value::String(label))).collect();
+    let object: Map<String, Value> = options
+        .into_iter()
+        .map(|(key, label)| (key, Value::String(label)))
+        .collect();
     Ok(Json(Value::Object(object)).into_response())
 }
 
@@ -71,7 +102,11 @@ pub(super) async fn health<A: ShoporamaApp>(State(runtime): State<AppRuntime<A>>
         Ok(()) => super::error::ok("ok"),
         Err(error) => {
             tracing::error!(%error, "health check failed");
-            ApiError::new(http::StatusCode::SERVICE_UNAVAILABLE, format!("the install store is unavailable: {error}")).into_response()
+            ApiError::new(
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                format!("the install store is unavailable: {error}"),
+            )
+            .into_response()
         }
     }
 }

@@ -23,7 +23,10 @@ pub(crate) struct CachedShop<S> {
 
 impl<S> Clone for CachedShop<S> {
     fn clone(&self) -> Self {
-        Self { installation: self.installation.clone(), shop: self.shop.clone() }
+        Self {
+            installation: self.installation.clone(),
+            shop: self.shop.clone(),
+        }
     }
 }
 
@@ -34,7 +37,10 @@ pub(crate) struct ShopCache<S> {
 
 impl<S> ShopCache<S> {
     pub(crate) fn new(ttl: Duration) -> Self {
-        Self { ttl, entries: Mutex::new(BTreeMap::new()) }
+        Self {
+            ttl,
+            entries: Mutex::new(BTreeMap::new()),
+        }
     }
 
     /// The entry for `webshop_id`, if cached and fresh.
@@ -43,7 +49,10 @@ impl<S> ShopCache<S> {
             return None;
         }
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries.get(&webshop_id).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, entry)| entry.clone())
+        entries
+            .get(&webshop_id)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, entry)| entry.clone())
     }
 
     /// Caches `entry` for its shop.
@@ -61,6 +70,9 @@ impl<S> ShopCache<S> {
 
     /// Forgets the shop (after this process changed or removed its installation).
     pub(crate) fn forget(&self, webshop_id: u64) {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner).remove(&webshop_id);
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&webshop_id);
     }
 }

@@ -1,8 +1,8 @@
 //! Test kits: [`SimulatedShop`] plays Shoporama's callbacks against an app, in process or
 //! over HTTP.
 
-mod simulated_shop;
 pub mod fake_shoporama;
+mod simulated_shop;
 pub mod store_conformance;
 
 pub use fake_shoporama::FakeShoporama;

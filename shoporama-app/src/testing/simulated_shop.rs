@@ -19,8 +19,14 @@ use crate::secret::AppToken;
 /// Where the simulated callbacks go.
 #[derive(Clone)]
 enum Target {
-    Router { router: Router, path: String },
-    Url { url: String, client: reqwest::Client },
+    Router {
+        router: Router,
+        path: String,
+    },
+    Url {
+        url: String,
+        client: reqwest::Client,
+    },
 }
 
 /// A simulated Shoporama shop that installs, updates and uninstalls an app and sends it
@@ -49,20 +55,41 @@ pub struct SimulatedShop {
 
 impl fmt::Debug for SimulatedShop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SimulatedShop").field("webshop_id", &self.webshop_id).field("fields", &self.fields).finish_non_exhaustive()
+        f.debug_struct("SimulatedShop")
+            .field("webshop_id", &self.webshop_id)
+            .field("fields", &self.fields)
+            .finish_non_exhaustive()
     }
 }
 
 impl SimulatedShop {
     /// A shop calling `router` in process, on the default callback path `/callback`.
     pub fn in_process(router: Router, manifest: AppManifest, app_token: impl Into<String>) -> Self {
-        Self::new(Target::Router { router, path: "/callback".to_owned() }, manifest, app_token)
+        Self::new(
+            Target::Router {
+                router,
+                path: "/callback".to_owned(),
+            },
+            manifest,
+            app_token,
+        )
     }
 
     /// A shop calling a running app over HTTP; `callback_url` is the full callback URL.
-    pub fn over_http(callback_url: impl Into<String>, manifest: AppManifest, app_token: impl Into<String>) -> Self {
+    pub fn over_http(
+        callback_url: impl Into<String>,
+        manifest: AppManifest,
+        app_token: impl Into<String>,
+    ) -> Self {
         let client = reqwest::Client::new();
-        Self::new(Target::Url { url: callback_url.into(), client }, manifest, app_token)
+        Self::new(
+            Target::Url {
+                url: callback_url.into(),
+                client,
+            },
+            manifest,
+            app_token,
+        )
     }
 
     fn new(target: Target, manifest: AppManifest, app_token: impl Into<String>) -> Self {
@@ -154,17 +181,23 @@ impl SimulatedShop {
 
     /// Sends `install`.
     pub async fn install(&self) -> SimResponse {
-        self.send("install", self.lifecycle_payload().to_json(self.webshop_id)).await
+        self.send("install", self.lifecycle_payload().to_json(self.webshop_id))
+            .await
     }
 
     /// Sends `update` with the current fields.
     pub async fn update(&self) -> SimResponse {
-        self.send("update", self.lifecycle_payload().to_json(self.webshop_id)).await
+        self.send("update", self.lifecycle_payload().to_json(self.webshop_id))
+            .await
     }
 
     /// Sends `uninstall`.
     pub async fn uninstall(&self) -> SimResponse {
-        self.send("uninstall", self.lifecycle_payload().to_json(self.webshop_id)).await
+        self.send(
+            "uninstall",
+            self.lifecycle_payload().to_json(self.webshop_id),
+        )
+        .await
     }
 
     /// Sends an event or webhook with a realistic sample body (see [`sample_body`]).
@@ -176,28 +209,42 @@ impl SimulatedShop {
     pub async fn send(&self, kind: &str, body: Value) -> SimResponse {
         let query = format!("type={kind}&webshop_id={}", self.webshop_id);
         let bytes = serde_json::to_vec(&body).unwrap_or_default();
-        self.raw(Method::POST, &query, Some(self.app_token.expose()), bytes).await
+        self.raw(Method::POST, &query, Some(self.app_token.expose()), bytes)
+            .await
     }
 
     /// Sends anything: a method, a raw query string, an optional token and raw body bytes.
     /// For testing how an app answers malformed callbacks.
-    pub async fn raw(&self, method: Method, query: &str, token: Option<&str>, body: Vec<u8>) -> SimResponse {
+    pub async fn raw(
+        &self,
+        method: Method,
+        query: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> SimResponse {
         match &self.target {
             Target::Router { router, path } => {
-                let mut request = Request::builder().method(method).uri(format!("{path}?{query}")).header("content-type", "application/json");
+                let mut request = Request::builder()
+                    .method(method)
+                    .uri(format!("{path}?{query}"))
+                    .header("content-type", "application/json");
                 if let Some(token) = token {
                     request = request.header(crate::server::APP_TOKEN_HEADER, token);
                 }
                 let request = match request.body(Body::from(body)) {
                     Ok(request) => request,
-                    Err(error) => return SimResponse::transport(format!("invalid request: {error}")),
+                    Err(error) => {
+                        return SimResponse::transport(format!("invalid request: {error}"));
+                    }
                 };
                 match router.clone().oneshot(request).await {
                     Ok(response) => {
                         let status = response.status();
                         match response.into_body().collect().await {
                             Ok(collected) => SimResponse::new(status, &collected.to_bytes()),
-                            Err(error) => SimResponse::transport(format!("could not read the answer: {error}")),
+                            Err(error) => SimResponse::transport(format!(
+                                "could not read the answer: {error}"
+                            )),
                         }
                     }
                     Err(infallible) => match infallible {},
@@ -207,18 +254,26 @@ impl SimulatedShop {
                 let separator = if url.contains('?') { '&' } else { '?' };
                 let reqwest_method = match Method::from_bytes(method.as_str().as_bytes()) {
                     Ok(m) => m,
-                    Err(error) => return SimResponse::transport(format!("invalid method: {error}")),
+                    Err(error) => {
+                        return SimResponse::transport(format!("invalid method: {error}"));
+                    }
                 };
-                let mut request = client.request(reqwest_method, format!("{url}{separator}{query}")).header("content-type", "application/json").body(body);
+                let mut request = client
+                    .request(reqwest_method, format!("{url}{separator}{query}"))
+                    .header("content-type", "application/json")
+                    .body(body);
                 if let Some(token) = token {
                     request = request.header(crate::server::APP_TOKEN_HEADER, token);
                 }
                 match request.send().await {
                     Ok(response) => {
-                        let status = StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+                        let status = StatusCode::from_u16(response.status().as_u16())
+                            .unwrap_or(StatusCode::BAD_GATEWAY);
                         match response.bytes().await {
                             Ok(bytes) => SimResponse::new(status, &bytes),
-                            Err(error) => SimResponse::transport(format!("could not read the answer: {error}")),
+                            Err(error) => SimResponse::transport(format!(
+                                "could not read the answer: {error}"
+                            )),
                         }
                     }
                     Err(error) => SimResponse::transport(format!("could not reach {url}: {error}")),
@@ -244,12 +299,16 @@ pub struct SimResponse {
 
 impl SimResponse {
     fn new(status: StatusCode, bytes: &[u8]) -> Self {
-        let body = serde_json::from_slice(bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()));
+        let body = serde_json::from_slice(bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()));
         Self { status, body }
     }
 
     fn transport(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_GATEWAY, body: json!({ "error": message.into() }) }
+        Self {
+            status: StatusCode::BAD_GATEWAY,
+            body: json!({ "error": message.into() }),
+        }
     }
 
     /// The `error` message of an error answer.
@@ -286,7 +345,11 @@ impl SimResponse {
     #[track_caller]
     pub fn assert_error_contains(&self, needle: &str) -> &Self {
         let error = self.error().unwrap_or_default();
-        assert!(error.contains(needle), "expected an error containing {needle:?}, got {}", self.body);
+        assert!(
+            error.contains(needle),
+            "expected an error containing {needle:?}, got {}",
+            self.body
+        );
         self
     }
 }
@@ -334,16 +397,26 @@ pub fn sample_body(kind: &str, webshop_id: u64) -> Value {
         "add_to_basket" | "update_basket" | "view_basket" => {
             json!({"webshop_id": webshop_id, "basket_id": 5511, "product_id": 3_042_680, "amount": 1, "total_price": 199.5})
         }
-        "view_address" | "view_shipping" | "view_approve" => json!({"webshop_id": webshop_id, "basket_id": 5511}),
+        "view_address" | "view_shipping" | "view_approve" => {
+            json!({"webshop_id": webshop_id, "basket_id": 5511})
+        }
         "view_thanks" => json!({"webshop_id": webshop_id, "basket_id": 5511, "order_id": 100_234}),
         "approved" | "order_created" | "paid" | "new_status" | "order_withdrawn" => order,
         "new_return" => json!({"webshop_id": webshop_id, "order_id": 100_234, "return_id": 77}),
-        "add_label" | "remove_label" => json!({"webshop_id": webshop_id, "order_id": 100_234, "label": "e-conomic-pending"}),
+        "add_label" | "remove_label" => {
+            json!({"webshop_id": webshop_id, "order_id": 100_234, "label": "e-conomic-pending"})
+        }
         "product" => json!({"webshop_id": webshop_id, "product_id": 3_042_680, "own_id": "SKU-1"}),
-        "stock" => json!({"webshop_id": webshop_id, "product_id": 3_042_680, "attribute_value_id": 12, "stock": 7}),
+        "stock" => {
+            json!({"webshop_id": webshop_id, "product_id": 3_042_680, "attribute_value_id": 12, "stock": 7})
+        }
         "category" => json!({"webshop_id": webshop_id, "category_id": 158_266}),
-        "customer_created" => json!({"webshop_id": webshop_id, "customer_id": 9001, "email": "kunde@example.dk"}),
-        "newsletter_subscribe" => json!({"webshop_id": webshop_id, "email": "kunde@example.dk", "name": "Karen Jensen"}),
+        "customer_created" => {
+            json!({"webshop_id": webshop_id, "customer_id": 9001, "email": "kunde@example.dk"})
+        }
+        "newsletter_subscribe" => {
+            json!({"webshop_id": webshop_id, "email": "kunde@example.dk", "name": "Karen Jensen"})
+        }
         _ => json!({"webshop_id": webshop_id}),
     }
 }
