@@ -147,7 +147,7 @@ pub fn with_default<T: SettingType>(
     match default {
         Ok(value) => field.default = value.to_setting(),
         Err(problem) => {
-            field.invalid_default = Some(format!("`default` of field `{}` {problem}", field.name))
+            field.invalid_default = Some(format!("`default` of field `{}` {problem}", field.name));
         }
     }
     field
