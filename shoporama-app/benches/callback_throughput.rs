@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::routing::post;
 use shoporama_app::prelude::*;
 use shoporama_app::server::{AppRuntime, serve_on};
@@ -47,17 +47,18 @@ impl ShoporamaApp for Counting {
         shop: &Shop<BenchSettings>,
         event: BenchSettingsEvent,
     ) -> Result<(), AppError> {
-        if let BenchSettingsEvent::Paid(order) = event {
-            if shop.settings().enabled && order.order_id.is_some() {
-                self.0.fetch_add(1, Ordering::Relaxed);
-            }
+        if let BenchSettingsEvent::Paid(order) = event
+            && shop.settings().enabled
+            && order.order_id.is_some()
+        {
+            self.0.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
     }
 }
 
 async fn bare(headers: HeaderMap, body: Bytes) -> (StatusCode, axum::Json<serde_json::Value>) {
-    if headers.get("x-app-token").map(|v| v.as_bytes()) != Some(TOKEN.as_bytes()) {
+    if headers.get("x-app-token").map(HeaderValue::as_bytes) != Some(TOKEN.as_bytes()) {
         return (
             StatusCode::UNAUTHORIZED,
             axum::Json(serde_json::json!({"error": "invalid x-app-token header"})),
