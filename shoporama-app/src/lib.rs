@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod events;
 pub mod fields;
+pub mod inbox;
 pub mod manifest;
 pub mod rest;
 pub mod secret;

@@ -10,6 +10,7 @@
 //!   `economic-standin` binary);
 //! * [`money`], [`model`], [`query`], [`error`], [`secret`]: the pieces they share.
 
+pub mod app;
 pub mod client;
 pub mod error;
 pub mod invoice;
@@ -18,7 +19,6 @@ pub mod money;
 pub mod query;
 pub mod secret;
 pub mod standin;
-// the app: pub mod app;
 
 pub use client::{Client, ClientConfig, ExistingInvoice, RetryPolicy};
 pub use error::{ApiError, ApiErrorBody, Error, FieldError};

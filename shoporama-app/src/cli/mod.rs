@@ -6,11 +6,13 @@
 //! <app> simulate <type> --url URL --webshop-id N [--field k=v …] [--body FILE]
 //!                                     send a realistic callback to a running app
 //! <app> doctor                        check the configuration, the store and the manifest
+//! <app> inbox list|retry|purge        look at and repair the durable inbox
 //! <app> preview --page thanks [--field k=v …] [--out FILE]
 //!                                     render the snippets of a page into a sample HTML page
 //! ```
 
 mod doctor;
+mod inbox;
 mod simulate;
 
 use std::path::PathBuf;
@@ -47,10 +49,11 @@ enum Command<C: Subcommand> {
     Simulate(simulate::SimulateArgs),
     /// Check the configuration, the install store and the manifest.
     Doctor,
+    /// Look at and repair the durable inbox: list jobs, retry dead ones, purge finished ones.
+    Inbox(inbox::InboxArgs),
     /// Render the snippets that apply to a page into a sample HTML page, with sample settings.
     Preview {
-        /// The page: all, products, landing_pages, categories, static_pages, blog_posts, or a
-        /// route such as thanks or /basket.
+        /// The page, as the manifest names it (thanks, products, all, …) or as a route (/basket).
         #[arg(long)]
         page: String,
         /// A setting value, as name=value (repeatable). Other settings get samples.
@@ -145,6 +148,7 @@ where
         Command::Manifest { sheet, callback_url } => manifest_command::<A::Settings>(sheet, &callback_url),
         Command::Simulate(args) => simulate::run::<A::Settings>(args).await,
         Command::Doctor => doctor::run::<A::Settings>().await,
+        Command::Inbox(args) => inbox::run(args).await,
         Command::Preview { page, fields, out } => preview_command::<A::Settings>(&page, &fields, out.as_ref()),
         Command::App(command) => {
             init_tracing();

@@ -13,6 +13,7 @@
 //! | `SHOPORAMA_TRUSTED_PROXIES` | none | proxies whose `x-forwarded-for` is believed |
 //! | `SHOPORAMA_SHOP_CACHE_MS` | `2000` | how long an installation read for an event is reused |
 //! | `SHOPORAMA_REST_BASE_URL` | `https://www.shoporama.dk/REST/` | the REST API base |
+//! | `SHOPORAMA_INBOX*` | webhooks through the inbox | see [`InboxConfig`](crate::inbox::InboxConfig) |
 
 mod ip;
 
@@ -106,6 +107,8 @@ pub struct Config {
     /// callbacks refresh it at once; the TTL bounds how long another server's change can go
     /// unseen.
     pub shop_cache_ttl: Duration,
+    /// Which callbacks go through the durable inbox, and how its workers behave.
+    pub inbox: crate::inbox::InboxConfig,
 }
 
 impl Config {
@@ -156,6 +159,7 @@ impl Config {
         if let Some(base) = get("SHOPORAMA_REST_BASE_URL") {
             builder = builder.rest_base_url(base);
         }
+        builder = builder.inbox(crate::inbox::InboxConfig::from_lookup(get)?);
         builder.build()
     }
 }
@@ -189,6 +193,7 @@ pub struct ConfigBuilder {
     user_agent: Option<String>,
     handler_timeout: Option<Duration>,
     shop_cache_ttl: Option<Duration>,
+    inbox: Option<crate::inbox::InboxConfig>,
 }
 
 impl ConfigBuilder {
@@ -270,6 +275,14 @@ impl ConfigBuilder {
         self
     }
 
+    /// Which callbacks go through the durable inbox (default for a built configuration:
+    /// [`InboxConfig::inline`](crate::inbox::InboxConfig::inline); [`Config::from_env`] starts
+    /// from [`InboxConfig::default`](crate::inbox::InboxConfig::default), webhooks through it).
+    pub fn inbox(mut self, inbox: crate::inbox::InboxConfig) -> Self {
+        self.inbox = Some(inbox);
+        self
+    }
+
     /// The configuration, or what is missing or invalid.
     pub fn build(self) -> Result<Config, ConfigError> {
         let current = self.token.filter(|t| !t.is_empty()).ok_or(ConfigError::MissingToken)?;
@@ -285,6 +298,8 @@ impl ConfigBuilder {
             Some(addr) => addr,
             None => DEFAULT_LISTEN.parse().map_err(|e| invalid("listen", format!("{e}")))?,
         };
+        let inbox = self.inbox.unwrap_or_else(crate::inbox::InboxConfig::inline);
+        inbox.validate()?;
         Ok(Config {
             tokens: TokenSet::new(current, self.previous.filter(|t| !t.is_empty())),
             database_url: self.database_url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
@@ -297,6 +312,7 @@ impl ConfigBuilder {
             user_agent: self.user_agent.unwrap_or_else(|| concat!("shoporama-app/", env!("CARGO_PKG_VERSION")).to_owned()),
             handler_timeout: self.handler_timeout.unwrap_or(Duration::from_secs(30)),
             shop_cache_ttl: self.shop_cache_ttl.unwrap_or(Duration::from_secs(2)),
+            inbox,
         })
     }
 }

@@ -67,6 +67,8 @@ pub(crate) enum Outcome {
     Uninstalled,
     NotInstalled,
     Dispatched,
+    Queued,
+    Duplicate,
     IgnoredUnconfigured,
 }
 
@@ -80,6 +82,8 @@ impl Outcome {
             Self::Uninstalled => "uninstalled",
             Self::NotInstalled => "not installed",
             Self::Dispatched => "dispatched",
+            Self::Queued => "queued",
+            Self::Duplicate => "duplicate: already received, not processed again",
             Self::IgnoredUnconfigured => "ignored: the shop has no valid settings yet",
         }
     }

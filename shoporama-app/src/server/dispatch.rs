@@ -1,5 +1,6 @@
 //! Events and webhooks: look the shop up, parse the typed event, run the handler guarded
-//! against errors, panics and time-outs.
+//! against errors, panics and time-outs; or, for types routed to the [inbox](crate::inbox),
+//! record the callback durably and acknowledge it (the workers call [`run_job`]).
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -13,6 +14,8 @@ use super::error::{ApiError, panic_message};
 use super::lifecycle::{store_error, unknown_webshop};
 use crate::app::{AppError, ShoporamaApp};
 use crate::events::AppEvent;
+use crate::inbox::worker::JobOutcome;
+use crate::inbox::{Enqueued, Job};
 use crate::settings::AppSettings;
 
 /// Dispatches an event or webhook to `on_event`.
@@ -24,12 +27,46 @@ pub(super) async fn event<A: ShoporamaApp>(runtime: &AppRuntime<A>, webshop_id: 
         tracing::warn!(errors = ?cached.installation.settings_status.errors(), "event for a shop without valid settings: acknowledged, not dispatched");
         return Ok(Outcome::IgnoredUnconfigured);
     };
+    // The inbox hook: the callback is verified, parsed and its shop known; record it, answer
+    // 200 once committed (a duplicate within the window too), and let the workers run it.
+    if let Some(inbox) = runtime.inbox_for(kind) {
+        return match inbox.enqueue(kind, webshop_id, &body.to_string()).await {
+            Ok(Enqueued::Queued(job)) => {
+                tracing::debug!(job, "queued in the inbox");
+                Ok(Outcome::Queued)
+            }
+            Ok(Enqueued::Duplicate) => {
+                tracing::info!("duplicate callback within the inbox's window: acknowledged, not queued");
+                Ok(Outcome::Duplicate)
+            }
+            Err(error) => {
+                tracing::error!(%error, "the inbox failed");
+                // Not acknowledged: Shoporama delivers it again.
+                Err(ApiError::new(http::StatusCode::SERVICE_UNAVAILABLE, format!("the inbox failed: {error}")))
+            }
+        };
+    }
     let event = <<A::Settings as AppSettings>::Event as AppEvent>::from_callback(kind, body);
     if !event.is_subscribed() {
         tracing::info!("event type the app does not subscribe to: delivered as Unknown");
     }
     run_handler(runtime, runtime.app().on_event(&shop, event)).await?;
     Ok(Outcome::Dispatched)
+}
+
+/// Runs an inbox job's handler: the shop as it is now, the typed event from the stored body,
+/// `on_event` guarded like an inline callback. `Err` is the reason to retry.
+pub(crate) async fn run_job<A: ShoporamaApp>(runtime: &AppRuntime<A>, job: &Job) -> Result<JobOutcome, String> {
+    let Some(cached) = runtime.lookup(job.webshop_id).await.map_err(|e| format!("the install store failed: {e}"))? else {
+        return Ok(JobOutcome::Skipped("the shop is no longer installed"));
+    };
+    let Some(shop) = cached.shop else {
+        return Ok(JobOutcome::Skipped("the shop has no valid settings"));
+    };
+    let body: Value = serde_json::from_str(&job.body).map_err(|e| format!("the stored body is not JSON: {e}"))?;
+    let event = <<A::Settings as AppSettings>::Event as AppEvent>::from_callback(&job.kind, body);
+    run_handler(runtime, runtime.app().on_event(&shop, event)).await.map_err(|error| error.message().to_owned())?;
+    Ok(JobOutcome::Handled)
 }
 
 /// Runs a handler future: its error becomes a 500 with the reason, a panic a 500 that leaves

@@ -9,6 +9,7 @@
 //! | `GET /lists/{name}[?webshop_id=…]` | an external list's options, `{"key":"label",…}` in order |
 //! | `GET /callback?type=list&name=…` | the same (Shoporama's exact form is undocumented) |
 //! | `GET /healthz` | 200 when the install store answers, 503 otherwise |
+//! | `GET /inbox/dead-letters[?webshop_id=…&limit=…]` | with an [inbox](crate::inbox): its dead jobs (needs `x-app-token`) |
 //!
 //! Every answer other than 200 is JSON `{"error":"…"}`. The `x-app-token` header is checked
 //! (in constant time, against the current and previous token) before the body is read.
@@ -26,6 +27,8 @@ pub use callback::APP_TOKEN_HEADER;
 pub use error::ApiError;
 pub use request::CallbackQuery;
 pub use serve::{serve, serve_on, shutdown_signal};
+/// Runs an inbox job's handler (the inbox's workers call it).
+pub(crate) use dispatch::run_job;
 
 use std::sync::Arc;
 
@@ -35,6 +38,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::app::{Shop, ShopInfo, ShoporamaApp};
 use crate::config::Config;
+use crate::inbox::{Delivery, Inbox};
 use crate::rest::{Budget, RestConfig, ShopClient};
 use crate::store::{InstallStore, Installation, StoreError};
 
@@ -54,6 +58,8 @@ struct Inner<A: ShoporamaApp> {
     budgets: std::sync::Mutex<std::collections::BTreeMap<u64, Arc<Budget>>>,
     /// Installations and parsed settings, for events.
     shops: shop_cache::ShopCache<A::Settings>,
+    /// The durable inbox, when `config.inbox` routes any type to it and the store is SQL.
+    inbox: Option<Inbox>,
 }
 
 impl<A: ShoporamaApp> Clone for AppRuntime<A> {
@@ -65,9 +71,32 @@ impl<A: ShoporamaApp> Clone for AppRuntime<A> {
 impl<A: ShoporamaApp> AppRuntime<A> {
     /// Connects the install store named by `config.database_url` (creating and migrating it)
     /// and returns the runtime. Fails loudly when the store is unreachable or unmigratable.
+    ///
+    /// When `config.inbox` routes any callback type to the inbox, the inbox is opened in the
+    /// same database; over `memory://` or `sqlite::memory:` (not durable) every callback is
+    /// handled inline instead, with a warning.
     pub async fn connect(app: A, config: Config) -> Result<Self, StoreError> {
         let store = crate::store::connect(&config.database_url).await?;
-        Ok(Self::with_store(app, config, store))
+        let inbox = if config.inbox.uses_inbox() {
+            match Inbox::open(&config.database_url, config.inbox.clone()).await {
+                Ok(inbox) => Some(inbox),
+                Err(crate::inbox::InboxError::Unsupported { reason, .. }) => {
+                    tracing::warn!(%reason, "no inbox: every callback is handled inline");
+                    None
+                }
+                Err(error) => {
+                    let url = crate::store::mask_url(&config.database_url);
+                    return Err(StoreError::Connect { url, source: error.to_string().into() });
+                }
+            }
+        } else {
+            None
+        };
+        let runtime = Self::with_store(app, config, store);
+        Ok(match inbox {
+            Some(inbox) => runtime.with_inbox(inbox),
+            None => runtime,
+        })
     }
 
     /// Reads the [`Config`] from the environment and connects its store: what `serve` does.
@@ -87,7 +116,52 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     pub fn with_store(app: A, config: Config, store: Arc<dyn InstallStore>) -> Self {
         let rest = RestConfig::new(&config.rest_base_url).user_agent(&config.user_agent);
         let shops = shop_cache::ShopCache::new(config.shop_cache_ttl);
-        Self { inner: Arc::new(Inner { app, config, store, rest, budgets: std::sync::Mutex::default(), shops }) }
+        Self { inner: Arc::new(Inner { app, config, store, rest, budgets: std::sync::Mutex::default(), shops, inbox: None }) }
+    }
+
+    /// Routes the callback types `config.inbox` sends to the inbox through `inbox` (a runtime
+    /// from [`with_store`](Self::with_store) has none and handles everything inline). Call
+    /// before cloning the runtime.
+    #[must_use]
+    pub fn with_inbox(self, inbox: Inbox) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.inbox = Some(inbox);
+                Self { inner: Arc::new(inner) }
+            }
+            Err(inner) => {
+                tracing::warn!("with_inbox called on a shared runtime; build it before cloning");
+                Self { inner }
+            }
+        }
+    }
+
+    /// The inbox, if callbacks can go through one.
+    pub fn inbox(&self) -> Option<&Inbox> {
+        self.inner.inbox.as_ref()
+    }
+
+    /// The inbox when a callback of type `kind` goes through it.
+    pub(crate) fn inbox_for(&self, kind: &str) -> Option<&Inbox> {
+        self.inner.inbox.as_ref().filter(|_| self.inner.config.inbox.delivery(kind) == Delivery::Inbox)
+    }
+
+    /// Starts this process's inbox workers (once; nothing without an inbox). [`serve_on`]
+    /// does it; call it yourself when you mount [`router`](Self::router) in your own server,
+    /// and [`shutdown_inbox`](Self::shutdown_inbox) when you stop.
+    pub fn start_inbox_workers(&self) {
+        if let Some(inbox) = &self.inner.inbox {
+            crate::inbox::worker::Workers::start(self, inbox);
+        }
+    }
+
+    /// Stops the inbox workers: no new claims, running jobs finish within the configured
+    /// grace or are released for another process. [`serve_on`] does it after the server
+    /// stopped accepting and answered the requests in flight.
+    pub async fn shutdown_inbox(&self) {
+        if let Some(inbox) = &self.inner.inbox {
+            inbox.shutdown().await;
+        }
     }
 
     /// Uses this REST configuration for the clients handlers get from [`Shop::rest`].
@@ -108,10 +182,14 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     /// The axum router, to serve or to mount in an app of your own (`.merge(runtime.router())`).
     pub fn router(&self) -> Router {
         let config = &self.inner.config;
-        Router::new()
+        let mut router = Router::new()
             .route(&config.callback_path, post(callback::handle::<A>).get(lists::handle_query::<A>))
             .route("/lists/{name}", get(lists::handle_path::<A>))
-            .route("/healthz", get(lists::health::<A>))
+            .route("/healthz", get(lists::health::<A>));
+        if self.inner.inbox.is_some() {
+            router = router.route(crate::inbox::http::DEAD_LETTERS_PATH, get(crate::inbox::http::dead_letters::<A>));
+        }
+        router
             .fallback(error::not_found_route)
             .method_not_allowed_fallback(error::method_not_allowed)
             .layer(CatchPanicLayer::custom(error::panic_response))

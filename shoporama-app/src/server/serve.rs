@@ -15,7 +15,8 @@ pub async fn serve<A: ShoporamaApp>(runtime: AppRuntime<A>) -> std::io::Result<(
     serve_on(runtime, listener, shutdown_signal()).await
 }
 
-/// Serves on an already bound listener until `shutdown` completes (tests bind 127.0.0.1:0).
+/// Serves on an already bound listener until `shutdown` completes (tests bind 127.0.0.1:0),
+/// running the runtime's inbox workers meanwhile.
 pub async fn serve_on<A: ShoporamaApp>(
     runtime: AppRuntime<A>,
     listener: TcpListener,
@@ -24,7 +25,12 @@ pub async fn serve_on<A: ShoporamaApp>(
     let local = listener.local_addr()?;
     tracing::info!(address = %local, callback = %runtime.config().callback_path, "serving Shoporama callbacks");
     let router = runtime.router();
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+    // The inbox's workers run while the server does; at shutdown, after the last request was
+    // answered, they stop claiming and finish or release their jobs.
+    runtime.start_inbox_workers();
+    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await;
+    runtime.shutdown_inbox().await;
+    served
 }
 
 /// Completes on Ctrl-C or SIGTERM.

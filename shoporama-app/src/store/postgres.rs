@@ -22,8 +22,10 @@ use super::{
 
 /// The migrations in `migrations/postgres`, oldest first. Add new files here too (a unit test
 /// checks that this list and the directory agree).
-pub(super) const MIGRATIONS: &[EmbeddedMigration] =
-    &[embedded_migration!("postgres", "0001_installations.sql")];
+pub(super) const MIGRATIONS: &[EmbeddedMigration] = &[
+    embedded_migration!("postgres", "0001_installations.sql"),
+    embedded_migration!("postgres", "0002_inbox.sql"),
+];
 
 /// How long opening the store, or any query, waits for a connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);

@@ -22,8 +22,10 @@ use super::{
 
 /// The migrations in `migrations/sqlite`, oldest first. Add new files here too (a unit test
 /// checks that this list and the directory agree).
-pub(super) const MIGRATIONS: &[EmbeddedMigration] =
-    &[embedded_migration!("sqlite", "0001_installations.sql")];
+pub(super) const MIGRATIONS: &[EmbeddedMigration] = &[
+    embedded_migration!("sqlite", "0001_installations.sql"),
+    embedded_migration!("sqlite", "0002_inbox.sql"),
+];
 
 /// How long a write waits for another connection's write to finish before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -1,0 +1,35 @@
+//! `economic`: the e-conomic Shoporama app.
+//!
+//! ```text
+//! economic [serve]                                  serve Shoporama's callbacks
+//! economic retry | backfill | status …              see `economic help`
+//! economic dev / economic demo                      run locally against the stand-ins
+//! economic manifest [--sheet] | simulate … | doctor (the framework's commands)
+//! ```
+//!
+//! Configured by the environment: the framework's `SHOPORAMA_*` and `DATABASE_URL`, and
+//! `ECONOMIC_APP_SECRET_TOKEN`, `ECONOMIC_BASE_URL` (see `economic::app::AppConfig`).
+
+use std::process::ExitCode;
+
+use economic::app::{Economic, commands};
+
+fn main() -> ExitCode {
+    let app = match Economic::from_env() {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    // `serve` (the default command) must not start unable to sync; the other framework
+    // commands (manifest, simulate, doctor) do not need e-conomic.
+    let serves = std::env::args()
+        .nth(1)
+        .is_none_or(|command| command == "serve");
+    if serves && let Err(error) = app.config().check() {
+        eprintln!("error: {error}");
+        return ExitCode::from(2);
+    }
+    shoporama_app::cli::run_with(app, commands::run)
+}

@@ -1,0 +1,862 @@
+//! The e-conomic app end to end, over loopback HTTP: the app served by `AppRuntime` on
+//! 127.0.0.1:0 (or driven in process where a crash is simulated), Shoporama played by
+//! `SimulatedShop`, its REST API by `FakeShoporama`, e-conomic by the stand-in. The app's
+//! database is a SQLite file, as in production.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use economic::RetryPolicy;
+use economic::app::commands::{backfill, retry};
+use economic::app::{AppConfig, Economic, LABEL_OK, Settings, SyncState, SyncStore};
+use economic::money::Money;
+use economic::standin::{Fault, FaultRule, StandIn};
+use serde_json::{Value, json};
+use shoporama_app::inbox::InboxConfig;
+use shoporama_app::prelude::*;
+use shoporama_app::rest::ResourceKind;
+use shoporama_app::server::serve_on;
+use shoporama_app::testing::SimulatedShop;
+use shoporama_app::testing::fake_shoporama::FakeShoporama;
+use shoporama_app::{AppRuntime, Config};
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+const APP_TOKEN: &str = "e2e-app-token-5d1f";
+const REST_TOKEN: &str = "e2e-rest-token-9c2a";
+const WEBSHOP: u64 = 7;
+const ORDER: u64 = 100_234;
+
+/// A Danish paid order: two mugs at 199.50 and 39.00 shipping, 438.00 with 87.60 VAT.
+fn order_json(order_id: u64, email: &str) -> Value {
+    json!({
+        "order_id": order_id, "webshop_order_id": order_id - 99_000, "status": "new", "paid": 1,
+        "created": "2025-03-03 10:15:00", "last_modified": "2025-03-03 10:20:00",
+        "email": email, "phone": "20304050", "currency": "DKK",
+        "price": "399.00", "shipping_price": "39.00", "total_price": "438.00", "vat": "87.60",
+        "order_name": "Karen Jensen", "order_address": "Vestergade 1", "order_zipcode": "8000",
+        "order_city": "Aarhus", "order_country_id": 45,
+        "products": [{"product_id": 3_042_680, "own_id": "SKU-1", "name": "Kaffekop", "amount": 2,
+                      "unit_price": "199.50", "real_price": "199.50"}]
+    })
+}
+
+/// The stand-ins, the database file and the shop's settings.
+struct World {
+    economic: StandIn,
+    shoporama: FakeShoporama,
+    _dir: TempDir,
+    database_url: String,
+    fields: Vec<(&'static str, Value)>,
+    /// The app's e-conomic request timeout.
+    timeout: Duration,
+    /// The app's claim lease.
+    lease: Duration,
+}
+
+/// A served app.
+struct Served {
+    runtime: AppRuntime<Economic>,
+    shop: SimulatedShop,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Served {
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = self.task.await;
+    }
+
+    fn app(&self) -> &Economic {
+        self.runtime.app()
+    }
+
+    async fn shop(&self) -> Shop<Settings> {
+        self.runtime
+            .shop_by_id(WEBSHOP)
+            .await
+            .expect("store answers")
+            .expect("shop installed and configured")
+    }
+}
+
+impl World {
+    async fn new() -> Self {
+        let economic = StandIn::start().await.expect("stand-in starts");
+        economic.add_product("SKU-1", "Kaffekop", Money::from_minor(15_960));
+        let shoporama = FakeShoporama::builder()
+            .token(REST_TOKEN)
+            .daily_limit(100_000)
+            .item(
+                ResourceKind::Country,
+                json!({"country_id": 45, "name": "Danmark", "code": "DK"}),
+            )
+            .item(
+                ResourceKind::Country,
+                json!({"country_id": 46, "name": "Sverige", "code": "SE"}),
+            )
+            .item(ResourceKind::Order, order_json(ORDER, "karen@example.dk"))
+            .start()
+            .await
+            .expect("fake Shoporama starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = format!("sqlite://{}", dir.path().join("app.db").display());
+        Self {
+            economic,
+            shoporama,
+            _dir: dir,
+            database_url,
+            fields: vec![
+                ("agreement_grant_token", json!("standin-grant")),
+                ("layout", json!("19")),
+                ("book_invoices", json!("1")),
+                ("unit_number", json!("1")),
+                ("shipping_product_number", json!("FRAGT")),
+            ],
+            timeout: Duration::from_secs(2),
+            lease: Duration::from_secs(10),
+        }
+    }
+
+    fn timing(mut self, timeout: Duration, lease: Duration) -> Self {
+        self.timeout = timeout;
+        self.lease = lease;
+        self
+    }
+
+    fn field(mut self, name: &'static str, value: Value) -> Self {
+        self.fields.retain(|(field, _)| *field != name);
+        self.fields.push((name, value));
+        self
+    }
+
+    fn app_config(&self) -> AppConfig {
+        AppConfig {
+            base_url: self.economic.base_url().to_owned(),
+            app_secret_token: Some(self.economic.config().app_secret_token.as_str().into()),
+            database_url: self.database_url.clone(),
+            claim_lease: self.lease,
+            claim_wait: Duration::from_secs(8),
+            timeout: self.timeout,
+            retry: RetryPolicy {
+                max_retries: 2,
+                initial_backoff: Duration::from_millis(5),
+                max_backoff: Duration::from_millis(50),
+            },
+        }
+    }
+
+    /// A runtime over the world's database (a "process" of the app), handling callbacks
+    /// inline.
+    async fn runtime(&self) -> AppRuntime<Economic> {
+        self.runtime_with(InboxConfig::inline()).await
+    }
+
+    async fn runtime_with(&self, inbox: InboxConfig) -> AppRuntime<Economic> {
+        let app = Economic::new(self.app_config()).expect("app builds");
+        let config = Config::builder()
+            .app_token(APP_TOKEN)
+            .database_url(&self.database_url)
+            .rest_base_url(self.shoporama.base_url())
+            .inbox(inbox)
+            .build()
+            .expect("valid configuration");
+        AppRuntime::connect(app, config)
+            .await
+            .expect("store opens")
+            .with_rest_config(self.shoporama.rest_config())
+    }
+
+    fn simulated(&self, shop: SimulatedShop) -> SimulatedShop {
+        self.fields.iter().fold(
+            shop.webshop_id(WEBSHOP).rest_token(REST_TOKEN),
+            |shop, (name, value)| shop.field(name, value.clone()),
+        )
+    }
+
+    /// Serves a runtime on 127.0.0.1:0 and returns it with a shop calling it over HTTP.
+    async fn serve(&self) -> Served {
+        self.serve_with(InboxConfig::inline()).await
+    }
+
+    async fn serve_with(&self, inbox: InboxConfig) -> Served {
+        let runtime = self.runtime_with(inbox).await;
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let url = format!(
+            "http://{}/callback",
+            listener.local_addr().expect("address")
+        );
+        let (stop_sender, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve_on(runtime.clone(), listener, async move {
+            let _ = stopped.await;
+        }));
+        let shop = self.simulated(SimulatedShop::over_http(
+            url,
+            Settings::manifest(),
+            APP_TOKEN,
+        ));
+        Served {
+            runtime,
+            shop,
+            stop: Some(stop_sender),
+            task,
+        }
+    }
+
+    /// `GET /REST/order/{id}` calls the fake has answered.
+    fn order_reads(&self, order_id: u64) -> usize {
+        let path = format!("/REST/order/{order_id}");
+        self.shoporama
+            .requests()
+            .iter()
+            .filter(|request| request.method == "GET" && request.path == path)
+            .count()
+    }
+}
+
+fn paid(order_id: u64) -> Value {
+    json!({"webshop_id": WEBSHOP, "order_id": order_id, "status": "new"})
+}
+
+/// A JSON amount as exact kroner and øre.
+fn money(value: &Value) -> Option<Money> {
+    value
+        .as_f64()
+        .and_then(|amount| Money::from_f64(amount).ok())
+}
+
+async fn record(app: &Economic, order_id: u64) -> economic::app::InvoiceRecord {
+    app.store()
+        .record(WEBSHOP, order_id)
+        .await
+        .expect("store answers")
+        .expect("order recorded")
+}
+
+#[tokio::test]
+async fn a_paid_order_becomes_one_booked_invoice_with_debtor_lines_vat_and_totals() {
+    let world = World::new().await;
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+    served.shop.send("paid", paid(ORDER)).await.assert_ok();
+
+    let economic = &world.economic;
+    assert_eq!(
+        (economic.invoices_created(), economic.invoices_booked()),
+        (1, 1)
+    );
+    assert_eq!(economic.customers_created(), 1);
+    let customer = &economic.customers()[0];
+    assert_eq!(customer["email"], "karen@example.dk");
+    assert_eq!(customer["name"], "Karen Jensen");
+    assert_eq!(customer["vatZone"]["vatZoneNumber"], 1);
+    assert_eq!(customer["customerGroup"]["customerGroupNumber"], 1);
+    assert_eq!(
+        customer["country"], "Danmark",
+        "the shop's country name, not its id"
+    );
+
+    let invoice = &economic.booked_invoices()[0];
+    assert_eq!(
+        invoice["customer"]["customerNumber"],
+        customer["customerNumber"]
+    );
+    assert_eq!(invoice["references"]["other"], "shoporama-7-100234");
+    assert_eq!(invoice["notes"]["heading"], "Ordre 1234");
+    assert_eq!(invoice["layout"]["layoutNumber"], 19);
+    assert_eq!(invoice["currency"], "DKK");
+    assert_eq!(invoice["date"], "2025-03-03");
+    let lines = invoice["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["description"], "Kaffekop");
+    assert_eq!(lines[0]["product"]["productNumber"], "SKU-1");
+    assert_eq!(money(&lines[0]["quantity"]), Some(Money::from_major(2)));
+    assert_eq!(
+        money(&lines[0]["unitNetPrice"]),
+        Some(Money::from_minor(15_960))
+    );
+    assert_eq!(lines[0]["unit"]["unitNumber"], 1);
+    assert_eq!(lines[1]["description"], "Fragt");
+    assert_eq!(lines[1]["product"]["productNumber"], "FRAGT");
+    assert_eq!(
+        money(&lines[1]["unitNetPrice"]),
+        Some(Money::from_minor(3_120))
+    );
+    assert_eq!(
+        money(&invoice["netAmount"]),
+        Some(Money::from_minor(35_040))
+    );
+    assert_eq!(money(&invoice["vatAmount"]), Some(Money::from_minor(8_760)));
+    assert_eq!(
+        money(&invoice["grossAmount"]),
+        Some(Money::from_minor(43_800)),
+        "the invoice reconciles with the order"
+    );
+
+    let record = record(served.app(), ORDER).await;
+    assert_eq!(record.state, SyncState::Ok);
+    assert_eq!(record.label(), LABEL_OK);
+    assert_eq!(
+        record.booked_invoice_number,
+        invoice["bookedInvoiceNumber"]
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+    );
+    assert_eq!(record.gross_amount, Some(Money::from_minor(43_800)));
+    assert_eq!(record.reference.as_deref(), Some("shoporama-7-100234"));
+    assert_eq!(world.order_reads(ORDER), 1);
+
+    // The layout list is read live from the shop's e-conomic agreement.
+    let base = served
+        .shop
+        .raw(
+            http::Method::GET,
+            "type=list&name=layouts&webshop_id=7",
+            Some(APP_TOKEN),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(base.status, 200, "{}", base.body);
+    assert_eq!(base.body["19"], "19 – DK. std. m. bankoplys. 1.5");
+    assert!(base.body.get("21").is_some());
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_webhook_twice_and_ten_at_once_makes_one_invoice() {
+    let world = World::new().await;
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+    served.shop.send("paid", paid(ORDER)).await.assert_ok();
+    served.shop.send("paid", paid(ORDER)).await.assert_ok();
+    assert_eq!(world.economic.invoices_created(), 1);
+
+    // Ten deliveries of another order at once: one does the work, nine wait for it.
+    world
+        .shoporama
+        .insert(ResourceKind::Order, order_json(ORDER + 1, "ole@example.dk"));
+    let deliveries = (0..10).map(|_| {
+        let shop = served.shop.clone();
+        tokio::spawn(async move { shop.send("paid", paid(ORDER + 1)).await })
+    });
+    for delivery in deliveries {
+        delivery.await.expect("delivery runs").assert_ok();
+    }
+    // A late redelivery after the burst.
+    served.shop.send("paid", paid(ORDER + 1)).await.assert_ok();
+
+    let economic = &world.economic;
+    assert_eq!(economic.invoices_created(), 2);
+    assert_eq!(economic.invoices_booked(), 2);
+    assert_eq!(economic.request_count("POST", "/invoices/drafts"), 2);
+    assert_eq!(economic.request_count("POST", "/invoices/booked"), 2);
+    assert_eq!(
+        world.order_reads(ORDER + 1),
+        1,
+        "duplicates never reach Shoporama's API"
+    );
+    let record = record(served.app(), ORDER + 1).await;
+    assert_eq!((record.state, record.attempts), (SyncState::Ok, 1));
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn economic_answering_500_is_recorded_then_the_retry_command_makes_one_invoice() {
+    let world = World::new().await;
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+    world
+        .economic
+        .faults()
+        .add(FaultRule::new(Fault::ServerError).on("POST", "/invoices/drafts"));
+
+    let answer = served.shop.send("paid", paid(ORDER)).await;
+    answer.assert_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+    answer.assert_error_contains("will be retried");
+    assert_eq!(world.economic.invoices_created(), 0);
+    let failed = record(served.app(), ORDER).await;
+    assert_eq!(failed.state, SyncState::Failed);
+    assert!(failed.transient);
+    let error = failed.error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("creating the invoice draft") && error.contains("500"),
+        "{error}"
+    );
+
+    let shop = served.shop().await;
+    let summary = retry(served.app(), &shop, None).await.expect("retry runs");
+    assert_eq!((summary.seen, summary.invoiced), (1, 1), "{summary}");
+    assert_eq!(world.economic.invoices_created(), 1);
+    assert_eq!(world.economic.invoices_booked(), 1);
+    let done = record(served.app(), ORDER).await;
+    assert_eq!(
+        (done.state, done.attempts, done.error),
+        (SyncState::Ok, 2, None)
+    );
+
+    // Nothing is left to retry, and a late redelivery changes nothing.
+    let summary = retry(served.app(), &shop, None).await.expect("retry runs");
+    assert_eq!(summary.seen, 0);
+    let summary = retry(served.app(), &shop, Some(ORDER))
+        .await
+        .expect("retry runs");
+    assert_eq!((summary.already_done, summary.invoiced), (1, 0));
+    served.shop.send("paid", paid(ORDER)).await.assert_ok();
+    assert_eq!(world.economic.invoices_created(), 1);
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn an_invoice_created_whose_answer_was_lost_is_found_not_doubled() {
+    let world = World::new()
+        .await
+        .timing(Duration::from_secs(1), Duration::from_secs(10));
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+    // e-conomic creates the draft, but only after the app's 1 s timeout.
+    world.economic.faults().add(
+        FaultRule::new(Fault::Delay(Duration::from_millis(2500))).on("POST", "/invoices/drafts"),
+    );
+    served
+        .shop
+        .send("paid", paid(ORDER))
+        .await
+        .assert_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(record(served.app(), ORDER).await.transient);
+    eventually(|| world.economic.invoices_created() == 1).await;
+    assert_eq!(world.economic.invoices_booked(), 0);
+
+    let shop = served.shop().await;
+    let summary = retry(served.app(), &shop, Some(ORDER))
+        .await
+        .expect("retry runs");
+    assert_eq!(summary.invoiced, 1, "{summary}");
+    assert_eq!(
+        world.economic.invoices_created(),
+        1,
+        "the lost draft was found, not re-created"
+    );
+    assert_eq!(world.economic.invoices_booked(), 1, "and booked");
+    assert_eq!(record(served.app(), ORDER).await.state, SyncState::Ok);
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn a_restart_mid_sync_loses_nothing_and_doubles_nothing() {
+    // A short lease: process B takes the crashed sync's order over after 1 s.
+    let world = World::new()
+        .await
+        .timing(Duration::from_secs(2), Duration::from_secs(1));
+    world
+        .shoporama
+        .insert(ResourceKind::Order, order_json(ORDER + 1, "ole@example.dk"));
+
+    // Process A, driven in process so a crash can be simulated by dropping a handler.
+    let runtime = world.runtime().await;
+    let shop = world.simulated(SimulatedShop::in_process(
+        runtime.router(),
+        Settings::manifest(),
+        APP_TOKEN,
+    ));
+    shop.install().await.assert_ok();
+    shop.send("paid", paid(ORDER)).await.assert_ok();
+    world.economic.faults().add(
+        FaultRule::new(Fault::Delay(Duration::from_millis(700))).on("POST", "/invoices/drafts"),
+    );
+    let crashing = {
+        let shop = shop.clone();
+        tokio::spawn(async move { shop.send("paid", paid(ORDER + 1)).await })
+    };
+    eventually(|| world.economic.request_count("POST", "/invoices/drafts") == 2).await;
+    crashing.abort(); // the process dies while e-conomic is creating the invoice
+    let _ = crashing.await;
+    drop(shop);
+    drop(runtime);
+    eventually(|| world.economic.invoices_created() == 2).await;
+    let pending = SyncStore::connect(&world.database_url, Duration::from_secs(1))
+        .await
+        .expect("opens")
+        .record(WEBSHOP, ORDER + 1)
+        .await
+        .expect("reads")
+        .expect("claimed before the crash");
+    assert_eq!(pending.state, SyncState::Pending);
+
+    // Process B over the same database file.
+    let served = world.serve().await;
+    assert!(
+        served
+            .runtime
+            .shop_by_id(WEBSHOP)
+            .await
+            .expect("reads")
+            .is_some(),
+        "the install survived"
+    );
+    served.shop.send("paid", paid(ORDER + 1)).await.assert_ok();
+    served.shop.send("paid", paid(ORDER)).await.assert_ok();
+    let economic = &world.economic;
+    assert_eq!(economic.invoices_created(), 2, "nothing doubled");
+    assert_eq!(economic.invoices_booked(), 2, "nothing lost");
+    for order_id in [ORDER, ORDER + 1] {
+        let record = record(served.app(), order_id).await;
+        assert_eq!(record.state, SyncState::Ok, "order {order_id}");
+        assert!(record.booked_invoice_number.is_some());
+    }
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn a_failure_is_recorded_with_economics_message_and_retried_by_the_pending_label() {
+    let world = World::new()
+        .await
+        .field("shipping_product_number", json!("NOPE"));
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+    // A wrong setting is not Shoporama's to retry: acknowledged, recorded, labelled failed.
+    // Deliveries that waited for the failing sync report its failure, not repeat it.
+    world
+        .economic
+        .faults()
+        .add(FaultRule::new(Fault::Delay(Duration::from_secs(1))).on("POST", "/invoices/drafts"));
+    let deliveries: Vec<_> = (0..5)
+        .map(|_| {
+            let shop = served.shop.clone();
+            tokio::spawn(async move { shop.send("paid", paid(ORDER)).await })
+        })
+        .collect();
+    for delivery in deliveries {
+        delivery.await.expect("delivery runs").assert_ok();
+    }
+    assert_eq!(world.economic.request_count("POST", "/invoices/drafts"), 1);
+    let failed = record(served.app(), ORDER).await;
+    assert_eq!(
+        (failed.state, failed.transient, failed.label()),
+        (SyncState::Failed, false, "e-conomic-failed")
+    );
+    let error = failed.error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("E06000") && error.contains("lines[1].product"),
+        "{error}"
+    );
+    assert_eq!(world.economic.invoices_created(), 0);
+
+    // The shop owner fixes the setting, then re-labels the order.
+    let fixed = served
+        .shop
+        .clone()
+        .field("shipping_product_number", "FRAGT");
+    fixed.update().await.assert_ok();
+    let label = |label: &str| json!({"webshop_id": WEBSHOP, "order_id": ORDER, "label": label});
+    fixed
+        .send("add_label", label("e-conomic-failed"))
+        .await
+        .assert_ok();
+    assert_eq!(
+        world.economic.invoices_created(),
+        0,
+        "only the pending label retries"
+    );
+    fixed
+        .send("add_label", label("e-conomic-pending"))
+        .await
+        .assert_ok();
+    assert_eq!(world.economic.invoices_created(), 1);
+    assert_eq!(world.economic.invoices_booked(), 1);
+    assert_eq!(record(served.app(), ORDER).await.state, SyncState::Ok);
+    fixed
+        .send("add_label", label("e-conomic-pending"))
+        .await
+        .assert_ok();
+    assert_eq!(world.economic.invoices_created(), 1);
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn the_shipped_trigger_waits_for_status_sent_and_drafts_stay_drafts() {
+    let world = World::new()
+        .await
+        .field("trigger", json!("shipped"))
+        .field("book_invoices", json!("0"));
+    let mut sent = order_json(ORDER + 1, "ole@example.dk");
+    sent["status"] = json!("sent");
+    world.shoporama.insert(ResourceKind::Order, sent);
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+
+    served.shop.send("paid", paid(ORDER)).await.assert_ok();
+    let status = |order_id: u64, status: Option<&str>| {
+        let mut body = json!({"webshop_id": WEBSHOP, "order_id": order_id});
+        if let Some(status) = status {
+            body["status"] = json!(status);
+        }
+        body
+    };
+    served
+        .shop
+        .send("new_status", status(ORDER, Some("new")))
+        .await
+        .assert_ok();
+    assert_eq!(world.economic.invoices_created(), 0);
+    assert_eq!(world.order_reads(ORDER), 0, "no trigger, no REST call");
+    served
+        .shop
+        .send("new_status", status(ORDER, Some("sent")))
+        .await
+        .assert_ok();
+    // Without a status in the body, the order's own status decides.
+    served
+        .shop
+        .send("new_status", status(ORDER + 1, None))
+        .await
+        .assert_ok();
+    assert_eq!(world.economic.invoices_created(), 2);
+    assert_eq!(world.economic.invoices_booked(), 0);
+    let record = record(served.app(), ORDER + 1).await;
+    assert!(record.draft_invoice_number.is_some() && record.booked_invoice_number.is_none());
+    assert_eq!(
+        world.order_reads(ORDER + 1),
+        1,
+        "the order read for its status is reused"
+    );
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn backfill_transfers_the_orders_the_trigger_covers_once() {
+    let world = World::new().await;
+    let order = |id: u64, created: &str, paid: u8, status: &str| {
+        let mut order = order_json(id, &format!("buyer{id}@example.dk"));
+        order["created"] = json!(created);
+        order["last_modified"] = json!("2025-03-04 08:00:00");
+        order["paid"] = json!(paid);
+        order["status"] = json!(status);
+        order
+    };
+    for (id, created, paid, status) in [
+        (200_001, "2025-03-01 09:00:00", 1, "new"),  // invoiced
+        (200_002, "2025-03-01 10:00:00", 0, "new"),  // not paid
+        (200_003, "2025-01-15 10:00:00", 1, "sent"), // created before the range
+        (200_004, "2025-03-02 10:00:00", 1, "cancelled"),
+        (200_005, "2025-03-02 11:00:00", 1, "sent"), // invoiced
+    ] {
+        world
+            .shoporama
+            .insert(ResourceKind::Order, order(id, created, paid, status));
+    }
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+    served.shop.send("paid", paid(ORDER)).await.assert_ok(); // invoiced before the backfill
+    let shop = served.shop().await;
+    let since = NaiveDate::from_ymd_opt(2025, 3, 1).expect("valid date");
+
+    let dry = backfill(served.app(), &shop, since, None, true, |_, _| {})
+        .await
+        .expect("dry run");
+    assert_eq!(
+        (
+            dry.seen,
+            dry.already_done,
+            dry.would_invoice,
+            dry.skipped,
+            dry.invoiced
+        ),
+        (6, 1, 2, 3, 0),
+        "{dry}"
+    );
+    assert_eq!(world.economic.invoices_created(), 1);
+
+    let mut progress = Vec::new();
+    let summary = backfill(served.app(), &shop, since, None, false, |summary, total| {
+        progress.push((summary.seen, total));
+    })
+    .await
+    .expect("backfill runs");
+    assert_eq!(
+        (
+            summary.seen,
+            summary.invoiced,
+            summary.already_done,
+            summary.skipped
+        ),
+        (6, 2, 1, 3),
+        "{summary}"
+    );
+    assert!(summary.is_clean());
+    assert_eq!(progress.last(), Some(&(6, Some(6))));
+    assert_eq!(world.economic.invoices_created(), 3);
+    for id in [200_001, 200_005] {
+        assert_eq!(record(served.app(), id).await.source, "backfill");
+    }
+    assert_eq!(
+        world.order_reads(200_001),
+        0,
+        "listed orders are not read again"
+    );
+
+    let again = backfill(served.app(), &shop, since, None, false, |_, _| {})
+        .await
+        .expect("runs");
+    assert_eq!((again.invoiced, again.already_done), (0, 3), "{again}");
+    assert_eq!(world.economic.invoices_created(), 3);
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn through_the_durable_inbox_a_500_from_economic_is_retried_to_one_invoice() {
+    let world = World::new().await;
+    // As `serve` runs it: webhooks acknowledged once recorded, handled by workers.
+    let inbox = InboxConfig {
+        backoff: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(200),
+        poll_interval: Duration::from_millis(20),
+        ..InboxConfig::default()
+    };
+    let served = world.serve_with(inbox).await;
+    served.shop.install().await.assert_ok();
+    world
+        .economic
+        .faults()
+        .add(FaultRule::new(Fault::ServerError).on("POST", "/invoices/drafts"));
+    served.shop.send("paid", paid(ORDER)).await.assert_ok();
+    served.shop.send("paid", paid(ORDER)).await.assert_ok();
+    eventually(|| world.economic.invoices_booked() == 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(world.economic.invoices_created(), 1);
+    assert_eq!(
+        world.economic.request_count("POST", "/invoices/drafts"),
+        2,
+        "one 500, one 201"
+    );
+    let record = record(served.app(), ORDER).await;
+    assert_eq!((record.state, record.attempts), (SyncState::Ok, 2));
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn an_eu_business_buyer_gets_a_foreign_debtor_and_a_reverse_charge_invoice() {
+    let world = World::new().await;
+    let mut order = order_json(ORDER + 1, "indkob@svensk.se");
+    for (key, value) in [
+        ("order_country_id", json!(46)),
+        ("order_company_name", json!("Svensk Design AB")),
+        ("vat_number", json!("SE556000000101")),
+        ("vat", json!("0")),
+        ("shipping_price", json!("31.20")),
+        ("total_price", json!("350.40")),
+    ] {
+        order[key] = value;
+    }
+    order["products"][0]["real_price"] = json!("159.60");
+    world.shoporama.insert(ResourceKind::Order, order);
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+    served.shop.send("paid", paid(ORDER + 1)).await.assert_ok();
+
+    let customer = &world.economic.customers()[0];
+    assert_eq!(customer["name"], "Svensk Design AB");
+    assert_eq!(customer["vatZone"]["vatZoneNumber"], 2);
+    assert_eq!(customer["customerGroup"]["customerGroupNumber"], 2);
+    assert_eq!(customer["vatNumber"], "SE556000000101");
+    let invoice = &world.economic.booked_invoices()[0];
+    assert_eq!(invoice["recipient"]["vatZone"]["vatZoneNumber"], 2);
+    assert_eq!(money(&invoice["vatAmount"]), Some(Money::ZERO));
+    assert_eq!(
+        money(&invoice["grossAmount"]),
+        Some(Money::from_minor(35_040))
+    );
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn a_collective_debtor_a_discount_line_and_skus_unknown_to_economic() {
+    let world = World::new().await;
+    let debtor = world.economic.add_customer("Webshop-kunder", None);
+    let world = world
+        .field("collective_customer_number", json!(debtor.to_string()))
+        .field("discount_product_number", json!("RABAT"))
+        .field("fallback_product_number", json!("1"));
+    let mut order = order_json(ORDER + 1, "karen@example.dk");
+    order["products"]
+        .as_array_mut()
+        .expect("lines")
+        .push(json!({"own_id": "SKU-404", "name": "Tekande", "amount": 1, "real_price": "250.00"}));
+    for (key, value) in [
+        ("voucher_code", json!("SOMMER")),
+        ("voucher_discount_amount", json!("50.00")),
+        ("total_price", json!("638.00")),
+        ("vat", json!("127.60")),
+    ] {
+        order[key] = value;
+    }
+    world.shoporama.insert(ResourceKind::Order, order);
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+    served.shop.send("paid", paid(ORDER + 1)).await.assert_ok();
+
+    assert_eq!(
+        world.economic.customers_created(),
+        0,
+        "the collective debtor is used"
+    );
+    let invoice = &world.economic.booked_invoices()[0];
+    assert_eq!(invoice["customer"]["customerNumber"], debtor);
+    let lines: Vec<(String, String, Option<Money>)> = invoice["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|line| {
+            (
+                line["description"].as_str().unwrap_or_default().to_owned(),
+                line["product"]["productNumber"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                money(&line["unitNetPrice"]),
+            )
+        })
+        .collect();
+    let expected = [
+        ("Kaffekop", "SKU-1", 15_960),
+        ("Tekande", "1", 20_000), // SKU-404 is no e-conomic product: the fallback
+        ("Fragt", "FRAGT", 3_120),
+        ("Rabatkode SOMMER", "RABAT", -4_000),
+    ];
+    assert_eq!(
+        lines,
+        expected
+            .iter()
+            .map(|(text, product, net)| (
+                (*text).to_owned(),
+                (*product).to_owned(),
+                Some(Money::from_minor(*net))
+            ))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        money(&invoice["netAmount"]),
+        Some(Money::from_minor(51_040))
+    );
+    assert_eq!(
+        money(&invoice["grossAmount"]),
+        Some(Money::from_minor(63_800))
+    );
+    served.stop().await;
+}
+
+/// Waits (up to 10 s) until `condition` holds.
+async fn eventually(condition: impl Fn() -> bool) {
+    for _ in 0..1000 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("condition not met within 10 s");
+}

@@ -1,0 +1,254 @@
+//! The workers: claim a job, run the app's handler under a renewed lease, record the outcome.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::Instrument as _;
+
+use super::{Inbox, Job, JobInfo, db, with_job};
+use crate::app::ShoporamaApp;
+use crate::server::AppRuntime;
+
+/// What running a job's handler came to, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JobOutcome {
+    /// The handler ran and succeeded.
+    Handled,
+    /// The handler was not run: the reason (the shop is gone or has no valid settings).
+    Skipped(&'static str),
+}
+
+/// Where the workers are in their life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Claiming and running jobs.
+    Run,
+    /// Finishing the jobs they run, claiming no more.
+    Drain,
+    /// Releasing the jobs they still run.
+    Abort,
+}
+
+/// This process's workers.
+pub(crate) struct Workers {
+    phase: watch::Sender<Phase>,
+    tasks: JoinSet<()>,
+}
+
+/// Claim owners are unique per claim: process tag, worker, sequence.
+static CLAIMS: AtomicU64 = AtomicU64::new(0);
+
+impl Workers {
+    /// Starts `runtime`'s inbox workers (and the pruning task), unless they already run.
+    pub(crate) fn start<A: ShoporamaApp>(runtime: &AppRuntime<A>, inbox: &Inbox) {
+        let started = inbox.set_workers(|| {
+            let (phase, watcher) = watch::channel(Phase::Run);
+            let mut tasks = JoinSet::new();
+            let process = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
+            for number in 0..inbox.config().workers {
+                let worker = Worker {
+                    runtime: runtime.clone(),
+                    inbox: inbox.clone(),
+                    phase: watcher.clone(),
+                    name: format!("{process}/{number}"),
+                };
+                tasks.spawn(worker.run());
+            }
+            tasks.spawn(prune_loop(inbox.clone(), watcher));
+            Workers { phase, tasks }
+        });
+        if started {
+            tracing::info!(
+                workers = inbox.config().workers,
+                ordered = inbox.config().per_shop_ordering,
+                "inbox workers started"
+            );
+        }
+    }
+
+    /// Drain, then after `grace` abort (release) what still runs, and wait for all tasks.
+    pub(crate) async fn shutdown(mut self, grace: Duration) {
+        let _ = self.phase.send(Phase::Drain);
+        let drained = tokio::time::timeout(grace, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                ?grace,
+                "inbox jobs still running after the shutdown grace: releasing them"
+            );
+            let _ = self.phase.send(Phase::Abort);
+            while self.tasks.join_next().await.is_some() {}
+        }
+        tracing::info!("inbox workers stopped");
+    }
+}
+
+struct Worker<A: ShoporamaApp> {
+    runtime: AppRuntime<A>,
+    inbox: Inbox,
+    phase: watch::Receiver<Phase>,
+    name: String,
+}
+
+impl<A: ShoporamaApp> Worker<A> {
+    async fn run(mut self) {
+        let config = self.inbox.config().clone();
+        loop {
+            let phase = *self.phase.borrow();
+            if phase != Phase::Run {
+                break;
+            }
+            let owner = format!("{}/{}", self.name, CLAIMS.fetch_add(1, Ordering::Relaxed));
+            match self
+                .inbox
+                .pool()
+                .claim(&owner, Utc::now(), config.lease, config.per_shop_ordering)
+                .await
+            {
+                Ok(Some(job)) => self.process(job, &owner).await,
+                Ok(None) => {
+                    let wake = self.inbox.wake().notified();
+                    tokio::select! {
+                        () = wake => {}
+                        () = tokio::time::sleep(config.poll_interval) => {}
+                        changed = self.phase.changed() => if changed.is_err() { break },
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, "inbox claim failed; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(config.poll_interval.max(Duration::from_millis(200))) => {}
+                        _ = self.phase.changed() => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs a claimed job and records its outcome under the claim.
+    async fn process(&mut self, job: Job, owner: &str) {
+        let span = tracing::info_span!("inbox_job", job = job.id, kind = %job.kind, webshop_id = job.webshop_id, attempt = job.attempts);
+        self.process_in_span(job, owner).instrument(span).await;
+    }
+
+    async fn process_in_span(&mut self, job: Job, owner: &str) {
+        let config = self.inbox.config().clone();
+        let pool = self.inbox.pool();
+        if job.attempts > config.max_attempts {
+            // Taken over after expired leases more often than it may run: its runs kill or
+            // stall the process. Stop here rather than loop.
+            let error = format!(
+                "out of attempts: started {} times without finishing (lease expired each time)",
+                job.attempts - 1
+            );
+            tracing::error!(%error, "inbox job dead-lettered");
+            record(
+                pool.dead_letter(job.id, owner, Utc::now(), &error).await,
+                "dead-letter",
+            );
+            return;
+        }
+        let info = JobInfo {
+            id: job.id,
+            attempt: job.attempts,
+            received_at: job.received_at,
+        };
+        let handler = with_job(info, crate::server::run_job(&self.runtime, &job));
+        tokio::pin!(handler);
+        let period = config.lease / 3;
+        let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut handler => break Some(outcome),
+                _ = renew.tick() => {
+                    match pool.renew(job.id, owner, db::after(Utc::now(), config.lease)).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!("lost the claim on a running job (its lease expired and another worker took it over)"),
+                        Err(error) => tracing::warn!(%error, "could not renew a job's lease"),
+                    }
+                }
+                () = aborted(&mut self.phase) => break None,
+            }
+        };
+        let now = Utc::now();
+        match outcome {
+            None => {
+                tracing::warn!("shutting down: released a running job");
+                record(pool.release(job.id, owner, now).await, "release");
+            }
+            Some(Ok(JobOutcome::Handled)) => {
+                tracing::debug!("inbox job done");
+                record(pool.complete(job.id, owner, now).await, "complete");
+            }
+            Some(Ok(JobOutcome::Skipped(reason))) => {
+                tracing::warn!(reason, "inbox job not dispatched");
+                record(pool.complete(job.id, owner, now).await, "complete");
+            }
+            Some(Err(error)) if job.attempts >= config.max_attempts => {
+                tracing::error!(%error, "inbox job failed for the last time: dead-lettered");
+                record(
+                    pool.dead_letter(job.id, owner, now, &error).await,
+                    "dead-letter",
+                );
+            }
+            Some(Err(error)) => {
+                let delay = config.backoff_for(job.attempts);
+                tracing::warn!(%error, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "inbox job failed; will retry");
+                record(
+                    pool.retry_later(job.id, owner, db::after(now, delay), &error)
+                        .await,
+                    "schedule retry",
+                );
+            }
+        }
+    }
+}
+
+/// Logs what recording an outcome came to. A lost claim means another worker owns the job
+/// now; a database error leaves the claim to expire, after which the job runs again.
+fn record(result: Result<bool, super::InboxError>, what: &'static str) {
+    match result {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(
+            what,
+            "the job's claim was lost before its outcome was recorded; another worker owns it"
+        ),
+        Err(error) => {
+            tracing::error!(%error, what, "could not record an inbox job's outcome; it runs again when its lease expires");
+        }
+    }
+}
+
+/// Prunes done jobs and old duplicate-guard entries every minute (and once at start).
+async fn prune_loop(inbox: Inbox, mut phase: watch::Receiver<Phase>) {
+    loop {
+        if let Err(error) = inbox.prune().await {
+            tracing::warn!(%error, "pruning the inbox failed");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_mins(1)) => {}
+            () = stopping(&mut phase) => return,
+        }
+    }
+}
+
+/// Completes when the workers must release their jobs (or the phase sender is gone).
+async fn aborted(phase: &mut watch::Receiver<Phase>) {
+    let _ = phase
+        .wait_for(|phase| *phase == Phase::Abort)
+        .await
+        .map(|_| ());
+}
+
+/// Completes when the workers stop claiming (or the phase sender is gone).
+async fn stopping(phase: &mut watch::Receiver<Phase>) {
+    let _ = phase
+        .wait_for(|phase| *phase != Phase::Run)
+        .await
+        .map(|_| ());
+}

@@ -1,0 +1,439 @@
+//! The inbox in process, over real HTTP on loopback: duplicates (each callback delivered
+//! three times, some concurrently, runs the handler once), retries with backoff and dead
+//! letters (and their token-protected endpoint), per-shop ordering; on SQLite and PostgreSQL.
+
+mod inbox_support;
+
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use inbox_support::{Ledger, LedgerDb, RoundRobin, TOKEN, create_tables, install, wait_for};
+use shoporama_app::inbox::{InboxConfig, JobState};
+use shoporama_app::server::AppRuntime;
+use shoporama_app::{Config, Shop};
+use shoporama_app_tests::{RunningServer, fresh_postgres_schema, postgres_url};
+
+fn config(url: &str, inbox: InboxConfig) -> Config {
+    Config::builder()
+        .app_token(TOKEN)
+        .database_url(url)
+        .rest_base_url("http://127.0.0.1:9/REST/")
+        .inbox(inbox)
+        .build()
+        .expect("valid configuration")
+}
+
+async fn start(url: &str, inbox: InboxConfig) -> (RunningServer, LedgerDb, AppRuntime<Ledger>) {
+    let db = LedgerDb::open(url).await.expect("ledger database opens");
+    create_tables(&db).await.expect("ledger tables");
+    let runtime = AppRuntime::connect(Ledger::new(url, Duration::ZERO), config(url, inbox))
+        .await
+        .expect("runtime starts");
+    assert!(runtime.inbox().is_some(), "the runtime has an inbox");
+    let server = RunningServer::start_runtime(runtime.clone()).await;
+    (server, db, runtime)
+}
+
+fn fast() -> InboxConfig {
+    InboxConfig {
+        poll_interval: Duration::from_millis(50),
+        backoff: Duration::from_millis(50),
+        ..InboxConfig::default()
+    }
+}
+
+/// 1,000 callbacks, each delivered three times (twice at once, then again): 1,000 runs.
+async fn duplicates(url: &str) {
+    let (server, db, _runtime) = start(url, fast()).await;
+    install(&server.callback_url, 1).await;
+    let client = RoundRobin::new(vec![server.callback_url.clone()]);
+    futures::stream::iter(1..=1000_u64)
+        .map(|order| {
+            let client = client.clone();
+            async move {
+                let ((_, a), (_, b)) = tokio::join!(
+                    client.deliver("paid", 1, order),
+                    client.deliver("paid", 1, order)
+                );
+                let (_, c) = client.deliver("paid", 1, order).await;
+                assert_eq!(a + b + c, 0, "every delivery acknowledged at once");
+            }
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<()>>()
+        .await;
+    assert_eq!(
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM ledger_effects",
+            1000,
+            Duration::from_mins(1)
+        )
+        .await,
+        1000
+    );
+    assert_eq!(
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'done'",
+            1000,
+            Duration::from_secs(10)
+        )
+        .await,
+        1000
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        db.number("SELECT COUNT(*) FROM ledger_runs")
+            .await
+            .expect("count"),
+        1000,
+        "1,000 handler runs"
+    );
+    assert_eq!(
+        db.number("SELECT COUNT(*) FROM shoporama_inbox")
+            .await
+            .expect("count"),
+        1000,
+        "1,000 jobs"
+    );
+    // A different body, type or shop is not a duplicate.
+    client.deliver("new_status", 1, 1).await;
+    assert_eq!(
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM ledger_effects",
+            1001,
+            Duration::from_secs(10)
+        )
+        .await,
+        1001
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicates_run_once_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    duplicates(&format!("sqlite://{}", dir.path().join("app.db").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicates_run_once_on_postgres() {
+    let Some(url) = postgres_url("duplicates_run_once_on_postgres") else {
+        return;
+    };
+    duplicates(&fresh_postgres_schema(&url, "inbox_dup")).await;
+}
+
+/// A failing handler is retried with backoff; out of attempts it is dead-lettered with its
+/// error, listed at `GET /inbox/dead-letters` (token required), and `retry` runs it again.
+async fn retries_and_dead_letters(url: &str) {
+    let (server, db, runtime) = start(
+        url,
+        InboxConfig {
+            max_attempts: 3,
+            ..fast()
+        },
+    )
+    .await;
+    install(&server.callback_url, 2).await;
+    let client = RoundRobin::new(vec![server.callback_url.clone()]);
+    client.deliver("paid", 2, 800_000_001).await; // fails once, then succeeds
+    client.deliver("paid", 2, 900_000_001).await; // always fails
+    assert_eq!(
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM ledger_effects WHERE order_id = 800000001",
+            1,
+            Duration::from_secs(10)
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'dead'",
+            1,
+            Duration::from_secs(10)
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        db.number("SELECT COUNT(*) FROM ledger_runs WHERE order_id = 800000001")
+            .await
+            .expect("count"),
+        2
+    );
+    assert_eq!(
+        db.number("SELECT COUNT(*) FROM ledger_runs WHERE order_id = 900000001")
+            .await
+            .expect("count"),
+        3
+    );
+
+    let http = reqwest::Client::new();
+    let endpoint = format!("{}/inbox/dead-letters", server.base_url);
+    assert_eq!(
+        http.get(&endpoint).send().await.expect("answers").status(),
+        401
+    );
+    assert_eq!(
+        http.get(&endpoint)
+            .header("x-app-token", "wrong")
+            .send()
+            .await
+            .expect("answers")
+            .status(),
+        401
+    );
+    assert_eq!(
+        http.get(format!("{endpoint}?limit=x"))
+            .header("x-app-token", TOKEN)
+            .send()
+            .await
+            .expect("answers")
+            .status(),
+        400
+    );
+    let answer = http
+        .get(&endpoint)
+        .header("x-app-token", TOKEN)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(answer.status(), 200);
+    let body: serde_json::Value = answer.json().await.expect("JSON");
+    assert_eq!(body["count"], 1, "{body}");
+    let dead = &body["dead_letters"][0];
+    assert_eq!(dead["kind"], "paid");
+    assert_eq!(dead["webshop_id"], 2);
+    assert_eq!(dead["attempts"], 3);
+    assert!(
+        dead["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("the ledger refuses order 900000001"),
+        "{dead}"
+    );
+    assert!(
+        dead["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("900000001"),
+        "{dead}"
+    );
+
+    let inbox = runtime.inbox().expect("inbox");
+    assert_eq!(inbox.retry(None).await.expect("retry"), 1);
+    assert_eq!(
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM ledger_runs WHERE order_id = 900000001",
+            6,
+            Duration::from_secs(10)
+        )
+        .await,
+        6
+    );
+    assert_eq!(
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'dead'",
+            1,
+            Duration::from_secs(10)
+        )
+        .await,
+        1
+    );
+    let dead = inbox
+        .list(Some(JobState::Dead), Some(2), 10)
+        .await
+        .expect("list");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        inbox
+            .purge(Some(dead[0].id), JobState::Dead, Duration::ZERO)
+            .await
+            .expect("purge"),
+        1
+    );
+    assert!(
+        inbox
+            .list(Some(JobState::Dead), None, 10)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_then_dead_letters_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    retries_and_dead_letters(&format!("sqlite://{}", dir.path().join("app.db").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_then_dead_letters_on_postgres() {
+    let Some(url) = postgres_url("retries_then_dead_letters_on_postgres") else {
+        return;
+    };
+    retries_and_dead_letters(&fresh_postgres_schema(&url, "inbox_dead")).await;
+}
+
+/// With per-shop ordering, one shop's callbacks run one at a time in arrival order, even
+/// when one of them fails first and waits for its retry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_shop_ordering_runs_in_arrival_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("app.db").display());
+    let (server, db, _runtime) = start(
+        &url,
+        InboxConfig {
+            per_shop_ordering: true,
+            workers: 4,
+            ..fast()
+        },
+    )
+    .await;
+    install(&server.callback_url, 3).await;
+    install(&server.callback_url, 4).await;
+    let client = RoundRobin::new(vec![server.callback_url.clone()]);
+    let (mut expected, mut expected4) = (Vec::new(), Vec::new());
+    for order in 1..=60_u64 {
+        // Order 800,000,020 fails on its first run: the orders after it wait.
+        let order = if order == 20 { 800_000_020 } else { order };
+        client.deliver("paid", 3, order).await;
+        client.deliver("paid", 4, order + 1000).await;
+        expected.push(i64::try_from(order).unwrap_or_default());
+        expected4.push(i64::try_from(order + 1000).unwrap_or_default());
+    }
+    assert_eq!(
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM ledger_effects",
+            120,
+            Duration::from_secs(30)
+        )
+        .await,
+        120
+    );
+    let shop3 = db
+        .numbers("SELECT order_id FROM ledger_effects WHERE webshop_id = 3 ORDER BY rowid")
+        .await
+        .expect("query");
+    assert_eq!(shop3, expected, "shop 3 in arrival order");
+    let shop4 = db
+        .numbers("SELECT order_id FROM ledger_effects WHERE webshop_id = 4 ORDER BY rowid")
+        .await
+        .expect("query");
+    assert_eq!(shop4, expected4, "shop 4 in arrival order");
+    server.stop().await;
+}
+
+/// A runtime over the in-memory store has no inbox: everything stays inline.
+#[tokio::test]
+async fn no_inbox_without_a_durable_store() {
+    let runtime = AppRuntime::connect(
+        Ledger::new("memory://", Duration::ZERO),
+        config("memory://", InboxConfig::all()),
+    )
+    .await
+    .expect("starts");
+    assert!(runtime.inbox().is_none());
+    let _: Option<Shop<inbox_support::LedgerSettings>> =
+        runtime.shop_by_id(1).await.expect("store answers");
+}
+
+/// `<app> inbox list | retry | purge` on the app binary, against a running app's database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_lists_retries_and_purges() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("app.db").display());
+    let (server, db, _runtime) = start(
+        &url,
+        InboxConfig {
+            max_attempts: 1,
+            ..fast()
+        },
+    )
+    .await;
+    install(&server.callback_url, 5).await;
+    RoundRobin::new(vec![server.callback_url.clone()])
+        .deliver("paid", 5, 900_000_005)
+        .await;
+    assert_eq!(
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'dead'",
+            1,
+            Duration::from_secs(10)
+        )
+        .await,
+        1
+    );
+    let cli = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_inbox-app"))
+            .arg("inbox")
+            .args(args)
+            .env("SHOPORAMA_APP_TOKEN", TOKEN)
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("inbox-app runs");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (ok, listed) = cli(&["list", "--state", "dead"]);
+    assert!(ok, "{listed}");
+    assert!(
+        listed.contains("dead 1") && listed.contains("the ledger refuses order 900000005"),
+        "{listed}"
+    );
+    let (ok, json) = cli(&["list", "--json"]);
+    assert!(
+        ok && json.lines().count() == 1 && json.contains("\"state\":\"dead\""),
+        "{json}"
+    );
+    let (ok, retried) = cli(&["retry", "--all-dead"]);
+    assert!(ok && retried.contains("queued 1 job"), "{retried}");
+    assert_eq!(
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM ledger_runs WHERE order_id = 900000005",
+            2,
+            Duration::from_secs(10)
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        wait_for(
+            &db,
+            "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'dead'",
+            1,
+            Duration::from_secs(10)
+        )
+        .await,
+        1
+    );
+    assert!(!cli(&["retry", "4242"]).0, "an unknown job is an error");
+    assert!(
+        !cli(&["purge", "--state", "pending"]).0,
+        "unfinished jobs are not purged"
+    );
+    let (ok, purged) = cli(&["purge", "--state", "dead"]);
+    assert!(ok && purged.contains("deleted 1 job"), "{purged}");
+    assert_eq!(
+        db.number("SELECT COUNT(*) FROM shoporama_inbox")
+            .await
+            .expect("count"),
+        0
+    );
+    server.stop().await;
+}

@@ -1,0 +1,254 @@
+//! Helpers of the inbox suites: the ledger app as a child process, deliveries that retry
+//! like Shoporama until acknowledged, and waiting on the ledger's tables.
+
+#![allow(dead_code, unused_imports, unreachable_pub)] // each suite uses a part
+
+pub mod ledger;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use shoporama_app::AppSettings as _;
+use shoporama_app::testing::SimulatedShop;
+
+pub use ledger::{Ledger, LedgerDb, LedgerSettings, create_tables};
+
+/// The app token of the ledger processes.
+pub const TOKEN: &str = "inbox-test-token-5d1e";
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The ledger app running as a server process (`tests/bin/inbox_app.rs`).
+pub struct AppProcess {
+    child: Option<Child>,
+    /// Its port.
+    pub port: u16,
+    database_url: String,
+    env: Vec<(String, String)>,
+}
+
+impl AppProcess {
+    /// Starts it on `port` over `database_url` with extra environment `env`, and waits until
+    /// `/healthz` answers.
+    pub fn start(database_url: &str, port: u16, env: &[(&str, &str)]) -> Self {
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let mut process = Self {
+            child: None,
+            port,
+            database_url: database_url.to_owned(),
+            env,
+        };
+        process.restart();
+        process
+    }
+
+    /// Starts the process again (after [`kill9`](Self::kill9)).
+    pub fn restart(&mut self) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_inbox-app"));
+        command
+            .env("SHOPORAMA_APP_TOKEN", TOKEN)
+            .env("DATABASE_URL", &self.database_url)
+            .env("SHOPORAMA_LISTEN", format!("127.0.0.1:{}", self.port))
+            .env(
+                "RUST_LOG",
+                std::env::var("INBOX_TEST_LOG").unwrap_or_else(|_| "error".to_owned()),
+            )
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(if std::env::var_os("INBOX_TEST_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            });
+        self.child = Some(command.spawn().expect("the inbox-app binary starts"));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                use std::io::{Read as _, Write as _};
+                let _ = stream
+                    .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                let mut answer = String::new();
+                let _ = stream.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.1 200") {
+                    return;
+                }
+            }
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                panic!("inbox-app exited at start: {status}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "inbox-app did not become healthy on port {}",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: no shutdown, no cleanup.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, then waits for the exit; whether it exited successfully.
+    pub fn terminate(&mut self) -> bool {
+        let Some(mut child) = self.child.take() else {
+            return false;
+        };
+        let sent = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(sent, "kill -TERM failed");
+        child.wait().is_ok_and(|status| status.success())
+    }
+
+    /// The process id, while running.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The callback URL.
+    pub fn callback_url(&self) -> String {
+        format!("http://127.0.0.1:{}/callback", self.port)
+    }
+}
+
+impl Drop for AppProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Installs shop `webshop_id` through `callback_url`.
+pub async fn install(callback_url: &str, webshop_id: u64) {
+    SimulatedShop::over_http(callback_url, LedgerSettings::manifest(), TOKEN)
+        .webshop_id(webshop_id)
+        .install()
+        .await
+        .assert_ok();
+}
+
+/// Callback URLs used round-robin.
+#[derive(Clone)]
+pub struct RoundRobin {
+    urls: Arc<Vec<String>>,
+    next: Arc<AtomicUsize>,
+    client: reqwest::Client,
+}
+
+impl RoundRobin {
+    /// Over `urls`.
+    pub fn new(urls: Vec<String>) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("client");
+        Self {
+            urls: Arc::new(urls),
+            next: Arc::new(AtomicUsize::new(0)),
+            client,
+        }
+    }
+
+    /// Sends one `paid` callback for `order_id` to the next URL, as Shoporama would, again and
+    /// again (to the following URLs) until it is answered 200. Returns the latency of the
+    /// acknowledged attempt and how many attempts failed.
+    pub async fn deliver(&self, kind: &str, webshop_id: u64, order_id: u64) -> (Duration, u32) {
+        let body = json!({ "order_id": order_id, "status": "paid", "total": 125.5 }).to_string();
+        let deadline = Instant::now() + Duration::from_mins(2);
+        let mut failures = 0;
+        loop {
+            let url = &self.urls[self.next.fetch_add(1, Ordering::Relaxed) % self.urls.len()];
+            let started = Instant::now();
+            let answer = self
+                .client
+                .post(format!("{url}?type={kind}&webshop_id={webshop_id}"))
+                .header("x-app-token", TOKEN)
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+                .await;
+            match answer {
+                Ok(response) if response.status() == 200 => return (started.elapsed(), failures),
+                Ok(response) => {
+                    let status = response.status();
+                    assert!(
+                        status.is_server_error(),
+                        "order {order_id}: {status} {}",
+                        response.text().await.unwrap_or_default()
+                    );
+                }
+                Err(_) => {}
+            }
+            failures += 1;
+            assert!(
+                Instant::now() < deadline,
+                "order {order_id} was never acknowledged"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Polls `sql` (one number) until it is `expected` or `timeout` passes; the last value.
+pub async fn wait_for(db: &LedgerDb, sql: &str, expected: i64, timeout: Duration) -> i64 {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let value = db.number(sql).await.unwrap_or(-1);
+        if value == expected || Instant::now() >= deadline {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A number from the environment, or `default`.
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A small deterministic pseudo-random sequence (xorshift), seeded from the clock unless
+/// `INBOX_TEST_SEED` is set; the seed is printed so a failing run can be repeated.
+pub struct Rng(u64);
+
+impl Rng {
+    /// Seeded.
+    pub fn new() -> Self {
+        let seed = env_number(
+            "INBOX_TEST_SEED",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(7, |d| u64::from(d.subsec_nanos()) | 1),
+        );
+        eprintln!("INBOX_TEST_SEED={seed}");
+        Self(seed.max(1))
+    }
+
+    /// A number in `low..high`.
+    pub fn range(&mut self, low: u64, high: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        low + self.0 % (high - low).max(1)
+    }
+}
