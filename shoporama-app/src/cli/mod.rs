@@ -78,7 +78,12 @@ pub fn run<A: ShoporamaApp>(app: A) -> ExitCode {
 
 /// Runs the app's command line inside an existing Tokio runtime.
 pub async fn run_async<A: ShoporamaApp>(app: A) -> ExitCode {
-    run_with_args(app, std::env::args_os(), |_, command: NoCommands| async move { match command {} }).await
+    run_with_args(
+        app,
+        std::env::args_os(),
+        |_, command: NoCommands| async move { match command {} },
+    )
+    .await
 }
 
 /// Runs the command line with the app's own subcommands `C` next to the built-in ones, on a
@@ -115,7 +120,10 @@ where
 }
 
 fn block_on(future: impl Future<Output = ExitCode>) -> ExitCode {
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime.block_on(future),
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -140,16 +148,25 @@ where
         Err(error) => {
             // Help and version go to stdout with success; mistakes to stderr with failure.
             let _ = error.print();
-            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve_command(app).await,
-        Command::Manifest { sheet, callback_url } => manifest_command::<A::Settings>(sheet, &callback_url),
+        Command::Manifest {
+            sheet,
+            callback_url,
+        } => manifest_command::<A::Settings>(sheet, &callback_url),
         Command::Simulate(args) => simulate::run::<A::Settings>(args).await,
         Command::Doctor => doctor::run::<A::Settings>().await,
         Command::Inbox(args) => inbox::run(args).await,
-        Command::Preview { page, fields, out } => preview_command::<A::Settings>(&page, &fields, out.as_ref()),
+        Command::Preview { page, fields, out } => {
+            preview_command::<A::Settings>(&page, &fields, out.as_ref())
+        }
         Command::App(command) => {
             init_tracing();
             commands(app, command).await
@@ -159,8 +176,12 @@ where
 
 /// Installs a `tracing` subscriber reading `RUST_LOG` (default `info`), once.
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
@@ -190,7 +211,11 @@ async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
 
 fn manifest_command<S: AppSettings>(sheet: bool, callback_url: &str) -> ExitCode {
     let manifest = S::manifest();
-    let text = if sheet { manifest.setup_sheet(callback_url) } else { manifest.to_json_pretty() };
+    let text = if sheet {
+        manifest.setup_sheet(callback_url)
+    } else {
+        manifest.to_json_pretty()
+    };
     print_stdout(&text);
     for warning in manifest_warnings(&manifest) {
         eprintln!("{warning}");
@@ -199,10 +224,18 @@ fn manifest_command<S: AppSettings>(sheet: bool, callback_url: &str) -> ExitCode
     for problem in &problems {
         eprintln!("error: {problem}");
     }
-    if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
-fn preview_command<S: AppSettings>(page: &str, fields: &[String], out: Option<&PathBuf>) -> ExitCode {
+fn preview_command<S: AppSettings>(
+    page: &str,
+    fields: &[String],
+    out: Option<&PathBuf>,
+) -> ExitCode {
     let manifest = S::manifest();
     let preview = match crate::snippet::preview_args(&manifest, page, fields) {
         Ok(preview) => preview,
@@ -230,21 +263,36 @@ fn preview_command<S: AppSettings>(page: &str, fields: &[String], out: Option<&P
 /// Problems in a manifest that the compiler could not catch: an invalid default (e.g. a bad
 /// colour) and snippet lint errors (unbalanced `<{if}>`, `{ }` delimiters, unknown `$app_vars`).
 pub fn manifest_problems(manifest: &crate::manifest::AppManifest) -> Vec<String> {
-    let defaults = manifest.fields.iter().filter_map(|f| f.invalid_default.clone());
-    let lints = manifest.lint().into_iter().filter(crate::snippet::Lint::is_error).map(|lint| lint.to_string());
+    let defaults = manifest
+        .fields
+        .iter()
+        .filter_map(|f| f.invalid_default.clone());
+    let lints = manifest
+        .lint()
+        .into_iter()
+        .filter(crate::snippet::Lint::is_error)
+        .map(|lint| lint.to_string());
     defaults.chain(lints).collect()
 }
 
 /// Snippet lint warnings, each as one printable line.
 pub fn manifest_warnings(manifest: &crate::manifest::AppManifest) -> Vec<String> {
-    manifest.lint().into_iter().filter(|lint| !lint.is_error()).map(|lint| lint.to_string()).collect()
+    manifest
+        .lint()
+        .into_iter()
+        .filter(|lint| !lint.is_error())
+        .map(|lint| lint.to_string())
+        .collect()
 }
 
 /// Prints to stdout with a final newline; a closed pipe (`| head`) is not an error.
 pub(crate) fn print_stdout(text: &str) {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
+    let _ = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
 }
 
 /// Reads a file argument, naming it in the error.

@@ -124,7 +124,11 @@ impl Config {
 
     /// Reads the configuration through `lookup` (the environment, in [`Config::from_env`]).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let mut builder = Self::builder();
         if let Some(token) = get("SHOPORAMA_APP_TOKEN") {
             builder = builder.app_token(token);
@@ -136,14 +140,18 @@ impl Config {
             builder = builder.database_url(url);
         }
         if let Some(listen) = get("SHOPORAMA_LISTEN") {
-            let addr = listen.parse().map_err(|e| invalid("SHOPORAMA_LISTEN", format!("`{listen}`: {e}")))?;
+            let addr = listen
+                .parse()
+                .map_err(|e| invalid("SHOPORAMA_LISTEN", format!("`{listen}`: {e}")))?;
             builder = builder.listen(addr);
         }
         if let Some(path) = get("SHOPORAMA_CALLBACK_PATH") {
             builder = builder.callback_path(path);
         }
         if let Some(limit) = get("SHOPORAMA_BODY_LIMIT") {
-            let bytes = limit.parse().map_err(|e| invalid("SHOPORAMA_BODY_LIMIT", format!("`{limit}`: {e}")))?;
+            let bytes = limit
+                .parse()
+                .map_err(|e| invalid("SHOPORAMA_BODY_LIMIT", format!("`{limit}`: {e}")))?;
             builder = builder.body_limit(bytes);
         }
         if let Some(ips) = get("SHOPORAMA_ALLOWED_IPS") {
@@ -153,7 +161,9 @@ impl Config {
             builder = builder.trusted_proxies(parse_nets("SHOPORAMA_TRUSTED_PROXIES", &proxies)?);
         }
         if let Some(ms) = get("SHOPORAMA_SHOP_CACHE_MS") {
-            let ms = ms.parse().map_err(|e| invalid("SHOPORAMA_SHOP_CACHE_MS", format!("`{ms}`: {e}")))?;
+            let ms = ms
+                .parse()
+                .map_err(|e| invalid("SHOPORAMA_SHOP_CACHE_MS", format!("`{ms}`: {e}")))?;
             builder = builder.shop_cache_ttl(Duration::from_millis(ms));
         }
         if let Some(base) = get("SHOPORAMA_REST_BASE_URL") {
@@ -285,10 +295,16 @@ impl ConfigBuilder {
 
     /// The configuration, or what is missing or invalid.
     pub fn build(self) -> Result<Config, ConfigError> {
-        let current = self.token.filter(|t| !t.is_empty()).ok_or(ConfigError::MissingToken)?;
+        let current = self
+            .token
+            .filter(|t| !t.is_empty())
+            .ok_or(ConfigError::MissingToken)?;
         let callback_path = self.callback_path.unwrap_or_else(|| "/callback".to_owned());
         if !callback_path.starts_with('/') || callback_path.contains(['{', '}', '?', '#', '*']) {
-            return Err(invalid("callback path", format!("`{callback_path}` must be a plain path starting with `/`")));
+            return Err(invalid(
+                "callback path",
+                format!("`{callback_path}` must be a plain path starting with `/`"),
+            ));
         }
         let body_limit = self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
         if body_limit == 0 {
@@ -296,20 +312,28 @@ impl ConfigBuilder {
         }
         let listen = match self.listen {
             Some(addr) => addr,
-            None => DEFAULT_LISTEN.parse().map_err(|e| invalid("listen", format!("{e}")))?,
+            None => DEFAULT_LISTEN
+                .parse()
+                .map_err(|e| invalid("listen", format!("{e}")))?,
         };
         let inbox = self.inbox.unwrap_or_else(crate::inbox::InboxConfig::inline);
         inbox.validate()?;
         Ok(Config {
             tokens: TokenSet::new(current, self.previous.filter(|t| !t.is_empty())),
-            database_url: self.database_url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            database_url: self
+                .database_url
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             listen,
             callback_path,
             body_limit,
             source_filter: SourceFilter::new(self.allowed, self.proxies),
             lists_require_token: self.lists_require_token.unwrap_or(true),
-            rest_base_url: self.rest_base_url.unwrap_or_else(|| "https://www.shoporama.dk/REST/".to_owned()),
-            user_agent: self.user_agent.unwrap_or_else(|| concat!("shoporama-app/", env!("CARGO_PKG_VERSION")).to_owned()),
+            rest_base_url: self
+                .rest_base_url
+                .unwrap_or_else(|| "https://www.shoporama.dk/REST/".to_owned()),
+            user_agent: self
+                .user_agent
+                .unwrap_or_else(|| concat!("shoporama-app/", env!("CARGO_PKG_VERSION")).to_owned()),
             handler_timeout: self.handler_timeout.unwrap_or(Duration::from_secs(30)),
             shop_cache_ttl: self.shop_cache_ttl.unwrap_or(Duration::from_secs(2)),
             inbox,
@@ -323,7 +347,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: BTreeMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         move |name| map.get(name).cloned()
     }
 
@@ -332,7 +359,10 @@ mod tests {
         let error = Config::from_lookup(env(&[])).unwrap_err();
         assert_eq!(error, ConfigError::MissingToken);
         assert!(error.to_string().contains("SHOPORAMA_APP_TOKEN is not set"));
-        assert_eq!(Config::from_lookup(env(&[("SHOPORAMA_APP_TOKEN", "  ")])).unwrap_err(), ConfigError::MissingToken);
+        assert_eq!(
+            Config::from_lookup(env(&[("SHOPORAMA_APP_TOKEN", "  ")])).unwrap_err(),
+            ConfigError::MissingToken
+        );
     }
 
     #[test]
@@ -352,18 +382,52 @@ mod tests {
             ("SHOPORAMA_ALLOWED_IPS", "10.0.0.0/8, 127.0.0.1"),
         ]))
         .unwrap();
-        assert!(config.tokens.accepts(b"new") && config.tokens.accepts(b"old") && !config.tokens.accepts(b"other"));
+        assert!(
+            config.tokens.accepts(b"new")
+                && config.tokens.accepts(b"old")
+                && !config.tokens.accepts(b"other")
+        );
         assert_eq!(config.body_limit, 2048);
         assert_eq!(config.listen.port(), 8080);
     }
 
     #[test]
     fn invalid_values_name_the_variable() {
-        let error = Config::from_lookup(env(&[("SHOPORAMA_APP_TOKEN", "t"), ("SHOPORAMA_LISTEN", "nope")])).unwrap_err();
-        assert!(error.to_string().starts_with("SHOPORAMA_LISTEN is invalid: `nope`"), "{error}");
-        let error = Config::from_lookup(env(&[("SHOPORAMA_APP_TOKEN", "t"), ("SHOPORAMA_ALLOWED_IPS", "10.0.0.0/99")])).unwrap_err();
-        assert!(error.to_string().starts_with("SHOPORAMA_ALLOWED_IPS is invalid"), "{error}");
-        assert!(Config::builder().app_token("t").callback_path("nope").build().is_err());
-        assert!(Config::builder().app_token("t").body_limit(0).build().is_err());
+        let error = Config::from_lookup(env(&[
+            ("SHOPORAMA_APP_TOKEN", "t"),
+            ("SHOPORAMA_LISTEN", "nope"),
+        ]))
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("SHOPORAMA_LISTEN is invalid: `nope`"),
+            "{error}"
+        );
+        let error = Config::from_lookup(env(&[
+            ("SHOPORAMA_APP_TOKEN", "t"),
+            ("SHOPORAMA_ALLOWED_IPS", "10.0.0.0/99"),
+        ]))
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("SHOPORAMA_ALLOWED_IPS is invalid"),
+            "{error}"
+        );
+        assert!(
+            Config::builder()
+                .app_token("t")
+                .callback_path("nope")
+                .build()
+                .is_err()
+        );
+        assert!(
+            Config::builder()
+                .app_token("t")
+                .body_limit(0)
+                .build()
+                .is_err()
+        );
     }
 }

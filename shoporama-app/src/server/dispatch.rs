@@ -19,8 +19,17 @@ use crate::inbox::{Enqueued, Job};
 use crate::settings::AppSettings;
 
 /// Dispatches an event or webhook to `on_event`.
-pub(super) async fn event<A: ShoporamaApp>(runtime: &AppRuntime<A>, webshop_id: u64, kind: &str, body: Value) -> Result<Outcome, ApiError> {
-    let Some(cached) = runtime.lookup(webshop_id).await.map_err(|e| store_error(&e))? else {
+pub(super) async fn event<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    webshop_id: u64,
+    kind: &str,
+    body: Value,
+) -> Result<Outcome, ApiError> {
+    let Some(cached) = runtime
+        .lookup(webshop_id)
+        .await
+        .map_err(|e| store_error(&e))?
+    else {
         return Err(unknown_webshop(webshop_id));
     };
     let Some(shop) = cached.shop else {
@@ -36,13 +45,18 @@ pub(super) async fn event<A: ShoporamaApp>(runtime: &AppRuntime<A>, webshop_id: 
                 Ok(Outcome::Queued)
             }
             Ok(Enqueued::Duplicate) => {
-                tracing::info!("duplicate callback within the inbox's window: acknowledged, not queued");
+                tracing::info!(
+                    "duplicate callback within the inbox's window: acknowledged, not queued"
+                );
                 Ok(Outcome::Duplicate)
             }
             Err(error) => {
                 tracing::error!(%error, "the inbox failed");
                 // Not acknowledged: Shoporama delivers it again.
-                Err(ApiError::new(http::StatusCode::SERVICE_UNAVAILABLE, format!("the inbox failed: {error}")))
+                Err(ApiError::new(
+                    http::StatusCode::SERVICE_UNAVAILABLE,
+                    format!("the inbox failed: {error}"),
+                ))
             }
         };
     }
@@ -56,37 +70,58 @@ pub(super) async fn event<A: ShoporamaApp>(runtime: &AppRuntime<A>, webshop_id: 
 
 /// Runs an inbox job's handler: the shop as it is now, the typed event from the stored body,
 /// `on_event` guarded like an inline callback. `Err` is the reason to retry.
-pub(crate) async fn run_job<A: ShoporamaApp>(runtime: &AppRuntime<A>, job: &Job) -> Result<JobOutcome, String> {
-    let Some(cached) = runtime.lookup(job.webshop_id).await.map_err(|e| format!("the install store failed: {e}"))? else {
+pub(crate) async fn run_job<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    job: &Job,
+) -> Result<JobOutcome, String> {
+    let Some(cached) = runtime
+        .lookup(job.webshop_id)
+        .await
+        .map_err(|e| format!("the install store failed: {e}"))?
+    else {
         return Ok(JobOutcome::Skipped("the shop is no longer installed"));
     };
     let Some(shop) = cached.shop else {
         return Ok(JobOutcome::Skipped("the shop has no valid settings"));
     };
-    let body: Value = serde_json::from_str(&job.body).map_err(|e| format!("the stored body is not JSON: {e}"))?;
+    let body: Value =
+        serde_json::from_str(&job.body).map_err(|e| format!("the stored body is not JSON: {e}"))?;
     let event = <<A::Settings as AppSettings>::Event as AppEvent>::from_callback(&job.kind, body);
-    run_handler(runtime, runtime.app().on_event(&shop, event)).await.map_err(|error| error.message().to_owned())?;
+    run_handler(runtime, runtime.app().on_event(&shop, event))
+        .await
+        .map_err(|error| error.message().to_owned())?;
     Ok(JobOutcome::Handled)
 }
 
 /// Runs a handler future: its error becomes a 500 with the reason, a panic a 500 that leaves
 /// the server serving, and running past the configured time-out a 500 too.
-pub(super) async fn run_handler<A: ShoporamaApp>(runtime: &AppRuntime<A>, handler: impl Future<Output = Result<(), AppError>>) -> Result<(), ApiError> {
+pub(super) async fn run_handler<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    handler: impl Future<Output = Result<(), AppError>>,
+) -> Result<(), ApiError> {
     let timeout = runtime.config().handler_timeout;
     match tokio::time::timeout(timeout, AssertUnwindSafe(handler).catch_unwind()).await {
         Ok(Ok(Ok(()))) => Ok(()),
         Ok(Ok(Err(error))) => {
             tracing::error!(%error, "the app's handler failed");
-            Err(ApiError::new(error.status(), format!("the app's handler failed: {error}")))
+            Err(ApiError::new(
+                error.status(),
+                format!("the app's handler failed: {error}"),
+            ))
         }
         Ok(Err(panic)) => {
             let message = panic_message(&*panic);
             tracing::error!(panic = %message, "the app's handler panicked");
-            Err(ApiError::internal(format!("the app's handler panicked: {message}")))
+            Err(ApiError::internal(format!(
+                "the app's handler panicked: {message}"
+            )))
         }
         Err(_) => {
             tracing::error!(?timeout, "the app's handler timed out");
-            Err(ApiError::internal(format!("the app's handler did not finish within {} s", timeout.as_secs_f64())))
+            Err(ApiError::internal(format!(
+                "the app's handler did not finish within {} s",
+                timeout.as_secs_f64()
+            )))
         }
     }
 }

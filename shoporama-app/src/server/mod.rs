@@ -24,11 +24,11 @@ mod serve;
 mod shop_cache;
 
 pub use callback::APP_TOKEN_HEADER;
+/// Runs an inbox job's handler (the inbox's workers call it).
+pub(crate) use dispatch::run_job;
 pub use error::ApiError;
 pub use request::CallbackQuery;
 pub use serve::{serve, serve_on, shutdown_signal};
-/// Runs an inbox job's handler (the inbox's workers call it).
-pub(crate) use dispatch::run_job;
 
 use std::sync::Arc;
 
@@ -64,7 +64,9 @@ struct Inner<A: ShoporamaApp> {
 
 impl<A: ShoporamaApp> Clone for AppRuntime<A> {
     fn clone(&self) -> Self {
-        Self { inner: Arc::clone(&self.inner) }
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
     }
 }
 
@@ -86,7 +88,10 @@ impl<A: ShoporamaApp> AppRuntime<A> {
                 }
                 Err(error) => {
                     let url = crate::store::mask_url(&config.database_url);
-                    return Err(StoreError::Connect { url, source: error.to_string().into() });
+                    return Err(StoreError::Connect {
+                        url,
+                        source: error.to_string().into(),
+                    });
                 }
             }
         } else {
@@ -103,20 +108,38 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     pub async fn from_env(app: A) -> Result<Self, StartError> {
         let config = Config::from_env()?;
         let url = crate::store::mask_url(&config.database_url);
-        Self::connect(app, config).await.map_err(|source| StartError::Store { url, source })
+        Self::connect(app, config)
+            .await
+            .map_err(|source| StartError::Store { url, source })
     }
 
     /// The shop as handlers see it, for work outside a callback (a CLI command, a job):
     /// `None` when it is not installed or has no valid settings.
-    pub async fn shop_by_id(&self, webshop_id: u64) -> Result<Option<Shop<A::Settings>>, StoreError> {
-        Ok(self.lookup(webshop_id).await?.and_then(|cached| cached.shop))
+    pub async fn shop_by_id(
+        &self,
+        webshop_id: u64,
+    ) -> Result<Option<Shop<A::Settings>>, StoreError> {
+        Ok(self
+            .lookup(webshop_id)
+            .await?
+            .and_then(|cached| cached.shop))
     }
 
     /// A runtime over an already opened store.
     pub fn with_store(app: A, config: Config, store: Arc<dyn InstallStore>) -> Self {
         let rest = RestConfig::new(&config.rest_base_url).user_agent(&config.user_agent);
         let shops = shop_cache::ShopCache::new(config.shop_cache_ttl);
-        Self { inner: Arc::new(Inner { app, config, store, rest, budgets: std::sync::Mutex::default(), shops, inbox: None }) }
+        Self {
+            inner: Arc::new(Inner {
+                app,
+                config,
+                store,
+                rest,
+                budgets: std::sync::Mutex::default(),
+                shops,
+                inbox: None,
+            }),
+        }
     }
 
     /// Routes the callback types `config.inbox` sends to the inbox through `inbox` (a runtime
@@ -127,7 +150,9 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         match Arc::try_unwrap(self.inner) {
             Ok(mut inner) => {
                 inner.inbox = Some(inbox);
-                Self { inner: Arc::new(inner) }
+                Self {
+                    inner: Arc::new(inner),
+                }
             }
             Err(inner) => {
                 tracing::warn!("with_inbox called on a shared runtime; build it before cloning");
@@ -143,7 +168,10 @@ impl<A: ShoporamaApp> AppRuntime<A> {
 
     /// The inbox when a callback of type `kind` goes through it.
     pub(crate) fn inbox_for(&self, kind: &str) -> Option<&Inbox> {
-        self.inner.inbox.as_ref().filter(|_| self.inner.config.inbox.delivery(kind) == Delivery::Inbox)
+        self.inner
+            .inbox
+            .as_ref()
+            .filter(|_| self.inner.config.inbox.delivery(kind) == Delivery::Inbox)
     }
 
     /// Starts this process's inbox workers (once; nothing without an inbox). [`serve_on`]
@@ -170,10 +198,14 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         match Arc::try_unwrap(self.inner) {
             Ok(mut inner) => {
                 inner.rest = rest;
-                Self { inner: Arc::new(inner) }
+                Self {
+                    inner: Arc::new(inner),
+                }
             }
             Err(inner) => {
-                tracing::warn!("with_rest_config called on a shared runtime; build it before cloning");
+                tracing::warn!(
+                    "with_rest_config called on a shared runtime; build it before cloning"
+                );
                 Self { inner }
             }
         }
@@ -183,11 +215,17 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     pub fn router(&self) -> Router {
         let config = &self.inner.config;
         let mut router = Router::new()
-            .route(&config.callback_path, post(callback::handle::<A>).get(lists::handle_query::<A>))
+            .route(
+                &config.callback_path,
+                post(callback::handle::<A>).get(lists::handle_query::<A>),
+            )
             .route("/lists/{name}", get(lists::handle_path::<A>))
             .route("/healthz", get(lists::health::<A>));
         if self.inner.inbox.is_some() {
-            router = router.route(crate::inbox::http::DEAD_LETTERS_PATH, get(crate::inbox::http::dead_letters::<A>));
+            router = router.route(
+                crate::inbox::http::DEAD_LETTERS_PATH,
+                get(crate::inbox::http::dead_letters::<A>),
+            );
         }
         router
             .fallback(error::not_found_route)
@@ -223,10 +261,17 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     /// The shop's shared budget; `refresh` resets it to the installation's numbers (install and
     /// update callbacks carry Shoporama's own count).
     pub(crate) fn budget(&self, installation: &Installation, refresh: bool) -> Arc<Budget> {
-        let mut budgets = self.inner.budgets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let budget = budgets
-            .entry(installation.webshop_id)
-            .or_insert_with(|| Arc::new(Budget::new(installation.daily_limit, installation.current_usage)));
+        let mut budgets = self
+            .inner
+            .budgets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let budget = budgets.entry(installation.webshop_id).or_insert_with(|| {
+            Arc::new(Budget::new(
+                installation.daily_limit,
+                installation.current_usage,
+            ))
+        });
         if refresh {
             budget.refresh(installation.daily_limit, installation.current_usage);
         }
@@ -235,12 +280,19 @@ impl<A: ShoporamaApp> AppRuntime<A> {
 
     /// Forgets an uninstalled shop's budget.
     pub(crate) fn forget_budget(&self, webshop_id: u64) {
-        self.inner.budgets.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&webshop_id);
+        self.inner
+            .budgets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&webshop_id);
     }
 
     /// The shop's installation and, when its settings are valid, its handler view: from the
     /// cache when fresh, else from the store (then cached).
-    pub(crate) async fn lookup(&self, webshop_id: u64) -> Result<Option<shop_cache::CachedShop<A::Settings>>, StoreError> {
+    pub(crate) async fn lookup(
+        &self,
+        webshop_id: u64,
+    ) -> Result<Option<shop_cache::CachedShop<A::Settings>>, StoreError> {
         if let Some(cached) = self.inner.shops.get(webshop_id) {
             return Ok(Some(cached));
         }
@@ -252,10 +304,15 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     }
 
     /// Caches an installation just written or read, parsing its settings.
-    pub(crate) fn remember(&self, installation: Installation) -> shop_cache::CachedShop<A::Settings> {
+    pub(crate) fn remember(
+        &self,
+        installation: Installation,
+    ) -> shop_cache::CachedShop<A::Settings> {
         let shop = if installation.settings_status.is_configured() {
             let fields = crate::fields::FieldValues::from(installation.fields.clone());
-            <A::Settings as crate::settings::AppSettings>::from_fields(&fields).ok().map(|s| self.shop(&installation, s))
+            <A::Settings as crate::settings::AppSettings>::from_fields(&fields)
+                .ok()
+                .map(|s| self.shop(&installation, s))
         } else {
             None
         };

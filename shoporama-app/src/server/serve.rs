@@ -11,7 +11,9 @@ use crate::app::ShoporamaApp;
 /// finishes the callbacks in flight.
 pub async fn serve<A: ShoporamaApp>(runtime: AppRuntime<A>) -> std::io::Result<()> {
     let addr = runtime.config().listen;
-    let listener = TcpListener::bind(addr).await.map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
     serve_on(runtime, listener, shutdown_signal()).await
 }
 
@@ -28,7 +30,12 @@ pub async fn serve_on<A: ShoporamaApp>(
     // The inbox's workers run while the server does; at shutdown, after the last request was
     // answered, they stop claiming and finish or release their jobs.
     runtime.start_inbox_workers();
-    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await;
+    let served = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     runtime.shutdown_inbox().await;
     served
 }
