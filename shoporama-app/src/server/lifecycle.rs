@@ -91,17 +91,7 @@ async fn install_payload<A: ShoporamaApp>(
                 InstallKind::Reinstall => Outcome::Reinstalled,
             })
         }
-        Err(errors) => {
-            tracing::warn!(%errors, "installed without valid settings: events are acknowledged but not dispatched until an update fixes them");
-            run_handler(
-                runtime,
-                runtime
-                    .app()
-                    .on_unconfigured(&shop_info(&installation), &errors),
-            )
-            .await?;
-            Ok(Outcome::Unconfigured)
-        }
+        Err(errors) => unconfigured(runtime, &installation, &errors).await,
     }
 }
 
@@ -158,18 +148,27 @@ pub(super) async fn update<A: ShoporamaApp>(
             run_handler(runtime, runtime.app().on_update(&shop, old.as_ref())).await?;
             Ok(Outcome::Updated)
         }
-        Err(errors) => {
-            tracing::warn!(%errors, "settings updated but invalid: events are acknowledged but not dispatched until they are fixed");
-            run_handler(
-                runtime,
-                runtime
-                    .app()
-                    .on_unconfigured(&shop_info(&installation), &errors),
-            )
-            .await?;
-            Ok(Outcome::Unconfigured)
-        }
+        Err(errors) => unconfigured(runtime, &installation, &errors).await,
     }
+}
+
+/// Tells the app that a stored install or update has settings that do not parse: the shop
+/// stays installed, and its events are acknowledged but not dispatched until an update fixes
+/// them.
+async fn unconfigured<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    installation: &Installation,
+    errors: &SettingsError,
+) -> Result<Outcome, ApiError> {
+    tracing::warn!(%errors, "stored without valid settings: events are acknowledged but not dispatched until an update fixes them");
+    run_handler(
+        runtime,
+        runtime
+            .app()
+            .on_unconfigured(&shop_info(installation), errors),
+    )
+    .await?;
+    Ok(Outcome::Unconfigured)
 }
 
 /// Deletes the token and settings (keeping a tombstone), then calls `on_uninstall`. An
