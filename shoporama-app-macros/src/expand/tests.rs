@@ -12,8 +12,12 @@ fn pretty(tokens: &TokenStream) -> String {
         Err(error) => panic!("expansion is not a valid file: {error}\n{tokens}"),
     };
     let text = prettyplease::unparse(&file);
-    // Absolute paths differ between machines.
-    text.replace(env!("CARGO_MANIFEST_DIR"), "$CARGO_MANIFEST_DIR")
+    // Absolute paths differ between machines. The expansion resolves templates against the
+    // run-time `CARGO_MANIFEST_DIR` (what the macro reads), so replace that one, not the path
+    // this test binary was compiled in (they differ when a target dir serves two checkouts).
+    let dir = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    text.replace(&dir, "$CARGO_MANIFEST_DIR")
 }
 
 fn check_app(args: TokenStream, item: &TokenStream, expected: &ExpectFile) {
