@@ -2,30 +2,31 @@
 //! three times, some concurrently, runs the handler once), retries with backoff and dead
 //! letters (and their token-protected endpoint), per-shop ordering; on SQLite and PostgreSQL.
 
+#[macro_use]
 mod inbox_support;
 
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use inbox_support::{Ledger, LedgerDb, RoundRobin, TOKEN, create_tables, install, wait_for};
+use inbox_support::{
+    DEAD_JOBS, EFFECTS, Ledger, LedgerDb, RoundRobin, TOKEN, assert_reaches, install, ledger_db,
+    sqlite_db,
+};
 use shoporama_app::inbox::{InboxConfig, JobState};
 use shoporama_app::server::AppRuntime;
 use shoporama_app::{Config, Shop};
-use shoporama_app_tests::{RunningServer, fresh_postgres_schema, postgres_url};
+use shoporama_app_tests::RunningServer;
 
+/// The suites' configuration with `inbox`.
 fn config(url: &str, inbox: InboxConfig) -> Config {
-    Config::builder()
-        .app_token(TOKEN)
-        .database_url(url)
-        .rest_base_url("http://127.0.0.1:9/REST/")
-        .inbox(inbox)
-        .build()
-        .expect("valid configuration")
+    Config {
+        inbox,
+        ..shoporama_app_tests::config(url)
+    }
 }
 
 async fn start(url: &str, inbox: InboxConfig) -> (RunningServer, LedgerDb, AppRuntime<Ledger>) {
-    let db = LedgerDb::open(url).await.expect("ledger database opens");
-    create_tables(&db).await.expect("ledger tables");
+    let db = ledger_db(url).await;
     let runtime = AppRuntime::connect(Ledger::new(url, Duration::ZERO), config(url, inbox))
         .await
         .expect("runtime starts");
@@ -62,69 +63,36 @@ async fn duplicates(url: &str) {
         .buffer_unordered(8)
         .collect::<Vec<()>>()
         .await;
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM ledger_effects",
-            1000,
-            Duration::from_mins(1)
-        )
-        .await,
-        1000
-    );
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'done'",
-            1000,
-            Duration::from_secs(10)
-        )
-        .await,
-        1000
-    );
+    assert_reaches(&db, EFFECTS, 1000, Duration::from_mins(1)).await;
+    assert_reaches(
+        &db,
+        "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'done'",
+        1000,
+        Duration::from_secs(10),
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        db.number("SELECT COUNT(*) FROM ledger_runs")
-            .await
-            .expect("count"),
+        db.count("SELECT COUNT(*) FROM ledger_runs").await,
         1000,
         "1,000 handler runs"
     );
     assert_eq!(
-        db.number("SELECT COUNT(*) FROM shoporama_inbox")
-            .await
-            .expect("count"),
+        db.count("SELECT COUNT(*) FROM shoporama_inbox").await,
         1000,
         "1,000 jobs"
     );
     // A different body, type or shop is not a duplicate.
     client.deliver("new_status", 1, 1).await;
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM ledger_effects",
-            1001,
-            Duration::from_secs(10)
-        )
-        .await,
-        1001
-    );
+    assert_reaches(&db, EFFECTS, 1001, Duration::from_secs(10)).await;
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn duplicates_run_once_on_sqlite() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    duplicates(&format!("sqlite://{}", dir.path().join("app.db").display())).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn duplicates_run_once_on_postgres() {
-    let Some(url) = postgres_url("duplicates_run_once_on_postgres") else {
-        return;
-    };
-    duplicates(&fresh_postgres_schema(&url, "inbox_dup")).await;
-}
+on_both_databases!(
+    duplicates: duplicates_run_once_on_sqlite,
+    duplicates_run_once_on_postgres,
+    "inbox_dup"
+);
 
 /// A failing handler is retried with backoff; out of attempts it is dead-lettered with its
 /// error, listed at `GET /inbox/dead-letters` (token required), and `retry` runs it again.
@@ -141,36 +109,22 @@ async fn retries_and_dead_letters(url: &str) {
     let client = RoundRobin::new(vec![server.callback_url.clone()]);
     client.deliver("paid", 2, 800_000_001).await; // fails once, then succeeds
     client.deliver("paid", 2, 900_000_001).await; // always fails
+    assert_reaches(
+        &db,
+        "SELECT COUNT(*) FROM ledger_effects WHERE order_id = 800000001",
+        1,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_reaches(&db, DEAD_JOBS, 1, Duration::from_secs(10)).await;
     assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM ledger_effects WHERE order_id = 800000001",
-            1,
-            Duration::from_secs(10)
-        )
-        .await,
-        1
-    );
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'dead'",
-            1,
-            Duration::from_secs(10)
-        )
-        .await,
-        1
-    );
-    assert_eq!(
-        db.number("SELECT COUNT(*) FROM ledger_runs WHERE order_id = 800000001")
-            .await
-            .expect("count"),
+        db.count("SELECT COUNT(*) FROM ledger_runs WHERE order_id = 800000001")
+            .await,
         2
     );
     assert_eq!(
-        db.number("SELECT COUNT(*) FROM ledger_runs WHERE order_id = 900000001")
-            .await
-            .expect("count"),
+        db.count("SELECT COUNT(*) FROM ledger_runs WHERE order_id = 900000001")
+            .await,
         3
     );
 
@@ -228,26 +182,14 @@ async fn retries_and_dead_letters(url: &str) {
 
     let inbox = runtime.inbox().expect("inbox");
     assert_eq!(inbox.retry(None).await.expect("retry"), 1);
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM ledger_runs WHERE order_id = 900000001",
-            6,
-            Duration::from_secs(10)
-        )
-        .await,
-        6
-    );
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'dead'",
-            1,
-            Duration::from_secs(10)
-        )
-        .await,
-        1
-    );
+    assert_reaches(
+        &db,
+        "SELECT COUNT(*) FROM ledger_runs WHERE order_id = 900000001",
+        6,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_reaches(&db, DEAD_JOBS, 1, Duration::from_secs(10)).await;
     let dead = inbox
         .list(Some(JobState::Dead), Some(2), 10)
         .await
@@ -270,26 +212,17 @@ async fn retries_and_dead_letters(url: &str) {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retries_then_dead_letters_on_sqlite() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    retries_and_dead_letters(&format!("sqlite://{}", dir.path().join("app.db").display())).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retries_then_dead_letters_on_postgres() {
-    let Some(url) = postgres_url("retries_then_dead_letters_on_postgres") else {
-        return;
-    };
-    retries_and_dead_letters(&fresh_postgres_schema(&url, "inbox_dead")).await;
-}
+on_both_databases!(
+    retries_and_dead_letters: retries_then_dead_letters_on_sqlite,
+    retries_then_dead_letters_on_postgres,
+    "inbox_dead"
+);
 
 /// With per-shop ordering, one shop's callbacks run one at a time in arrival order, even
 /// when one of them fails first and waits for its retry.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_shop_ordering_runs_in_arrival_order() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("app.db").display());
+    let (_dir, url) = sqlite_db();
     let (server, db, _runtime) = start(
         &url,
         InboxConfig {
@@ -311,16 +244,7 @@ async fn per_shop_ordering_runs_in_arrival_order() {
         expected.push(i64::try_from(order).unwrap_or_default());
         expected4.push(i64::try_from(order + 1000).unwrap_or_default());
     }
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM ledger_effects",
-            120,
-            Duration::from_secs(30)
-        )
-        .await,
-        120
-    );
+    assert_reaches(&db, EFFECTS, 120, Duration::from_secs(30)).await;
     let shop3 = db
         .numbers("SELECT order_id FROM ledger_effects WHERE webshop_id = 3 ORDER BY rowid")
         .await
@@ -351,8 +275,7 @@ async fn no_inbox_without_a_durable_store() {
 /// `<app> inbox list | retry | purge` on the app binary, against a running app's database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_lists_retries_and_purges() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("app.db").display());
+    let (_dir, url) = sqlite_db();
     let (server, db, _runtime) = start(
         &url,
         InboxConfig {
@@ -365,16 +288,7 @@ async fn cli_lists_retries_and_purges() {
     RoundRobin::new(vec![server.callback_url.clone()])
         .deliver("paid", 5, 900_000_005)
         .await;
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'dead'",
-            1,
-            Duration::from_secs(10)
-        )
-        .await,
-        1
-    );
+    assert_reaches(&db, DEAD_JOBS, 1, Duration::from_secs(10)).await;
     let cli = |args: &[&str]| {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_inbox-app"))
             .arg("inbox")
@@ -402,26 +316,14 @@ async fn cli_lists_retries_and_purges() {
     );
     let (ok, retried) = cli(&["retry", "--all-dead"]);
     assert!(ok && retried.contains("queued 1 job"), "{retried}");
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM ledger_runs WHERE order_id = 900000005",
-            2,
-            Duration::from_secs(10)
-        )
-        .await,
-        2
-    );
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'dead'",
-            1,
-            Duration::from_secs(10)
-        )
-        .await,
-        1
-    );
+    assert_reaches(
+        &db,
+        "SELECT COUNT(*) FROM ledger_runs WHERE order_id = 900000005",
+        2,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_reaches(&db, DEAD_JOBS, 1, Duration::from_secs(10)).await;
     assert!(!cli(&["retry", "4242"]).0, "an unknown job is an error");
     assert!(
         !cli(&["purge", "--state", "pending"]).0,
@@ -429,11 +331,6 @@ async fn cli_lists_retries_and_purges() {
     );
     let (ok, purged) = cli(&["purge", "--state", "dead"]);
     assert!(ok && purged.contains("deleted 1 job"), "{purged}");
-    assert_eq!(
-        db.number("SELECT COUNT(*) FROM shoporama_inbox")
-            .await
-            .expect("count"),
-        0
-    );
+    assert_eq!(db.count("SELECT COUNT(*) FROM shoporama_inbox").await, 0);
     server.stop().await;
 }

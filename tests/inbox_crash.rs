@@ -7,6 +7,7 @@
 //! `INBOX_CRASH_CALLBACKS` (default 5000), `INBOX_TEST_SEED` to repeat a run. Also a graceful
 //! shutdown test: SIGTERM releases a running job, and the next start runs it.
 
+#[macro_use]
 mod inbox_support;
 
 use std::sync::Arc;
@@ -15,18 +16,15 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
 use inbox_support::{
-    AppProcess, LedgerDb, Rng, RoundRobin, create_tables, env_number, free_port, install, wait_for,
+    AppProcess, EFFECTS, Rng, RoundRobin, assert_reaches, env_number, free_port, install,
+    ledger_db, sqlite_db, wait_for,
 };
-use shoporama_app_tests::{fresh_postgres_schema, postgres_url};
 
 const SHOPS: u64 = 5;
 
 async fn crash_three_times(database_url: &str) {
     let total = env_number("INBOX_CRASH_CALLBACKS", 5000);
-    let db = LedgerDb::open(database_url)
-        .await
-        .expect("ledger database opens");
-    create_tables(&db).await.expect("ledger tables");
+    let db = ledger_db(database_url).await;
     let env = [
         ("SHOPORAMA_INBOX", "webhooks"),
         ("SHOPORAMA_INBOX_WORKERS", "4"),
@@ -35,13 +33,9 @@ async fn crash_three_times(database_url: &str) {
         ("SHOPORAMA_INBOX_POLL_MS", "100"),
         ("LEDGER_DELAY_MS", "1"),
     ];
-    let port = free_port();
-    let server = Arc::new(std::sync::Mutex::new(AppProcess::start(
-        database_url,
-        port,
-        &env,
-    )));
-    let url = format!("http://127.0.0.1:{port}/callback");
+    let server = AppProcess::start(database_url, free_port(), &env);
+    let url = server.callback_url();
+    let server = Arc::new(std::sync::Mutex::new(server));
     for shop in 1..=SHOPS {
         install(&url, shop).await;
     }
@@ -88,7 +82,7 @@ async fn crash_three_times(database_url: &str) {
 
     let booked = wait_for(
         &db,
-        "SELECT COUNT(*) FROM ledger_effects",
+        EFFECTS,
         i64::try_from(total).unwrap_or(i64::MAX),
         Duration::from_mins(2),
     )
@@ -101,17 +95,10 @@ async fn crash_three_times(database_url: &str) {
     )
     .await;
     let distinct = db
-        .number("SELECT COUNT(DISTINCT order_id) FROM ledger_effects")
-        .await
-        .expect("count");
-    let jobs = db
-        .number("SELECT COUNT(*) FROM shoporama_inbox")
-        .await
-        .expect("count");
-    let runs = db
-        .number("SELECT COUNT(*) FROM ledger_runs")
-        .await
-        .expect("count");
+        .count("SELECT COUNT(DISTINCT order_id) FROM ledger_effects")
+        .await;
+    let jobs = db.count("SELECT COUNT(*) FROM shoporama_inbox").await;
+    let runs = db.count("SELECT COUNT(*) FROM ledger_runs").await;
     let doubles = db
         .numbers(
             "SELECT order_id FROM ledger_effects GROUP BY order_id HAVING COUNT(*) > 1 LIMIT 10",
@@ -119,9 +106,11 @@ async fn crash_three_times(database_url: &str) {
         .await
         .expect("query");
     let missing = db
-        .number(&format!("SELECT {total} - COUNT(DISTINCT order_id) FROM ledger_effects WHERE order_id BETWEEN 1 AND {total}"))
-        .await
-        .expect("count");
+        .count(&format!(
+            "SELECT {total} - COUNT(DISTINCT order_id) FROM ledger_effects \
+             WHERE order_id BETWEEN 1 AND {total}"
+        ))
+        .await;
     eprintln!(
         "crash test: {total} callbacks acknowledged in {:.1} s with kills at {kills:?} ({killed_pids:?}); {retried} deliveries retried; \
          {runs} handler runs for {booked} bookings ({} re-runs after crashes); {jobs} jobs",
@@ -142,32 +131,18 @@ async fn crash_three_times(database_url: &str) {
     drop(server);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill9_three_times_on_sqlite() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    crash_three_times(&format!(
-        "sqlite://{}",
-        dir.path().join("ledger.db").display()
-    ))
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill9_three_times_on_postgres() {
-    let Some(url) = postgres_url("kill9_three_times_on_postgres") else {
-        return;
-    };
-    crash_three_times(&fresh_postgres_schema(&url, "inbox_crash")).await;
-}
+on_both_databases!(
+    crash_three_times: kill9_three_times_on_sqlite,
+    kill9_three_times_on_postgres,
+    "inbox_crash"
+);
 
 /// SIGTERM with a job running past the shutdown grace: the process exits cleanly, the job is
 /// released (pending, the attempt not counted), and the next start runs it once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_releases_running_jobs_and_the_next_start_runs_them() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("ledger.db").display());
-    let db = LedgerDb::open(&url).await.expect("ledger database opens");
-    create_tables(&db).await.expect("ledger tables");
+    let (_dir, url) = sqlite_db();
+    let db = ledger_db(&url).await;
     let env = [
         ("SHOPORAMA_INBOX_SHUTDOWN_GRACE_MS", "300"),
         ("LEDGER_DELAY_MS", "5000"),
@@ -178,16 +153,13 @@ async fn sigterm_releases_running_jobs_and_the_next_start_runs_them() {
     RoundRobin::new(vec![server.callback_url()])
         .deliver("paid", 1, 42)
         .await;
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'running'",
-            1,
-            Duration::from_secs(5)
-        )
-        .await,
-        1
-    );
+    assert_reaches(
+        &db,
+        "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'running'",
+        1,
+        Duration::from_secs(5),
+    )
+    .await;
     let stopping = Instant::now();
     assert!(server.terminate(), "a clean exit on SIGTERM");
     assert!(
@@ -195,41 +167,23 @@ async fn sigterm_releases_running_jobs_and_the_next_start_runs_them() {
         "released after the grace, not after the handler"
     );
     assert_eq!(
-        db.number("SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'pending' AND attempts = 0")
-            .await
-            .expect("count"),
+        db.count("SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'pending' AND attempts = 0")
+            .await,
         1
     );
-    assert_eq!(
-        db.number("SELECT COUNT(*) FROM ledger_effects")
-            .await
-            .expect("count"),
-        0
-    );
+    assert_eq!(db.count(EFFECTS).await, 0);
 
     let _server = AppProcess::start(
         &url,
         free_port(),
         &[("LEDGER_DELAY_MS", "0"), ("SHOPORAMA_INBOX_POLL_MS", "50")],
     );
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM ledger_effects",
-            1,
-            Duration::from_secs(10)
-        )
-        .await,
-        1
-    );
-    assert_eq!(
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'done' AND attempts = 1",
-            1,
-            Duration::from_secs(5)
-        )
-        .await,
-        1
-    );
+    assert_reaches(&db, EFFECTS, 1, Duration::from_secs(10)).await;
+    assert_reaches(
+        &db,
+        "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'done' AND attempts = 1",
+        1,
+        Duration::from_secs(5),
+    )
+    .await;
 }

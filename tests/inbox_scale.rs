@@ -8,19 +8,20 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
 use inbox_support::{
-    AppProcess, LedgerDb, RoundRobin, create_tables, env_number, free_port, install, wait_for,
+    AppProcess, EFFECTS, RoundRobin, env_number, free_port, install, ledger_db, postgres_db,
+    wait_for,
 };
-use shoporama_app_tests::{fresh_postgres_schema, postgres_url};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_postgres_no_duplicates_no_losses() {
-    let Some(url) = postgres_url("two_processes_on_postgres_no_duplicates_no_losses") else {
+    let Some(url) = postgres_db(
+        "two_processes_on_postgres_no_duplicates_no_losses",
+        "inbox_scale",
+    ) else {
         return;
     };
-    let url = fresh_postgres_schema(&url, "inbox_scale");
     let total = env_number("INBOX_SCALE_CALLBACKS", 10_000);
-    let db = LedgerDb::open(&url).await.expect("ledger database opens");
-    create_tables(&db).await.expect("ledger tables");
+    let db = ledger_db(&url).await;
     let env = [
         ("SHOPORAMA_INBOX_WORKERS", "4"),
         ("SHOPORAMA_INBOX_POLL_MS", "50"),
@@ -42,13 +43,7 @@ async fn two_processes_on_postgres_no_duplicates_no_losses() {
         .await;
     let acked_in = started.elapsed();
     let expected = i64::try_from(total).unwrap_or(i64::MAX);
-    let booked = wait_for(
-        &db,
-        "SELECT COUNT(*) FROM ledger_effects",
-        expected,
-        Duration::from_mins(2),
-    )
-    .await;
+    let booked = wait_for(&db, EFFECTS, expected, Duration::from_mins(2)).await;
     eprintln!(
         "scale-out: {total} callbacks acknowledged in {:.1} s, all booked after {:.1} s",
         acked_in.as_secs_f64(),
@@ -56,28 +51,23 @@ async fn two_processes_on_postgres_no_duplicates_no_losses() {
     );
     assert_eq!(booked, expected, "no losses");
     assert_eq!(
-        db.number("SELECT COUNT(DISTINCT order_id) FROM ledger_effects")
-            .await
-            .expect("count"),
+        db.count("SELECT COUNT(DISTINCT order_id) FROM ledger_effects")
+            .await,
         expected,
         "no duplicates"
     );
     assert_eq!(
-        db.number("SELECT COUNT(*) FROM ledger_runs")
-            .await
-            .expect("count"),
+        db.count("SELECT COUNT(*) FROM ledger_runs").await,
         expected,
         "no handler ran twice"
     );
     assert_eq!(
-        db.number("SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'done'")
-            .await
-            .expect("count"),
+        db.count("SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'done'")
+            .await,
         expected
     );
     let processes = db
-        .number("SELECT COUNT(DISTINCT split_part(lease_owner, '/', 1)) FROM shoporama_inbox")
-        .await
-        .expect("count");
+        .count("SELECT COUNT(DISTINCT split_part(lease_owner, '/', 1)) FROM shoporama_inbox")
+        .await;
     assert_eq!(processes, 2, "both processes ran jobs");
 }

@@ -16,10 +16,11 @@ fn main() {
         return;
     };
     let manifest = pixel::Settings::manifest();
-    for problem in shoporama_app::cli::manifest_problems(&manifest) {
+    let check = shoporama_app::cli::check_manifest(&manifest);
+    for problem in check.errors {
         println!("cargo::error={problem}");
     }
-    for warning in shoporama_app::cli::manifest_warnings(&manifest) {
+    for warning in check.warnings {
         println!("cargo::warning={warning}");
     }
     let path = out_dir.join("shoporama-manifest.json");

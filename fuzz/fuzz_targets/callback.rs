@@ -16,6 +16,7 @@ use libfuzzer_sys::fuzz_target;
 use shoporama_app::prelude::*;
 use shoporama_app::server::AppRuntime;
 use shoporama_app::store::MemoryStore;
+use shoporama_app::testing::SimulatedShop;
 use tower::ServiceExt as _;
 
 const TOKEN: &str = "fuzz-token";
@@ -34,24 +35,34 @@ impl ShoporamaApp for FuzzApp {
 }
 
 fn setup() -> (tokio::runtime::Runtime, Router) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let config = shoporama_app::Config::builder().app_token(TOKEN).body_limit(4096).rest_base_url("http://127.0.0.1:9/").build().expect("config");
-    let router = AppRuntime::with_store(FuzzApp, config, std::sync::Arc::new(MemoryStore::new())).router();
-    let install = Request::post("/callback?type=install&webshop_id=7")
-        .header("x-app-token", TOKEN)
-        .header("content-type", "application/json")
-        .body(Body::from(r#"{"app_token":"rest","webshop_url":"https://x.dk/","daily_limit":100,"current_usage":1,"fields":{"days":"4"}}"#))
-        .expect("request");
-    let status = runtime.block_on(router.clone().oneshot(install)).expect("answer").status();
-    assert_eq!(status, 200, "install");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let config = shoporama_app::Config::builder()
+        .app_token(TOKEN)
+        .body_limit(4096)
+        .rest_base_url("http://127.0.0.1:9/")
+        .build()
+        .expect("config");
+    let router =
+        AppRuntime::with_store(FuzzApp, config, std::sync::Arc::new(MemoryStore::new())).router();
+    // One installed shop, so events reach dispatch.
+    let shop = SimulatedShop::in_process(router.clone(), Settings::manifest(), TOKEN)
+        .webshop_id(7)
+        .field("days", "4");
+    runtime.block_on(shop.install()).assert_ok();
     (runtime, router)
 }
 
 fuzz_target!(|data: &[u8]| {
     static STATE: OnceLock<std::sync::Mutex<(tokio::runtime::Runtime, Router)>> = OnceLock::new();
-    let Some((&selector, rest)) = data.split_first() else { return };
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
     let mut parts = rest.splitn(3, |b| *b == 0xFF);
-    let query = String::from_utf8_lossy(parts.next().unwrap_or_default()).replace([' ', '#', '\r', '\n'], "");
+    let query = String::from_utf8_lossy(parts.next().unwrap_or_default())
+        .replace([' ', '#', '\r', '\n'], "");
     let headers = parts.next().unwrap_or_default();
     let body = parts.next().unwrap_or_default().to_vec();
     let path = match selector % 4 {
@@ -60,23 +71,39 @@ fuzz_target!(|data: &[u8]| {
         _ => "/healthz",
     };
     let method = if selector & 0x10 == 0 { "POST" } else { "GET" };
-    let uri = if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") };
+    let uri = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
     let mut builder = Request::builder().method(method).uri(uri.as_str());
     if selector & 0x20 == 0 {
         builder = builder.header("x-app-token", TOKEN);
     }
     for line in headers.split(|b| *b == b'\n') {
         if let Some(colon) = line.iter().position(|b| *b == b':') {
-            if let (Ok(name), Ok(value)) = (http::HeaderName::from_bytes(&line[..colon]), http::HeaderValue::from_bytes(&line[colon + 1..])) {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(&line[..colon]),
+                http::HeaderValue::from_bytes(&line[colon + 1..]),
+            ) {
                 builder = builder.header(name, value);
             }
         }
     }
-    let Ok(request) = builder.body(Body::from(body)) else { return };
+    let Ok(request) = builder.body(Body::from(body)) else {
+        return;
+    };
     let state = STATE.get_or_init(|| std::sync::Mutex::new(setup()));
-    let state = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let state = state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (runtime, router) = &*state;
-    let response = runtime.block_on(router.clone().oneshot(request)).expect("the router always answers");
+    let response = runtime
+        .block_on(router.clone().oneshot(request))
+        .expect("the router always answers");
     let status = response.status();
-    assert!(!status.is_server_error() || status == 503, "{method} {uri} answered {status}");
+    assert!(
+        !status.is_server_error() || status == 503,
+        "{method} {uri} answered {status}"
+    );
 });

@@ -58,6 +58,12 @@ pub(crate) struct Field<'a> {
 }
 
 impl<'a> Container<'a> {
+    /// `#krate::__private`, where every path of the generated code starts.
+    pub(crate) fn private(&self) -> TokenStream {
+        let krate = &self.krate;
+        quote!(#krate::__private)
+    }
+
     /// Builds the model; every problem with the item's shape goes to `cx`.
     pub(crate) fn from_item(cx: &Ctxt, args: TokenStream, item: &'a Item) -> Self {
         let app = App::from_args(cx, args);

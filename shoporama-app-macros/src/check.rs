@@ -8,7 +8,6 @@ use syn::ext::IdentExt as _;
 use crate::ast::{Container, Field};
 use crate::case::{is_smarty_identifier, one_of, with_suggestion};
 use crate::ctxt::Ctxt;
-use crate::expand::snippets;
 
 /// Runs every check; problems go to `cx`.
 pub(crate) fn check(cx: &Ctxt, container: &Container<'_>) {
@@ -30,8 +29,8 @@ fn check_snippet_settings(cx: &Ctxt, container: &Container<'_>) {
         |i| format!("`{}`", i.unraw()),
     );
     for snippet in &container.app.snippets {
-        let (text, literal) = snippets::template_text(snippet);
-        for name in snippets::app_references(&text) {
+        let (text, literal) = snippet.text();
+        for name in app_references(&text) {
             if fields.contains(&name) {
                 continue;
             }
@@ -48,6 +47,80 @@ fn check_snippet_settings(cx: &Ctxt, container: &Container<'_>) {
             );
         }
     }
+}
+
+/// Every `app.<name>` an askama template reads inside `{{ … }}` and `{% … %}`, outside string
+/// literals, in order, without repeats.
+fn app_references(template: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find(['{']) {
+        let after = &rest[open + 1..];
+        let close = match after.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let body_start = &after[1..];
+        let end = body_start.find(close).unwrap_or(body_start.len());
+        for name in expression_references(&body_start[..end]) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        rest = &body_start[end..];
+    }
+    names
+}
+
+/// The `app.<name>` references of one askama expression or statement.
+fn expression_references(expression: &str) -> Vec<String> {
+    let chars: Vec<char> = expression.chars().collect();
+    let mut names = Vec::new();
+    let mut i = 0;
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' || c == '\'' {
+            i += 1;
+            while i < chars.len() && chars[i] != c {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+            continue;
+        }
+        let starts_word =
+            i == 0 || !(is_ident(chars[i - 1]) || chars[i - 1] == '.' || chars[i - 1] == ':');
+        if starts_word
+            && chars[i..].starts_with(&['a', 'p', 'p'])
+            && !chars.get(i + 3).copied().is_some_and(is_ident)
+        {
+            let mut j = i + 3;
+            while chars.get(j).is_some_and(|c| c.is_whitespace()) {
+                j += 1;
+            }
+            if chars.get(j) == Some(&'.') {
+                j += 1;
+                while chars.get(j).is_some_and(|c| c.is_whitespace()) {
+                    j += 1;
+                }
+                let start = j;
+                while chars.get(j).copied().is_some_and(is_ident) {
+                    j += 1;
+                }
+                if j > start {
+                    names.push(chars[start..j].iter().collect());
+                }
+            }
+            i = j.max(i + 3);
+            continue;
+        }
+        i += 1;
+    }
+    names
 }
 
 /// Each wire name is a Smarty variable (`$app_vars.<name>`) and a key in `fields`: valid and
@@ -92,6 +165,22 @@ fn check_event_enum(cx: &Ctxt, container: &Container<'_>) {
         cx.error_at(
             name.span(),
             format!("`event_enum` must differ from the struct's name `{ident}`"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::app_references;
+
+    #[test]
+    fn finds_app_references_in_expressions_only() {
+        let template = r#"<script>var app = {x: 1}; app.x</script>{{ app.measurement_id.js() }}
+{% if true %}{{ app . enabled }}{% endif %}{{ "app.not_this" }}{{ myapp.y }}{{ app.measurement_id }}
+{{ app.consent.if_is(Consent::Full) }}{{ x.app.z }}"#;
+        assert_eq!(
+            app_references(template),
+            ["measurement_id", "enabled", "consent"]
         );
     }
 }

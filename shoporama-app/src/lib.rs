@@ -19,6 +19,7 @@ pub mod settings;
 pub mod snippet;
 pub mod store;
 pub mod testing;
+mod wire;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -29,6 +30,7 @@ pub use cli::{run, run_async};
 pub use config::Config;
 pub use fields::{Code, Color, FieldValues, ListOptions, RichText};
 pub use manifest::AppManifest;
+pub use secret::Secret;
 pub use server::{AppRuntime, serve};
 pub use settings::AppSettings;
 /// Derives [`ListOptions`](trait@fields::ListOptions) for an enum whose variants are a list
@@ -160,6 +162,7 @@ pub mod prelude {
         NewsletterEvent, OrderEvent, ProductEvent, StockEvent,
     };
     pub use crate::fields::{Code, Color, FieldValues, RichText};
+    pub use crate::secret::Secret;
     // The trait and its derive macro, which share the name.
     pub use crate::ListOptions;
     pub use crate::settings::AppSettings;

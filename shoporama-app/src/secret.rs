@@ -1,61 +1,118 @@
-//! Secrets that must never be printed: app tokens and REST tokens.
+//! Secrets that must never be printed: app tokens, REST tokens, and secret settings.
 
 use std::fmt;
 
 use subtle::ConstantTimeEq;
 
-/// A Shoporama token (the app's own `x-app-token`, or the REST token a shop hands the app at
-/// install time).
-///
-/// Its `Debug` and `Display` print `AppToken(***)`, so a token cannot leak into logs, error
-/// messages or panic output by accident. Read it with [`AppToken::expose`] only where it is
-/// sent over the wire or stored.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AppToken(String);
+macro_rules! redacted_string {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
 
-impl AppToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(token.into())
+        impl $name {
+            /// Wraps the secret.
+            pub fn new(secret: impl Into<String>) -> Self {
+                Self(secret.into())
+            }
+
+            /// The secret itself, for the wire or the store. Never log the result.
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+
+            /// Whether `candidate` equals this secret, compared in constant time (for equal
+            /// lengths).
+            pub fn matches(&self, candidate: &[u8]) -> bool {
+                self.0.as_bytes().ct_eq(candidate).into()
+            }
+
+            /// Whether the secret is empty.
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(secret: &str) -> Self {
+                Self::new(secret)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(secret: String) -> Self {
+                Self(secret)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "(***)"))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("***")
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self)
+            }
+        }
+    };
+}
+
+redacted_string!(
+    /// A Shoporama token (the app's own `x-app-token`, or the REST token a shop hands the app
+    /// at install time).
+    ///
+    /// Its `Debug` and `Display` print `AppToken(***)`, so a token cannot leak into logs, error
+    /// messages or panic output by accident. Read it with [`AppToken::expose`] only where it is
+    /// sent over the wire or stored.
+    AppToken
+);
+
+redacted_string!(
+    /// A secret setting, e.g. a third-party API key the shop owner enters (a text field in
+    /// Shoporama's form).
+    ///
+    /// `Debug` and `Display` print `Secret(***)`, and a value of the wrong shape is reported
+    /// without echoing it, so the secret stays out of logs and errors. The shop owner's form
+    /// and the install store still hold it in plain text, as Shoporama sends it.
+    Secret
+);
+
+impl crate::fields::SettingType for Secret {
+    const KIND: crate::fields::FieldKind = crate::fields::FieldKind::Text;
+
+    fn parse_setting(value: &serde_json::Value) -> Result<Self, crate::fields::FieldProblem> {
+        match value {
+            serde_json::Value::String(text) => Ok(Self::new(text.trim())),
+            // Never echo the value: it may be the secret sent in the wrong shape.
+            _ => Err(crate::fields::FieldProblem::Invalid {
+                expected: "text",
+                received: "a value that is not text (not shown: it is a secret)".to_owned(),
+            }),
+        }
     }
 
-    /// The token itself, for the HTTP header or the store. Never log the result.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Whether `candidate` equals this token, compared in constant time (for equal lengths).
-    pub fn matches(&self, candidate: &[u8]) -> bool {
-        self.0.as_bytes().ct_eq(candidate).into()
-    }
-
-    /// Whether the token is empty.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    fn to_setting(&self) -> serde_json::Value {
+        serde_json::Value::String(self.0.clone())
     }
 }
 
-impl fmt::Debug for AppToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AppToken(***)")
-    }
-}
-
-impl fmt::Display for AppToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl serde::Serialize for AppToken {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for AppToken {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self)
+impl crate::fields::SettingDefault<&'static str> for Secret {
+    fn from_default(literal: &'static str) -> Result<Self, crate::fields::FieldProblem> {
+        Ok(Self::new(literal))
     }
 }
 
@@ -69,6 +126,19 @@ mod tests {
         assert_eq!(format!("{token:?}"), "AppToken(***)");
         assert_eq!(format!("{token}"), "***");
         assert!(!format!("{:?}", Some(&token)).contains("dcbf"));
+    }
+
+    #[test]
+    fn secret_settings_redact_and_never_echo_a_bad_value() {
+        use crate::fields::SettingType;
+        let secret = Secret::parse_setting(&serde_json::json!(" grant-123 ")).unwrap();
+        assert_eq!(secret.expose(), "grant-123");
+        assert_eq!(format!("{secret:?}"), "Secret(***)");
+        assert_eq!(format!("{secret}"), "***");
+        let error = Secret::parse_setting(&serde_json::json!(12345))
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("12345"), "{error}");
     }
 
     #[test]

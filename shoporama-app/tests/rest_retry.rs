@@ -95,26 +95,18 @@ async fn retries_give_up_with_the_last_error() -> TestResult {
 async fn post_is_never_retried() -> TestResult {
     let fake = fake().start().await?;
     let client = fake.shop_client(TOKEN);
+    let mug = ProductUpdate {
+        name: Some("Krus".into()),
+        ..Default::default()
+    };
     fake.faults().server_error(1);
-    let created = client
-        .products()
-        .create(&ProductUpdate {
-            name: Some("Krus".into()),
-            ..Default::default()
-        })
-        .await;
+    let created = client.products().create(&mug).await;
     assert!(
         matches!(created, Err(RestError::Api(ref e)) if e.status.as_u16() == 500),
         "{created:?}"
     );
     fake.faults().rate_limit(1, Some(0));
-    let created = client
-        .products()
-        .create(&ProductUpdate {
-            name: Some("Krus".into()),
-            ..Default::default()
-        })
-        .await;
+    let created = client.products().create(&mug).await;
     assert!(
         matches!(created, Err(RestError::RateLimited { .. })),
         "{created:?}"
@@ -122,10 +114,7 @@ async fn post_is_never_retried() -> TestResult {
     fake.faults().delay(1, Duration::from_millis(600));
     let timed_out = client_with(fake.rest_config().timeout(Duration::from_millis(150)))
         .products()
-        .create(&ProductUpdate {
-            name: Some("Krus".into()),
-            ..Default::default()
-        })
+        .create(&mug)
         .await;
     assert!(
         matches!(timed_out, Err(RestError::Timeout { attempts: 1, .. })),

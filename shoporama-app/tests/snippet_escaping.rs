@@ -5,7 +5,7 @@
 #[path = "smarty/support.rs"]
 mod support;
 
-use std::ops::Deref;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 use shoporama_app::__private::askama::{self, Template};
@@ -15,7 +15,8 @@ use shoporama_app::snippet::{
     TextVar,
 };
 use support::{
-    HOSTILE, Html, Js, html_tokens, ident, js_tokens, node_eval, punct, render_all, start_tags,
+    HOSTILE, Html, Js, engines, html_tokens, ident, js_tokens, node_eval, punct, render_all,
+    script_text, snippet, start_tags,
 };
 
 /// What `#[shoporama_app]` generates for a settings struct: one typed reference per field.
@@ -39,28 +40,6 @@ fn scope() -> Scope<Vars> {
         code: FromSetting::from_setting("code"),
         rich: FromSetting::from_setting("rich"),
     })
-}
-
-macro_rules! snippet {
-    ($name:ident, $source:literal) => {
-        #[derive(Template)]
-        #[template(source = $source, ext = "txt", askama = ::shoporama_app::__private::askama)]
-        struct $name(Scope<Vars>);
-
-        impl Deref for $name {
-            type Target = Scope<Vars>;
-
-            fn deref(&self) -> &Scope<Vars> {
-                &self.0
-            }
-        }
-
-        impl $name {
-            fn code() -> String {
-                Self(scope()).render().expect("renders")
-            }
-        }
-    };
 }
 
 snippet!(HtmlText, "<p>{{ app.text }}</p>");
@@ -154,16 +133,6 @@ fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> &'a str {
         || panic!("no attribute {name} in {attributes:?}"),
         |(_, v)| v,
     )
-}
-
-/// The text of the only `<script>` element, and the only element check.
-fn script_text(tokens: &[Html]) -> String {
-    let starts = start_tags(tokens);
-    assert!(
-        starts.iter().filter(|(n, _)| *n == "script").count() == 1,
-        "one script expected: {tokens:?}"
-    );
-    support::element_text(tokens, "script")
 }
 
 fn is_http(value: &str) -> bool {
@@ -388,16 +357,23 @@ fn check(kind: &str, value: &str, output: &str, scripts: &mut Vec<(String, Strin
     }
 }
 
+/// The matrix rendered by the real Smarty, once for the suite (two tests read it); `None` when
+/// the engine is missing.
+fn smarty_matrix(test: &str) -> Option<&'static [String]> {
+    static OUTPUTS: OnceLock<Vec<String>> = OnceLock::new();
+    let smarty = support::smarty(test)?;
+    Some(OUTPUTS.get_or_init(|| render_all(&Engine::Smarty(smarty), &matrix().1)))
+}
+
 #[test]
 fn hostile_values_stay_in_their_context_with_real_smarty() {
-    let Some(smarty) = support::smarty("hostile_values_stay_in_their_context_with_real_smarty")
+    let Some(outputs) = smarty_matrix("hostile_values_stay_in_their_context_with_real_smarty")
     else {
         return;
     };
-    let (cases, jobs) = matrix();
-    let outputs = render_all(&Engine::Smarty(smarty), &jobs);
+    let (cases, _) = matrix();
     let mut scripts = Vec::new();
-    for ((kind, value), output) in cases.iter().zip(&outputs) {
+    for ((kind, value), output) in cases.iter().zip(outputs) {
         check(kind, value, output, &mut scripts);
     }
     // The same scripts, run by a real JavaScript engine when there is one.
@@ -422,19 +398,17 @@ fn hostile_values_stay_in_their_context_with_real_smarty() {
 
 #[test]
 fn the_builtin_engine_agrees_with_smarty() {
-    let (_, jobs) = matrix();
+    let (cases, jobs) = matrix();
     let builtin = render_all(&Engine::Builtin, &jobs);
     // The built-in engine alone must already keep every value in its context.
-    let (cases, _) = matrix();
     let mut scripts = Vec::new();
     for ((kind, value), output) in cases.iter().zip(&builtin) {
         check(kind, value, output, &mut scripts);
     }
-    let Some(smarty) = support::smarty("the_builtin_engine_agrees_with_smarty") else {
+    let Some(real) = smarty_matrix("the_builtin_engine_agrees_with_smarty") else {
         return;
     };
-    let real = render_all(&Engine::Smarty(smarty), &jobs);
-    for ((job, ours), theirs) in jobs.iter().zip(&builtin).zip(&real) {
+    for ((job, ours), theirs) in jobs.iter().zip(&builtin).zip(real) {
         assert_eq!(
             ours, theirs,
             "built-in and Smarty differ on {:?} with {:?}",
@@ -466,11 +440,7 @@ fn checkbox_spellings_follow_the_settings_parser() {
         .iter()
         .map(|v| RenderJob::new(Flags::code(), vars(v)))
         .collect();
-    let mut engines = vec![Engine::Builtin];
-    engines.extend(
-        support::smarty("checkbox_spellings_follow_the_settings_parser").map(Engine::Smarty),
-    );
-    for engine in &engines {
+    for engine in &engines("checkbox_spellings_follow_the_settings_parser") {
         for (value, output) in values.iter().zip(render_all(engine, &jobs)) {
             let on = !value.is_null() && bool::parse_setting(value).unwrap_or(false);
             let ids: Vec<String> = start_tags(&html_tokens(&output))
@@ -525,9 +495,7 @@ fn list_conditions_quote_any_key() {
         jobs.push(RenderJob::new(code.clone(), vars(&json!(key))));
         jobs.push(RenderJob::new(code, vars(&json!(format!("{key}-other")))));
     }
-    let mut engines = vec![Engine::Builtin];
-    engines.extend(support::smarty("list_conditions_quote_any_key").map(Engine::Smarty));
-    for engine in &engines {
+    for engine in &engines("list_conditions_quote_any_key") {
         let outputs = render_all(engine, &jobs);
         for (i, output) in outputs.iter().enumerate() {
             let expected = if i % 2 == 0 { "EQ/" } else { "NE/ne" };

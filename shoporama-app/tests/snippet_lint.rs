@@ -1,16 +1,13 @@
 //! The snippet lint: errors where certain, warnings otherwise, each at its position.
 
-use shoporama_app::fields::{FieldKind, ListOption};
-use shoporama_app::manifest::{Access, AppManifest, ManifestField, ManifestSnippet};
-use shoporama_app::snippet::{Lint, Page, Placement, Severity, lint};
+#[path = "smarty/support.rs"]
+mod support;
 
-fn snippet(placement: Placement, pages: &[Page], code: &str) -> ManifestSnippet {
-    ManifestSnippet {
-        placement,
-        pages: pages.to_vec(),
-        code: code.to_owned(),
-    }
-}
+use serde_json::Value;
+use shoporama_app::fields::FieldKind;
+use shoporama_app::manifest::{AppManifest, ManifestSnippet};
+use shoporama_app::snippet::{Lint, Page, Placement, Severity, lint};
+use support::{field, manifest_snippet as snippet};
 
 fn body(code: &str) -> Vec<Lint> {
     lint(&snippet(Placement::BeforeBodyClose, &[Page::Thanks], code))
@@ -276,34 +273,15 @@ fn page_objects_on_pages_without_them_are_warnings() {
 }
 
 fn manifest(snippets: Vec<ManifestSnippet>) -> AppManifest {
-    let field = |name: &str, kind: FieldKind| ManifestField {
-        name: name.to_owned(),
-        label: name.to_owned(),
-        help: None,
-        kind,
-        required: true,
-        default: serde_json::Value::Null,
-        options: (kind == FieldKind::List).then(|| vec![ListOption::new("basic", "Basic")]),
-        external_list: None,
-        invalid_default: None,
-    };
-    AppManifest {
-        name: "Lint".into(),
-        description: String::new(),
-        category: None,
-        access: Access::Read,
-        monthly_price: 0,
-        callback_url: None,
-        allowed_shops: Vec::new(),
-        webhooks: Vec::new(),
-        events: Vec::new(),
-        fields: vec![
-            field("measurement_id", FieldKind::Text),
-            field("extra", FieldKind::Code),
-            field("consent", FieldKind::List),
+    support::manifest(
+        "Lint",
+        vec![
+            field("measurement_id", FieldKind::Text, Value::Null),
+            field("extra", FieldKind::Code, Value::Null),
+            field("consent", FieldKind::List, Value::Null),
         ],
         snippets,
-    }
+    )
 }
 
 #[test]

@@ -4,43 +4,21 @@
 #[path = "smarty/support.rs"]
 mod support;
 
-use std::ops::Deref;
-
 use serde_json::{Map, Value, json};
-use shoporama_app::__private::askama::Template;
-use shoporama_app::snippet::{Engine, FromSetting, Page, RenderJob, Scope, TextVar, page_vars};
+use shoporama_app::snippet::{FromSetting, Page, RenderJob, Scope, TextVar, page_vars};
 use support::{
-    HOSTILE, Js, html_tokens, ident, js_tokens, node_eval, punct, render_all, start_tags,
+    HOSTILE, Js, engines, html_tokens, ident, js_tokens, node_eval, punct, render_all, script_text,
+    snippet, start_tags,
 };
 
 struct Vars {
     measurement_id: TextVar,
 }
 
-macro_rules! snippet {
-    ($name:ident, $source:literal) => {
-        #[derive(Template)]
-        #[template(source = $source, ext = "txt", askama = ::shoporama_app::__private::askama)]
-        struct $name(Scope<Vars>);
-
-        impl Deref for $name {
-            type Target = Scope<Vars>;
-
-            fn deref(&self) -> &Scope<Vars> {
-                &self.0
-            }
-        }
-
-        impl $name {
-            fn code() -> String {
-                Self(Scope::new(Vars {
-                    measurement_id: FromSetting::from_setting("measurement_id"),
-                }))
-                .render()
-                .expect("renders")
-            }
-        }
-    };
+fn scope() -> Scope<Vars> {
+    Scope::new(Vars {
+        measurement_id: FromSetting::from_setting("measurement_id"),
+    })
 }
 
 // The purchase snippet of Shoporama's own themes, on /thanks.
@@ -86,23 +64,8 @@ fn thanks_vars() -> Map<String, Value> {
     vars
 }
 
-fn engines(test: &str) -> Vec<Engine> {
-    let mut engines = vec![Engine::Builtin];
-    engines.extend(support::smarty(test).map(Engine::Smarty));
-    engines
-}
-
 fn script(output: &str) -> String {
-    let tokens = html_tokens(output);
-    assert_eq!(
-        start_tags(&tokens)
-            .iter()
-            .filter(|s| s.0 == "script")
-            .count(),
-        1,
-        "{output}"
-    );
-    support::element_text(&tokens, "script")
+    script_text(&html_tokens(output))
 }
 
 #[test]

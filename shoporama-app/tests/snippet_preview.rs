@@ -4,17 +4,15 @@
 #[path = "smarty/support.rs"]
 mod support;
 
-use std::ops::Deref;
-
-use shoporama_app::__private::askama::Template;
+use serde_json::{Value, json};
 use shoporama_app::FieldValues;
-use shoporama_app::fields::{FieldKind, ListOption};
-use shoporama_app::manifest::{Access, AppManifest, ManifestField, ManifestSnippet};
+use shoporama_app::fields::FieldKind;
+use shoporama_app::manifest::AppManifest;
 use shoporama_app::snippet::{
     BooleanVar, Engine, FromSetting, Page, Placement, PreviewError, RawVar, Scope, TextVar,
     preview, preview_args, preview_with,
 };
-use support::{Html, html_tokens};
+use support::{Html, engines, field, html_tokens, manifest_snippet, snippet};
 
 struct Vars {
     measurement_id: TextVar,
@@ -22,32 +20,12 @@ struct Vars {
     extra: RawVar,
 }
 
-macro_rules! snippet {
-    ($name:ident, $source:literal) => {
-        #[derive(Template)]
-        #[template(source = $source, ext = "txt", askama = ::shoporama_app::__private::askama)]
-        struct $name(Scope<Vars>);
-
-        impl Deref for $name {
-            type Target = Scope<Vars>;
-
-            fn deref(&self) -> &Scope<Vars> {
-                &self.0
-            }
-        }
-
-        impl $name {
-            fn code() -> String {
-                Self(Scope::new(Vars {
-                    measurement_id: FromSetting::from_setting("measurement_id"),
-                    enabled: FromSetting::from_setting("enabled"),
-                    extra: FromSetting::from_setting("extra"),
-                }))
-                .render()
-                .expect("renders")
-            }
-        }
-    };
+fn scope() -> Scope<Vars> {
+    Scope::new(Vars {
+        measurement_id: FromSetting::from_setting("measurement_id"),
+        enabled: FromSetting::from_setting("enabled"),
+        extra: FromSetting::from_setting("extra"),
+    })
 }
 
 snippet!(
@@ -68,54 +46,24 @@ snippet!(
 );
 
 fn manifest() -> AppManifest {
-    let field = |name: &str, kind: FieldKind, default: serde_json::Value| ManifestField {
-        name: name.to_owned(),
-        label: name.replace('_', " "),
-        help: None,
-        kind,
-        required: default.is_null(),
-        default,
-        options: None::<Vec<ListOption>>,
-        external_list: None,
-        invalid_default: None,
-    };
-    let snippet = |placement, pages: &[Page], code: String| ManifestSnippet {
-        placement,
-        pages: pages.to_vec(),
-        code,
-    };
-    AppManifest {
-        name: "Pixel".into(),
-        description: String::new(),
-        category: None,
-        access: Access::Read,
-        monthly_price: 0,
-        callback_url: None,
-        allowed_shops: Vec::new(),
-        webhooks: Vec::new(),
-        events: Vec::new(),
-        fields: vec![
-            field("measurement_id", FieldKind::Text, serde_json::Value::Null),
-            field("enabled", FieldKind::Boolean, serde_json::json!(true)),
-            field("extra", FieldKind::Code, serde_json::Value::Null),
+    support::manifest(
+        "Pixel",
+        vec![
+            field("measurement_id", FieldKind::Text, Value::Null),
+            field("enabled", FieldKind::Boolean, json!(true)),
+            field("extra", FieldKind::Code, Value::Null),
         ],
-        snippets: vec![
-            snippet(Placement::AfterHeadOpen, &[Page::All], HeadOpen::code()),
-            snippet(Placement::BeforeHeadClose, &[Page::All], HeadClose::code()),
-            snippet(Placement::AfterBodyOpen, &[Page::All], BodyOpen::code()),
-            snippet(
+        vec![
+            manifest_snippet(Placement::AfterHeadOpen, &[Page::All], HeadOpen::code()),
+            manifest_snippet(Placement::BeforeHeadClose, &[Page::All], HeadClose::code()),
+            manifest_snippet(Placement::AfterBodyOpen, &[Page::All], BodyOpen::code()),
+            manifest_snippet(
                 Placement::BeforeBodyClose,
                 &[Page::Thanks],
                 Purchase::code(),
             ),
         ],
-    }
-}
-
-fn engines(test: &str) -> Vec<Engine> {
-    let mut engines = vec![Engine::Builtin];
-    engines.extend(support::smarty(test).map(Engine::Smarty));
-    engines
+    )
 }
 
 /// The sequence of interesting start tags and structural end tags, as `name#id`.
@@ -218,10 +166,10 @@ fn both_engines_render_the_same_preview() {
     let Some(smarty) = support::smarty("both_engines_render_the_same_preview") else {
         return;
     };
+    let (manifest, fields, smarty) = (manifest(), FieldValues::new(), Engine::Smarty(smarty));
     for page in Page::ALL {
-        let fields = FieldValues::new();
-        let ours = preview_with(&manifest(), *page, &fields, &Engine::Builtin);
-        let theirs = preview_with(&manifest(), *page, &fields, &Engine::Smarty(smarty.clone()));
+        let ours = preview_with(&manifest, *page, &fields, &Engine::Builtin);
+        let theirs = preview_with(&manifest, *page, &fields, &smarty);
         assert_eq!(ours.html, theirs.html, "{page}");
     }
 }
@@ -229,11 +177,11 @@ fn both_engines_render_the_same_preview() {
 #[test]
 fn broken_snippets_are_reported_in_place() {
     let mut manifest = manifest();
-    manifest.snippets.push(ManifestSnippet {
-        placement: Placement::AfterBodyOpen,
-        pages: vec![Page::Thanks],
-        code: "<{if}>x".into(),
-    });
+    manifest.snippets.push(manifest_snippet(
+        Placement::AfterBodyOpen,
+        &[Page::Thanks],
+        "<{if}>x",
+    ));
     for engine in engines("broken_snippets_are_reported_in_place") {
         let preview = preview_with(&manifest, Page::Thanks, &FieldValues::new(), &engine);
         assert_eq!(preview.problems.len(), 1, "{:?}", preview.problems);

@@ -8,11 +8,24 @@
 
 use std::sync::Arc;
 
-use shoporama_app::store::{MemoryStore, connect};
+use shoporama_app::store::{MemoryStore, StoreError, connect};
 use shoporama_app::testing::store_conformance::run_conformance_suite;
 
 fn require_all() -> bool {
     std::env::var("SHOPORAMA_REQUIRE_ALL").is_ok_and(|value| value == "1")
+}
+
+/// The message of the error `result` holds; empty when it succeeded.
+fn error_text<T>(result: Result<T, StoreError>) -> String {
+    result
+        .err()
+        .map(|error| error.to_string())
+        .unwrap_or_default()
+}
+
+/// The message of connecting to `url`; empty when it succeeded.
+async fn connect_error(url: &str) -> String {
+    error_text(connect(url).await)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -42,6 +55,72 @@ mod support {
     use shoporama_app::testing::store_conformance::sample;
 
     const TOKEN: &str = "dcbfe5ad9e8af3495ca4582e364c1bce";
+
+    /// A SQL backend's store, as the backend-specific checks below open and poke it.
+    pub(crate) trait SqlStore: InstallStore + Sized {
+        /// Opens (and migrates) the store at `url`; panics when it cannot.
+        async fn must_connect(url: &str) -> Self;
+        /// Runs `sql` on the store's pool behind its back; panics when it fails.
+        async fn execute(&self, sql: &'static str);
+        /// Closes the store's pool.
+        async fn close(&self);
+    }
+
+    /// [`SqlStore`] for a store type with `connect(url)` and `pool()`.
+    macro_rules! sql_store {
+        ($store:ty) => {
+            impl SqlStore for $store {
+                async fn must_connect(url: &str) -> Self {
+                    Self::connect(url)
+                        .await
+                        .unwrap_or_else(|error| panic!("{error}"))
+                }
+
+                async fn execute(&self, sql: &'static str) {
+                    sqlx::query(sql)
+                        .execute(self.pool())
+                        .await
+                        .unwrap_or_else(|error| panic!("{error}"));
+                }
+
+                async fn close(&self) {
+                    self.pool().close().await;
+                }
+            }
+        };
+    }
+    #[cfg(feature = "sqlite")]
+    sql_store!(shoporama_app::store::SqliteStore);
+    #[cfg(feature = "postgres")]
+    sql_store!(shoporama_app::store::PostgresStore);
+
+    /// The data written at one start is all there at the next.
+    pub(crate) async fn check_restart<S: SqlStore>(url: &str) {
+        let store = S::must_connect(url).await;
+        let installation = write_restart_data(&store).await;
+        store.close().await;
+        drop(store);
+        let reopened = S::must_connect(url).await;
+        assert_restart_data(&reopened, &installation).await;
+        reopened.close().await;
+    }
+
+    /// A row whose `fields` is not JSON is an error naming the row; see
+    /// [`assert_corrupt_row_handling`].
+    pub(crate) async fn check_corrupt_row<S: SqlStore>(url: &str) {
+        let store = S::must_connect(url).await;
+        store
+            .upsert_installation(&sample(1))
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        store
+            .execute(
+                "UPDATE shoporama_installations SET fields = '{\"broken\": ' WHERE webshop_id = 1",
+            )
+            .await;
+        assert_corrupt_row_handling(&store).await;
+        store.close().await;
+    }
 
     fn at(seconds: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(seconds, 0).unwrap_or_else(|| panic!("bad timestamp {seconds}"))
@@ -118,7 +197,7 @@ mod support {
 
     /// Writes a sample installation (id 1) and an uninstall (id 2), as the data a restart must
     /// keep.
-    pub(crate) async fn write_restart_data(store: &dyn InstallStore) -> Installation {
+    async fn write_restart_data(store: &dyn InstallStore) -> Installation {
         let installation = sample(1);
         store
             .upsert_installation(&installation)
@@ -136,7 +215,7 @@ mod support {
     }
 
     /// Checks the data of [`write_restart_data`] is still there.
-    pub(crate) async fn assert_restart_data(store: &dyn InstallStore, installation: &Installation) {
+    async fn assert_restart_data(store: &dyn InstallStore, installation: &Installation) {
         let read = store
             .installation(1)
             .await
@@ -177,7 +256,7 @@ mod support {
 
     /// Checks a store whose row 1 has unreadable `fields` reports it clearly, without the token,
     /// and still lets the shop uninstall (removing the token).
-    pub(crate) async fn assert_corrupt_row_handling(store: &dyn InstallStore) {
+    async fn assert_corrupt_row_handling(store: &dyn InstallStore) {
         let error = match store.installation(1).await {
             Ok(read) => panic!("a corrupt row read as {read:?}"),
             Err(error) => error,
@@ -230,11 +309,10 @@ mod sqlite {
     use std::sync::Arc;
 
     use shoporama_app::store::{InstallStore, SqliteStore, StoreError, connect};
-    use shoporama_app::testing::store_conformance::{run_conformance_suite, sample};
+    use shoporama_app::testing::store_conformance::run_conformance_suite;
 
-    use crate::support::{
-        Alternating, assert_corrupt_row_handling, assert_restart_data, write_restart_data,
-    };
+    use crate::support::{Alternating, SqlStore, check_corrupt_row, check_restart};
+    use crate::{connect_error, error_text};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn sqlite_file_store_conforms() {
@@ -271,17 +349,7 @@ mod sqlite {
     async fn sqlite_store_keeps_everything_across_a_restart() {
         let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
         let url = format!("sqlite://{}", dir.path().join("restart.db").display());
-        let store = SqliteStore::connect(&url)
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        let installation = write_restart_data(&store).await;
-        store.pool().close().await;
-        drop(store);
-
-        let reopened = SqliteStore::connect(&url)
-            .await
-            .unwrap_or_else(|error| panic!("reopen: {error}"));
-        assert_restart_data(&reopened, &installation).await;
+        check_restart::<SqliteStore>(&url).await;
     }
 
     #[tokio::test]
@@ -308,41 +376,18 @@ mod sqlite {
 
     #[tokio::test]
     async fn sqlite_corrupt_row_is_an_error_naming_the_row() {
-        let store = SqliteStore::connect("sqlite::memory:")
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        store
-            .upsert_installation(&sample(1))
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        sqlx::query(
-            "UPDATE shoporama_installations SET fields = '{\"broken\": ' WHERE webshop_id = 1",
-        )
-        .execute(store.pool())
-        .await
-        .unwrap_or_else(|error| panic!("{error}"));
-        assert_corrupt_row_handling(&store).await;
+        check_corrupt_row::<SqliteStore>("sqlite::memory:").await;
     }
 
     #[tokio::test]
     async fn sqlite_health_fails_when_the_schema_is_gone() {
-        let store = SqliteStore::connect("sqlite::memory:")
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
+        let store = SqliteStore::must_connect("sqlite::memory:").await;
         store
             .health()
             .await
             .unwrap_or_else(|error| panic!("{error}"));
-        sqlx::query("DROP TABLE shoporama_tombstones")
-            .execute(store.pool())
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        let message = store
-            .health()
-            .await
-            .err()
-            .map(|error| error.to_string())
-            .unwrap_or_default();
+        store.execute("DROP TABLE shoporama_tombstones").await;
+        let message = error_text(store.health().await);
         assert!(
             message.contains("health") && message.contains("shoporama_tombstones"),
             "{message}"
@@ -355,11 +400,7 @@ mod sqlite {
         let path = dir.path().join("garbage.db");
         std::fs::write(&path, vec![b'x'; 4096]).unwrap_or_else(|error| panic!("{error}"));
         let url = format!("sqlite://{}", path.display());
-        let message = connect(&url)
-            .await
-            .err()
-            .map(|error| error.to_string())
-            .unwrap_or_default();
+        let message = connect_error(&url).await;
         assert!(
             message.contains(&url) && message.contains("not a database"),
             "{message}"
@@ -371,11 +412,7 @@ mod sqlite {
 async fn connect_errors_mask_the_password() {
     // A Unix socket directory that does not exist: fails at once, with or without a server.
     let url = "postgres://app:hunter2@%2Fnonexistent%2Fshoporama-test/app";
-    let message = connect(url)
-        .await
-        .err()
-        .map(|error| error.to_string())
-        .unwrap_or_default();
+    let message = connect_error(url).await;
     assert!(!message.is_empty(), "connect to {url} succeeded");
     assert!(!message.contains("hunter2"), "{message}");
     assert!(message.contains("postgres://app:***@"), "{message}");
@@ -396,14 +433,13 @@ mod postgres {
     use std::sync::Arc;
     use std::time::{SystemTime, UNIX_EPOCH};
 
-    use shoporama_app::store::{InstallStore, PostgresStore, connect};
-    use shoporama_app::testing::store_conformance::{run_conformance_suite, sample};
+    use shoporama_app::store::{PostgresStore, connect};
+    use shoporama_app::testing::store_conformance::run_conformance_suite;
     use sqlx::{AssertSqlSafe, PgPool};
 
+    use crate::connect_error;
     use crate::require_all;
-    use crate::support::{
-        Alternating, assert_corrupt_row_handling, assert_restart_data, write_restart_data,
-    };
+    use crate::support::{Alternating, SqlStore, check_corrupt_row, check_restart};
 
     /// A test's own schema on the server of `SHOPORAMA_TEST_POSTGRES_URL`.
     struct Schema {
@@ -442,6 +478,15 @@ mod postgres {
             Some(Self { base, name, url })
         }
 
+        /// Runs `check` with a fresh schema, then drops it; skips without a server (see
+        /// [`Schema::create`]).
+        async fn with(test: &str, check: impl AsyncFnOnce(&Self)) {
+            if let Some(schema) = Self::create(test).await {
+                check(&schema).await;
+                schema.drop().await;
+            }
+        }
+
         async fn drop(self) {
             if let Ok(admin) = PgPool::connect(&self.base).await {
                 let _ = sqlx::query(AssertSqlSafe(format!(
@@ -457,92 +502,55 @@ mod postgres {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn postgres_store_conforms() {
-        let Some(schema) = Schema::create("conforms").await else {
-            return;
-        };
-        let store = connect(&schema.url)
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        run_conformance_suite(store).await;
-        schema.drop().await;
+        Schema::with("conforms", async |schema| {
+            let store = connect(&schema.url)
+                .await
+                .unwrap_or_else(|error| panic!("{error}"));
+            run_conformance_suite(store).await;
+        })
+        .await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn two_postgres_stores_on_one_database_conform() {
-        let Some(schema) = Schema::create("two_stores").await else {
-            return;
-        };
-        let first = PostgresStore::connect(&schema.url)
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        let second = PostgresStore::connect(&schema.url)
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        run_conformance_suite(Alternating::shared(Arc::new(first), Arc::new(second))).await;
-        schema.drop().await;
+        Schema::with("two_stores", async |schema| {
+            let first = PostgresStore::must_connect(&schema.url).await;
+            let second = PostgresStore::must_connect(&schema.url).await;
+            run_conformance_suite(Alternating::shared(Arc::new(first), Arc::new(second))).await;
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn postgres_store_keeps_everything_across_a_restart() {
-        let Some(schema) = Schema::create("restart").await else {
-            return;
-        };
-        let store = PostgresStore::connect(&schema.url)
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        let installation = write_restart_data(&store).await;
-        store.pool().close().await;
-        drop(store);
-        let reopened = PostgresStore::connect(&schema.url)
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        assert_restart_data(&reopened, &installation).await;
-        reopened.pool().close().await;
-        schema.drop().await;
+        Schema::with("restart", async |schema| {
+            check_restart::<PostgresStore>(&schema.url).await;
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn postgres_corrupt_row_is_an_error_naming_the_row() {
-        let Some(schema) = Schema::create("corrupt").await else {
-            return;
-        };
-        let store = PostgresStore::connect(&schema.url)
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        store
-            .upsert_installation(&sample(1))
-            .await
-            .unwrap_or_else(|error| panic!("{error}"));
-        sqlx::query(
-            "UPDATE shoporama_installations SET fields = '{\"broken\": ' WHERE webshop_id = 1",
-        )
-        .execute(store.pool())
-        .await
-        .unwrap_or_else(|error| panic!("{error}"));
-        assert_corrupt_row_handling(&store).await;
-        store.pool().close().await;
-        schema.drop().await;
+        Schema::with("corrupt", async |schema| {
+            check_corrupt_row::<PostgresStore>(&schema.url).await;
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn postgres_wrong_database_fails_at_connect_naming_it() {
-        let Some(schema) = Schema::create("wrong_db").await else {
-            return;
-        };
-        let without_query = schema.base.split('?').next().unwrap_or_default();
-        let server = without_query
-            .rsplit_once('/')
-            .map_or(without_query, |(server, _)| server);
-        let url = format!("{server}/no_such_database_here");
-        let message = connect(&url)
-            .await
-            .err()
-            .map(|error| error.to_string())
-            .unwrap_or_default();
-        assert!(
-            message.contains("no_such_database_here") && message.contains("does not exist"),
-            "{message}"
-        );
-        schema.drop().await;
+        Schema::with("wrong_db", async |schema| {
+            let without_query = schema.base.split('?').next().unwrap_or_default();
+            let server = without_query
+                .rsplit_once('/')
+                .map_or(without_query, |(server, _)| server);
+            let url = format!("{server}/no_such_database_here");
+            let message = connect_error(&url).await;
+            assert!(
+                message.contains("no_such_database_here") && message.contains("does not exist"),
+                "{message}"
+            );
+        })
+        .await;
     }
 }

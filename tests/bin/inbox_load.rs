@@ -6,21 +6,19 @@
 //! inbox-load <database-url> <inbox: on|off> [seconds=60] [concurrency=16]
 //! ```
 //!
-//! `scripts/load.sh` runs it for the inbox on and off, on SQLite and on PostgreSQL.
+//! `scripts/load.sh` runs it for the inbox on and off, on SQLite and on PostgreSQL. The server
+//! is the suites' [`AppProcess`](inbox_support::AppProcess): `INBOX_TEST_LOG=error` (or any
+//! `RUST_LOG` filter) shows its logs on stderr.
 
-#[path = "../inbox_support/ledger.rs"]
-#[allow(dead_code, unreachable_pub)] // shared with the suites
-mod ledger;
+#[path = "../inbox_support/mod.rs"]
+mod inbox_support;
 
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use shoporama_app::AppSettings as _;
-use shoporama_app::testing::SimulatedShop;
-
-const TOKEN: &str = "inbox-load-token";
+use inbox_support::{AppProcess, EFFECTS, TOKEN, free_port, install, ledger_db};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -72,51 +70,19 @@ async fn load(
     duration: Duration,
     concurrency: usize,
 ) -> Result<serde_json::Value, String> {
-    let db = ledger::LedgerDb::open(url)
-        .await
-        .map_err(|e| e.to_string())?;
-    ledger::create_tables(&db)
-        .await
-        .map_err(|e| e.to_string())?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
-    let mut child = Command::new(
-        std::env::current_exe()
-            .map_err(|e| e.to_string())?
-            .with_file_name("inbox-app"),
-    )
-    .env("SHOPORAMA_APP_TOKEN", TOKEN)
-    .env("DATABASE_URL", url)
-    .env("SHOPORAMA_LISTEN", format!("127.0.0.1:{port}"))
-    .env("SHOPORAMA_INBOX", if inbox { "webhooks" } else { "off" })
-    .env("SHOPORAMA_INBOX_DEDUP_WINDOW_MS", "3600000")
-    .env("RUST_LOG", "error")
-    .stdout(Stdio::null())
-    .spawn()
-    .map_err(|e| format!("cannot start inbox-app: {e}"))?;
-    let pid = child.id();
-    let callback = format!("http://127.0.0.1:{port}/callback");
+    let db = ledger_db(url).await;
+    let mut server = AppProcess::start(
+        url,
+        free_port(),
+        &[
+            ("SHOPORAMA_INBOX", if inbox { "webhooks" } else { "off" }),
+            ("SHOPORAMA_INBOX_DEDUP_WINDOW_MS", "3600000"),
+        ],
+    );
+    let pid = server.pid().ok_or("inbox-app is not running")?;
+    let callback = server.callback_url();
+    install(&callback, 1).await;
     let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .map_or(true, |r| r.status() != 200)
-    {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            return Err("inbox-app did not start".to_owned());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    SimulatedShop::over_http(&callback, ledger::LedgerSettings::manifest(), TOKEN)
-        .webshop_id(1)
-        .install()
-        .await
-        .assert_ok();
 
     let next = Arc::new(AtomicU64::new(1));
     let stop = Arc::new(AtomicBool::new(false));
@@ -178,11 +144,7 @@ async fn load(
     let drain_started = Instant::now();
     if inbox {
         let expected = i64::try_from(acked).unwrap_or(i64::MAX);
-        while db
-            .number("SELECT COUNT(*) FROM ledger_effects")
-            .await
-            .unwrap_or(0)
-            < expected
+        while db.number(EFFECTS).await.unwrap_or(0) < expected
             && drain_started.elapsed() < Duration::from_mins(5)
         {
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -190,17 +152,13 @@ async fn load(
     }
     let booked = db
         .number(if inbox {
-            "SELECT COUNT(*) FROM ledger_effects"
+            EFFECTS
         } else {
             "SELECT COUNT(*) FROM ledger_runs"
         })
         .await
         .unwrap_or(0);
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(pid.to_string())
-        .status();
-    let _ = child.wait();
+    server.terminate();
     let quarter = memory.len() / 4;
     let early: u64 = memory
         .iter()

@@ -83,12 +83,20 @@ impl LedgerDb {
             .unwrap_or_default())
     }
 
-    /// Books `order_id` for job `job_id` (once) and counts the run.
+    /// One number; panics when the query fails (for the suites).
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.number(sql)
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    }
+
+    /// Counts the run, pauses `delay`, then books `order_id` for job `job_id` (once).
     async fn book(
         &self,
         job_id: Option<i64>,
         order_id: i64,
         webshop_id: i64,
+        delay: Duration,
     ) -> Result<(), sqlx::Error> {
         const RUN: &str = "INSERT INTO ledger_runs (job_id, order_id) VALUES ($1, $2)";
         const EFFECT: &str = "INSERT INTO ledger_effects (job_id, order_id, webshop_id) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING";
@@ -99,6 +107,9 @@ impl LedgerDb {
                     .bind(order_id)
                     .execute($pool)
                     .await?;
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
                 if let Some(job_id) = job_id {
                     sqlx::query(EFFECT)
                         .bind(job_id)
@@ -177,18 +188,14 @@ impl ShoporamaApp for Ledger {
         {
             self.db()
                 .await?
-                .book(None, order, shop_id)
+                .book(None, order, shop_id, Duration::ZERO)
                 .await
                 .map_err(AppError::from)?;
             return Err(AppError::msg(format!("the ledger refuses order {order}")));
         }
-        let job = job.map(|job| job.id);
-        if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay).await;
-        }
         self.db()
             .await?
-            .book(job, order, shop_id)
+            .book(job.map(|job| job.id), order, shop_id, self.delay)
             .await
             .map_err(AppError::from)
     }

@@ -1,7 +1,8 @@
-//! Helpers of the inbox suites: the ledger app as a child process, deliveries that retry
-//! like Shoporama until acknowledged, and waiting on the ledger's tables.
+//! Helpers of the inbox suites (and of the `inbox-app` and `inbox-load` binaries, which
+//! include this module by path): the ledger app as a child process, deliveries that retry
+//! like Shoporama until acknowledged, the two databases, and waiting on the ledger's tables.
 
-#![allow(dead_code, unused_imports, unreachable_pub)] // each suite uses a part
+#![allow(dead_code, unused_imports, unused_macros, unreachable_pub)] // each user takes a part
 
 pub mod ledger;
 
@@ -13,11 +14,64 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use shoporama_app::AppSettings as _;
 use shoporama_app::testing::SimulatedShop;
+/// The app token of the ledger, in process and as a server process.
+pub use shoporama_app_tests::APP_TOKEN as TOKEN;
+use shoporama_app_tests::{fresh_postgres_schema, postgres_url};
 
 pub use ledger::{Ledger, LedgerDb, LedgerSettings, create_tables};
 
-/// The app token of the ledger processes.
-pub const TOKEN: &str = "inbox-test-token-5d1e";
+/// Bookings made (each job's side effect, at most once per job).
+pub const EFFECTS: &str = "SELECT COUNT(*) FROM ledger_effects";
+/// Dead-lettered jobs.
+pub const DEAD_JOBS: &str = "SELECT COUNT(*) FROM shoporama_inbox WHERE state = 'dead'";
+
+/// A SQLite file database in a fresh temporary directory, which lives as long as the guard.
+pub fn sqlite_db() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("ledger.db").display());
+    (dir, url)
+}
+
+/// A fresh schema named after `schema` on the PostgreSQL server of the tests, or `None` (after
+/// saying so) when none is configured: see [`postgres_url`].
+pub fn postgres_db(test: &str, schema: &str) -> Option<String> {
+    postgres_url(test).map(|url| fresh_postgres_schema(&url, schema))
+}
+
+/// Two tests running `suite(database_url)`: `$sqlite` on a SQLite file, `$postgres` on a
+/// fresh PostgreSQL schema named after `$schema` (skipped without a server).
+macro_rules! on_both_databases {
+    ($suite:ident: $sqlite:ident, $postgres:ident, $schema:literal) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $sqlite() {
+            let (_dir, url) = $crate::inbox_support::sqlite_db();
+            $suite(&url).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $postgres() {
+            if let Some(url) = $crate::inbox_support::postgres_db(stringify!($postgres), $schema) {
+                $suite(&url).await;
+            }
+        }
+    };
+}
+
+/// The ledger's database at `url`, with its tables.
+pub async fn ledger_db(url: &str) -> LedgerDb {
+    let db = LedgerDb::open(url).await.expect("ledger database opens");
+    create_tables(&db).await.expect("ledger tables");
+    db
+}
+
+/// Asserts that `sql` (one number) comes to `expected` within `timeout`.
+pub async fn assert_reaches(db: &LedgerDb, sql: &str, expected: i64, timeout: Duration) {
+    assert_eq!(
+        wait_for(db, sql, expected, timeout).await,
+        expected,
+        "{sql}"
+    );
+}
 
 /// A free loopback port.
 pub fn free_port() -> u16 {
@@ -56,7 +110,7 @@ impl AppProcess {
 
     /// Starts the process again (after [`kill9`](Self::kill9)).
     pub fn restart(&mut self) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_inbox-app"));
+        let mut command = Command::new(app_binary());
         command
             .env("SHOPORAMA_APP_TOKEN", TOKEN)
             .env("DATABASE_URL", &self.database_url)
@@ -134,6 +188,19 @@ impl Drop for AppProcess {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+/// The `inbox-app` binary: cargo names it to the test suites; the other binaries find it
+/// next to themselves.
+fn app_binary() -> std::path::PathBuf {
+    option_env!("CARGO_BIN_EXE_inbox-app").map_or_else(
+        || {
+            std::env::current_exe()
+                .expect("the running binary's path")
+                .with_file_name("inbox-app")
+        },
+        std::path::PathBuf::from,
+    )
 }
 
 /// Installs shop `webshop_id` through `callback_url`.

@@ -20,6 +20,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER}
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use shoporama_app::secret::Secret;
 use tracing::{debug, warn};
 
 use crate::error::{ApiError, ApiErrorBody, Error};
@@ -29,7 +30,6 @@ use crate::model::{
     VatZone,
 };
 use crate::query::{Filter, encode_path_id};
-use crate::secret::Secret;
 
 /// e-conomic's REST base URL.
 pub const DEFAULT_BASE_URL: &str = "https://restapi.e-conomic.com";
@@ -231,7 +231,7 @@ impl Client {
             ("x-appsecrettoken", &config.app_secret_token),
             ("x-agreementgranttoken", &config.agreement_grant_token),
         ] {
-            if secret.is_blank() {
+            if secret.expose().trim().is_empty() {
                 return Err(Error::Config(format!("{name} is blank")));
             }
             let mut value = HeaderValue::from_str(secret.expose().trim()).map_err(|_| {

@@ -16,24 +16,24 @@ pub struct ApiErrorBody {
     #[serde(default)]
     pub message: String,
     /// Machine-readable code, when e-conomic sends one at the top level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// A hint for the developer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub developer_hint: Option<String>,
     /// e-conomic's log id: quote it to their support.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_id: Option<String>,
     /// The status code, repeated in the body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_status_code: Option<u16>,
     /// When e-conomic logged the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_time: Option<String>,
     /// The annotated validation errors: a mirror of the request where each failing property is
     /// `{"errors":[{errorCode, message, value, developerHint}]}` and array items carry
     /// `arrayIndex`. Read it flattened with [`ApiErrorBody::field_errors`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Value>,
 }
 

@@ -413,9 +413,14 @@ fn non_blank(value: Option<&String>, max_chars: usize) -> Option<String> {
         .filter(|text| !text.is_empty())
 }
 
+/// Whether `code` is an ISO 3166-1 alpha-2 country code in form: two ASCII letters.
+pub fn is_country_code(code: &str) -> bool {
+    code.len() == 2 && code.bytes().all(|byte| byte.is_ascii_alphabetic())
+}
+
 fn check_country(code: &str) -> Result<(), InvoiceError> {
     let code = code.trim();
-    if code.len() == 2 && code.bytes().all(|byte| byte.is_ascii_alphabetic()) {
+    if is_country_code(code) {
         Ok(())
     } else {
         Err(InvoiceError::InvalidCountry(code.to_owned()))

@@ -8,7 +8,10 @@
 //!   prices, shipping and discount lines, VAT zone by country, reconciled totals);
 //! * [`standin`]: a local in-memory e-conomic for tests and development (also the
 //!   `economic-standin` binary);
-//! * [`money`], [`model`], [`query`], [`error`], [`secret`]: the pieces they share.
+//! * [`money`], [`model`], [`query`], [`error`]: the pieces they share.
+//!
+//! Tokens are the framework's [`Secret`](shoporama_app::secret::Secret): `Debug` and `Display`
+//! print `***`.
 
 pub mod app;
 pub mod client;
@@ -17,10 +20,8 @@ pub mod invoice;
 pub mod model;
 pub mod money;
 pub mod query;
-pub mod secret;
 pub mod standin;
 
 pub use client::{Client, ClientConfig, ExistingInvoice, RetryPolicy};
 pub use error::{ApiError, ApiErrorBody, Error, FieldError};
 pub use money::{Money, Quantity, VatRate};
-pub use secret::Secret;

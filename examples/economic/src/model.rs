@@ -27,13 +27,13 @@ pub struct PaymentTermsRef {
     /// The term's number.
     pub payment_terms_number: u32,
     /// Days of credit (responses only).
-    #[serde(default, skip_serializing)]
+    #[serde(skip_serializing)]
     pub days_of_credit: Option<i32>,
     /// Name (responses only).
-    #[serde(default, skip_serializing)]
+    #[serde(skip_serializing)]
     pub name: Option<String>,
     /// Type: `net`, `prepaid`, … (responses only).
-    #[serde(default, skip_serializing)]
+    #[serde(skip_serializing)]
     pub payment_terms_type: Option<String>,
 }
 
@@ -56,7 +56,7 @@ pub struct VatZoneRef {
     /// The zone's number.
     pub vat_zone_number: u32,
     /// Name (responses only).
-    #[serde(default, skip_serializing)]
+    #[serde(skip_serializing)]
     pub name: Option<String>,
 }
 
@@ -121,10 +121,8 @@ pub struct AgreementInfo {
 #[serde(rename_all = "camelCase")]
 pub struct Company {
     /// The company name.
-    #[serde(default)]
     pub name: Option<String>,
     /// CVR number.
-    #[serde(default)]
     pub company_identification_number: Option<String>,
 }
 
@@ -133,7 +131,6 @@ pub struct Company {
 #[serde(rename_all = "camelCase")]
 pub struct AgreementSettings {
     /// The agreement's base currency (`DKK`).
-    #[serde(default)]
     pub base_currency: Option<String>,
 }
 
@@ -162,13 +159,10 @@ pub struct PaymentTerms {
     /// Its name (`Netto 8 dage`).
     pub name: String,
     /// Days of credit.
-    #[serde(default)]
     pub days_of_credit: Option<i32>,
     /// `net`, `invoiceMonth`, `paidInCash`, `prepaid`, `dueDate`, …
-    #[serde(default)]
     pub payment_terms_type: Option<String>,
     /// Description.
-    #[serde(default)]
     pub description: Option<String>,
 }
 
@@ -214,16 +208,13 @@ pub struct Product {
     /// Its name.
     pub name: String,
     /// Description.
-    #[serde(default)]
     pub description: Option<String>,
     /// Net sales price.
-    #[serde(default)]
     pub sales_price: Option<Money>,
     /// Barred products cannot be sold.
     #[serde(default)]
     pub barred: bool,
     /// Default unit.
-    #[serde(default)]
     pub unit: Option<UnitRef>,
 }
 
@@ -294,37 +285,28 @@ pub struct Customer {
     /// VAT zone.
     pub vat_zone: VatZoneRef,
     /// E-mail.
-    #[serde(default)]
     pub email: Option<String>,
     /// Street address.
-    #[serde(default)]
     pub address: Option<String>,
     /// Postal code.
-    #[serde(default)]
     pub zip: Option<String>,
     /// City.
-    #[serde(default)]
     pub city: Option<String>,
     /// Country name.
-    #[serde(default)]
     pub country: Option<String>,
     /// Mobile phone.
-    #[serde(default)]
     pub mobile_phone: Option<String>,
     /// CVR number.
-    #[serde(default)]
     pub corporate_identification_number: Option<String>,
     /// EAN.
-    #[serde(default)]
     pub ean: Option<String>,
     /// Barred customers cannot be invoiced.
     #[serde(default)]
     pub barred: bool,
     /// Balance.
-    #[serde(default)]
     pub balance: Option<Money>,
     /// The resource's own URL.
-    #[serde(default, rename = "self")]
+    #[serde(rename = "self")]
     pub self_link: Option<String>,
 }
 
@@ -337,19 +319,19 @@ pub struct Recipient {
     /// VAT zone.
     pub vat_zone: VatZoneRef,
     /// Address (≤ 250).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Postal code (≤ 50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// City (≤ 250).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Country name (≤ 50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// EAN (≤ 13) for public-sector e-invoicing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ean: Option<String>,
 }
 
@@ -358,19 +340,19 @@ pub struct Recipient {
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     /// Address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Postal code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// City.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Country name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Delivery date.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_date: Option<NaiveDate>,
 }
 
@@ -379,13 +361,13 @@ pub struct Delivery {
 #[serde(rename_all = "camelCase")]
 pub struct Notes {
     /// Heading (≤ 250).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub heading: Option<String>,
     /// First text line (≤ 1000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text_line1: Option<String>,
     /// Second text line (≤ 1000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text_line2: Option<String>,
 }
 
@@ -395,7 +377,7 @@ pub struct Notes {
 #[serde(rename_all = "camelCase")]
 pub struct References {
     /// Free-text reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub other: Option<String>,
 }
 
@@ -461,37 +443,26 @@ pub struct NewDraftInvoice {
 #[serde(rename_all = "camelCase")]
 pub struct InvoiceLine {
     /// Line number.
-    #[serde(default)]
     pub line_number: Option<u32>,
     /// Sort key.
-    #[serde(default)]
     pub sort_key: Option<u32>,
     /// Text.
-    #[serde(default)]
     pub description: Option<String>,
     /// Product.
-    #[serde(default)]
     pub product: Option<ProductRef>,
     /// Quantity.
-    #[serde(default)]
     pub quantity: Option<Quantity>,
     /// Net unit price.
-    #[serde(default)]
     pub unit_net_price: Option<Money>,
     /// Discount percentage.
-    #[serde(default)]
     pub discount_percentage: Option<f64>,
     /// Unit.
-    #[serde(default)]
     pub unit: Option<UnitRef>,
     /// `quantity × unitNetPrice` after discount, computed by e-conomic.
-    #[serde(default)]
     pub total_net_amount: Option<Money>,
     /// VAT rate in percent (booked invoices).
-    #[serde(default)]
     pub vat_rate: Option<f64>,
     /// VAT amount (booked invoices).
-    #[serde(default)]
     pub vat_amount: Option<Money>,
 }
 
@@ -522,16 +493,12 @@ pub struct DraftInvoice {
     /// Recipient.
     pub recipient: Recipient,
     /// Due date.
-    #[serde(default)]
     pub due_date: Option<NaiveDate>,
     /// Exchange rate per 100 units.
-    #[serde(default)]
     pub exchange_rate: Option<f64>,
     /// Notes.
-    #[serde(default)]
     pub notes: Option<Notes>,
     /// References.
-    #[serde(default)]
     pub references: Option<References>,
     /// Lines.
     #[serde(default)]
@@ -549,10 +516,9 @@ pub struct DraftInvoice {
     #[serde(default)]
     pub rounding_amount: Money,
     /// PDF link.
-    #[serde(default)]
     pub pdf: Option<Pdf>,
     /// The resource's own URL.
-    #[serde(default, rename = "self")]
+    #[serde(rename = "self")]
     pub self_link: Option<String>,
 }
 
@@ -569,22 +535,16 @@ pub struct BookedInvoice {
     /// The debtor.
     pub customer: CustomerRef,
     /// Payment terms (expanded).
-    #[serde(default)]
     pub payment_terms: Option<PaymentTermsRef>,
     /// Layout.
-    #[serde(default)]
     pub layout: Option<LayoutRef>,
     /// Recipient.
-    #[serde(default)]
     pub recipient: Option<Recipient>,
     /// Due date.
-    #[serde(default)]
     pub due_date: Option<NaiveDate>,
     /// Notes.
-    #[serde(default)]
     pub notes: Option<Notes>,
     /// References.
-    #[serde(default)]
     pub references: Option<References>,
     /// Lines, with `vatRate` and `vatAmount`.
     #[serde(default)]
@@ -602,13 +562,11 @@ pub struct BookedInvoice {
     #[serde(default)]
     pub rounding_amount: Money,
     /// What is still unpaid.
-    #[serde(default)]
     pub remainder: Option<Money>,
     /// PDF link.
-    #[serde(default)]
     pub pdf: Option<Pdf>,
     /// The resource's own URL.
-    #[serde(default, rename = "self")]
+    #[serde(rename = "self")]
     pub self_link: Option<String>,
 }
 
@@ -660,7 +618,6 @@ pub struct Page<T> {
 #[serde(rename_all = "camelCase")]
 pub struct Pagination {
     /// The largest `pagesize` e-conomic allows (1000).
-    #[serde(default)]
     pub max_page_size_allowed: Option<u32>,
     /// This page's index (0-based).
     #[serde(default)]
@@ -672,13 +629,10 @@ pub struct Pagination {
     #[serde(default)]
     pub results: u64,
     /// Results without the filter.
-    #[serde(default)]
     pub results_without_filter: Option<u64>,
     /// The next page's URL; absent on the last page.
-    #[serde(default)]
     pub next_page: Option<String>,
     /// The last page's URL.
-    #[serde(default)]
     pub last_page: Option<String>,
 }
 

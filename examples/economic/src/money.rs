@@ -265,33 +265,41 @@ impl Sum for Money {
     }
 }
 
-impl fmt::Display for Money {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_hundredths(self.0, f)
-    }
+/// What [`Money`] and [`Quantity`] share as counts of hundredths: `Display` (`199.50`),
+/// `FromStr` (`199.50`, `-5`, `0.5`; more than two decimals is an error, not a rounding) and
+/// serde as a JSON number with at most two decimals.
+macro_rules! hundredths {
+    ($($name:ident),*) => {$(
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt_hundredths(self.0, f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = AmountError;
+
+            fn from_str(text: &str) -> Result<Self, AmountError> {
+                parse_hundredths(text).map(Self)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_f64(self.to_f64())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = f64::deserialize(deserializer)?;
+                Self::from_f64(value).map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
 }
 
-impl FromStr for Money {
-    type Err = AmountError;
-
-    /// Parses `199.50`, `-5`, `0.5`; more than two decimals is an error, not a rounding.
-    fn from_str(text: &str) -> Result<Self, AmountError> {
-        parse_hundredths(text).map(Self)
-    }
-}
-
-impl Serialize for Money {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_f64(self.to_f64())
-    }
-}
-
-impl<'de> Deserialize<'de> for Money {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = f64::deserialize(deserializer)?;
-        Self::from_f64(value).map_err(serde::de::Error::custom)
-    }
-}
+hundredths!(Money, Quantity);
 
 /// A quantity in hundredths of a unit (`Quantity::from_units(3)` is 3.00; `2.5` kg is 250).
 ///
@@ -331,33 +339,6 @@ impl Quantity {
     /// Whether the quantity is above zero.
     pub const fn is_positive(self) -> bool {
         self.0 > 0
-    }
-}
-
-impl fmt::Display for Quantity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_hundredths(self.0, f)
-    }
-}
-
-impl FromStr for Quantity {
-    type Err = AmountError;
-
-    fn from_str(text: &str) -> Result<Self, AmountError> {
-        parse_hundredths(text).map(Self)
-    }
-}
-
-impl Serialize for Quantity {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_f64(self.to_f64())
-    }
-}
-
-impl<'de> Deserialize<'de> for Quantity {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = f64::deserialize(deserializer)?;
-        Self::from_f64(value).map_err(serde::de::Error::custom)
     }
 }
 

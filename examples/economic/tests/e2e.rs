@@ -161,14 +161,11 @@ impl World {
         let config = Config::builder()
             .app_token(APP_TOKEN)
             .database_url(&self.database_url)
-            .rest_base_url(self.shoporama.base_url())
+            .rest(self.shoporama.rest_config())
             .inbox(inbox)
             .build()
             .expect("valid configuration");
-        AppRuntime::connect(app, config)
-            .await
-            .expect("store opens")
-            .with_rest_config(self.shoporama.rest_config())
+        AppRuntime::connect(app, config).await.expect("store opens")
     }
 
     fn simulated(&self, shop: SimulatedShop) -> SimulatedShop {

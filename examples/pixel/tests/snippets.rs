@@ -8,9 +8,10 @@ use serde_json::{Map, Value, json};
 use shoporama_app::AppSettings as _;
 use shoporama_app::FieldValues;
 use shoporama_app::manifest::AppManifest;
-use shoporama_app::snippet::{Engine, Page, Placement, RenderJob, page_vars, preview_with};
+use shoporama_app::snippet::{Page, Placement, RenderJob, page_vars, preview_with};
 use support::{
-    HOSTILE, Html, Js, html_tokens, ident, js_tokens, node_eval, punct, render_all, start_tags,
+    HOSTILE, Html, Js, engines, html_tokens, ident, js_tokens, node_eval, punct, render_all,
+    start_tags,
 };
 
 fn manifest() -> AppManifest {
@@ -51,12 +52,6 @@ fn job(placement: Placement, page: Page, app: Value) -> RenderJob {
     let mut vars = page_vars(page);
     vars.insert("app_vars".into(), app);
     RenderJob::new(code(placement), vars)
-}
-
-fn engines(test: &str) -> Vec<Engine> {
-    let mut engines = vec![Engine::Builtin];
-    engines.extend(support::smarty(test).map(Engine::Smarty));
-    engines
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `snippet(place = …, pages(…), template = "…" | source = "…")` inside `#[shoporama_app]`.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use proc_macro2::Ident;
@@ -38,6 +39,16 @@ pub(crate) enum SnippetCode {
     },
     /// `source = "…"`: inline code.
     Source(LitStr),
+}
+
+impl Snippet {
+    /// The template's text and the literal its errors point at (the path, or the source).
+    pub(crate) fn text(&self) -> (Cow<'_, str>, &LitStr) {
+        match &self.code {
+            SnippetCode::Template { path, text, .. } => (Cow::Borrowed(text), path),
+            SnippetCode::Source(source) => (Cow::Owned(source.value()), source),
+        }
+    }
 }
 
 /// Parses `(…)` after `snippet`. `None` when the snippet is incomplete (errors are in `cx`).

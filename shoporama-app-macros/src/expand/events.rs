@@ -47,8 +47,7 @@ fn subscriptions(container: &Container<'_>) -> Vec<Subscription> {
 
 /// `pub enum SettingsEvent { AddToBasket(BasketEvent), …, Unknown { kind, raw } }`.
 pub(super) fn enum_definition(container: &Container<'_>, event_enum: &Ident) -> TokenStream {
-    let krate = &container.krate;
-    let private = quote!(#krate::__private);
+    let private = container.private();
     let vis = container.vis;
     let subject = container
         .ident
@@ -100,8 +99,7 @@ pub(super) fn enum_definition(container: &Container<'_>, event_enum: &Ident) -> 
 
 /// `impl AppEvent for SettingsEvent`.
 pub(super) fn app_event_impl(container: &Container<'_>, event_enum: &Ident) -> TokenStream {
-    let krate = &container.krate;
-    let private = quote!(#krate::__private);
+    let private = container.private();
     let subscriptions = subscriptions(container);
     let events = subscriptions.iter().filter(|s| s.event).map(|s| &s.variant);
     let webhooks = subscriptions

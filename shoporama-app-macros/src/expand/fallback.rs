@@ -24,8 +24,7 @@ pub(super) fn expand(container: &Container<'_>, errors: &syn::Error) -> TokenStr
         Some(name) if name != ident => name.clone(),
         _ => format_ident!("{}Event", ident.unraw(), span = ident.span()),
     };
-    let krate = &container.krate;
-    let private = quote!(#krate::__private);
+    let private = container.private();
     let event_enum_def = events::enum_definition(container, &event_enum);
     let event_impl = events::app_event_impl(container, &event_enum);
     let unreachable = quote! {

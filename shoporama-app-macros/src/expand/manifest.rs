@@ -11,8 +11,7 @@ use super::snippets;
 use crate::ast::{Container, Field};
 
 pub(super) fn manifest_fn(container: &Container<'_>) -> TokenStream {
-    let krate = &container.krate;
-    let private = quote!(#krate::__private);
+    let private = container.private();
     let app = &container.app;
     let name = app.name.as_ref().map(LitStr::value).unwrap_or_default();
     let description = app
@@ -34,7 +33,7 @@ pub(super) fn manifest_fn(container: &Container<'_>) -> TokenStream {
     let fields = container
         .fields
         .iter()
-        .map(|field| field_entry(krate, field));
+        .map(|field| field_entry(&private, field));
     let snippets = snippets::entries(container);
     quote! {
         fn manifest() -> #private::AppManifest {
@@ -63,12 +62,11 @@ fn optional_str(private: &TokenStream, value: Option<String>) -> TokenStream {
 }
 
 /// `field::<T>(name, label, help)`, wrapped by `with_default` and `with_external_list`.
-fn field_entry(krate: &syn::Path, field: &Field<'_>) -> TokenStream {
-    let private = quote!(#krate::__private);
+fn field_entry(private: &TokenStream, field: &Field<'_>) -> TokenStream {
     let ty = field.ty;
     let name = &field.wire_name;
     let label = &field.label;
-    let help = optional_str(&private, field.help.clone());
+    let help = optional_str(private, field.help.clone());
     let mut entry = quote!(#private::field::<#ty>(#name, #label, #help));
     if field.attrs.default.is_some() {
         let default = default_fn_name(field);

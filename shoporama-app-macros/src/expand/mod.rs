@@ -6,7 +6,7 @@ mod fallback;
 mod list_options;
 mod manifest;
 mod settings;
-pub(crate) mod snippets;
+mod snippets;
 
 #[cfg(test)]
 mod tests;

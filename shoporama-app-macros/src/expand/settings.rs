@@ -16,7 +16,7 @@ pub(crate) fn expand(container: &Container<'_>) -> TokenStream {
         // Unreachable for a valid container; emitting the item alone is the safe answer.
         return stripped.clone();
     };
-    let krate = &container.krate;
+    let private = container.private();
     let event_enum_def = events::enum_definition(container, event_enum);
     let event_impl = events::app_event_impl(container, event_enum);
     let includes = snippets::includes(container);
@@ -46,7 +46,7 @@ pub(crate) fn expand(container: &Container<'_>) -> TokenStream {
             #(#defaults)*
 
             #[automatically_derived]
-            impl #krate::__private::AppSettings for #ident #where_clause {
+            impl #private::AppSettings for #ident #where_clause {
                 type Event = #event_enum;
 
                 #manifest
@@ -68,8 +68,7 @@ fn local(index: usize) -> Ident {
 /// `from_fields`: every field read through one `FieldReader` (which collects every error),
 /// then one `match` on the tuple of results.
 fn from_fields_fn(container: &Container<'_>) -> TokenStream {
-    let krate = &container.krate;
-    let private = quote!(#krate::__private);
+    let private = container.private();
     let signature = quote! {
         fn from_fields(
             __fields: &#private::FieldValues,
@@ -129,7 +128,7 @@ fn read_call(field: &Field<'_>) -> TokenStream {
 /// spanned on the user's type is linted as if the user wrote it, and a qualified path could
 /// trip `unused_qualifications`.
 fn bounds(container: &Container<'_>) -> (TokenStream, Vec<TokenStream>) {
-    let krate = &container.krate;
+    let private = container.private();
     let mut seen: Vec<String> = Vec::new();
     let mut imported: Vec<&str> = Vec::new();
     let mut imports = TokenStream::new();
@@ -152,7 +151,7 @@ fn bounds(container: &Container<'_>) -> (TokenStream, Vec<TokenStream>) {
             if !imported.contains(&trait_name) {
                 imported.push(trait_name);
                 let trait_ident = Ident::new(trait_name, Span::call_site());
-                imports.extend(quote!(use #krate::__private::#trait_ident as #alias;));
+                imports.extend(quote!(use #private::#trait_ident as #alias;));
             }
             let alias = respan(quote!(#alias), span);
             let colon = quote_spanned!(span=> :);
@@ -170,10 +169,7 @@ pub(super) fn default_fn_name(field: &Field<'_>) -> Ident {
 /// One function per `default = …`: the literal's value as the field's type, computed in one
 /// place so a literal that does not fit is reported once, at the literal.
 fn default_fns(container: &Container<'_>) -> Vec<TokenStream> {
-    let private = {
-        let krate = &container.krate;
-        quote!(#krate::__private)
-    };
+    let private = container.private();
     container
         .fields
         .iter()
@@ -197,10 +193,7 @@ fn default_fns(container: &Container<'_>) -> Vec<TokenStream> {
 
 /// `to_fields`: every field written in declaration order.
 fn to_fields_fn(container: &Container<'_>) -> TokenStream {
-    let private = {
-        let krate = &container.krate;
-        quote!(#krate::__private)
-    };
+    let private = container.private();
     if container.fields.is_empty() {
         return quote! {
             fn to_fields(&self) -> #private::FieldValues {

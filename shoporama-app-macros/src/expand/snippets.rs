@@ -11,9 +11,10 @@
 //!   `Scope<<Struct>Vars>`, which it dereferences to, so `app`, `order`, `line`, `smarty`, …
 //!   resolve in the template.
 //!
-//! The manifest's code is that template rendered. [`check`](crate::check) has already
-//! reported every `app.<name>` that is not a field, so rustc's own "no field" error only
-//! shows for references the scan cannot see.
+//! The manifest's code is that template rendered, once per process (a `static OnceLock`):
+//! `manifest()` runs at start-up, for `doctor` and on the list route, and the code never
+//! changes. [`check`](crate::check) has already reported every `app.<name>` that is not a
+//! field, so rustc's own "no field" error only shows for references the scan cannot see.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -22,13 +23,12 @@ use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
 
 use crate::ast::Container;
-use crate::attr::snippet::{Snippet, SnippetCode};
+use crate::attr::snippet::SnippetCode;
 use crate::case::camel_case;
 
 /// `snippet(Placement::…, &[Page::…], code)` for each snippet, in the order written.
 pub(super) fn entries(container: &Container<'_>) -> Vec<TokenStream> {
-    let krate = &container.krate;
-    let private = quote!(#krate::__private);
+    let private = container.private();
     container
         .app
         .snippets
@@ -65,23 +65,18 @@ fn template_ident(index: usize) -> Ident {
     format_ident!("__ShoporamaSnippet{}", index)
 }
 
-/// Snippet `index`'s code: its template rendered, as a `&str` expression.
+/// Snippet `index`'s code: its template rendered on first use, as a `&str` expression.
 fn code(container: &Container<'_>, index: usize) -> TokenStream {
-    let private = {
-        let krate = &container.krate;
-        quote!(#krate::__private)
-    };
+    let private = container.private();
     let template = template_ident(index);
     let vars = vars_ident(container);
-    quote!(&#private::render_snippet(&#template(#private::Scope::new(#vars::__new()))))
-}
-
-/// The text of a snippet's template and the literal errors point at.
-pub(crate) fn template_text(snippet: &Snippet) -> (String, &LitStr) {
-    match &snippet.code {
-        SnippetCode::Template { path, text, .. } => (text.clone(), path),
-        SnippetCode::Source(source) => (source.value(), source),
-    }
+    quote! {{
+        static CODE: #private::std::sync::OnceLock<#private::std::string::String> =
+            #private::std::sync::OnceLock::new();
+        CODE.get_or_init(|| {
+            #private::render_snippet(&#template(#private::Scope::new(#vars::__new())))
+        })
+    }}
 }
 
 /// The references struct and one template struct per snippet; nothing without snippets.
@@ -89,8 +84,7 @@ pub(super) fn templates(container: &Container<'_>) -> TokenStream {
     if container.app.snippets.is_empty() {
         return TokenStream::new();
     }
-    let krate = &container.krate;
-    let private = quote!(#krate::__private);
+    let private = container.private();
     let vars = vars_ident(container);
     let fields = container.fields.iter().map(|field| {
         let ident = field.ident;
@@ -115,7 +109,7 @@ pub(super) fn templates(container: &Container<'_>) -> TokenStream {
         .enumerate()
         .map(|(index, snippet)| {
             let template = template_ident(index);
-            let (text, literal) = template_text(snippet);
+            let (text, literal) = snippet.text();
             let source = LitStr::new(&text, literal.span());
             quote! {
                 #[derive(#private::askama::Template)]
@@ -151,7 +145,7 @@ pub(super) fn templates(container: &Container<'_>) -> TokenStream {
 
 /// `const _: &[u8] = include_bytes!("/abs/path");` for each template file read.
 pub(super) fn includes(container: &Container<'_>) -> TokenStream {
-    let krate = &container.krate;
+    let private = container.private();
     let files = container
         .app
         .snippets
@@ -161,96 +155,6 @@ pub(super) fn includes(container: &Container<'_>) -> TokenStream {
             SnippetCode::Source(_) => None,
         });
     quote! {
-        #(const _: &[#krate::__private::core::primitive::u8] = #krate::__private::core::include_bytes!(#files);)*
-    }
-}
-
-/// Every `app.<name>` an askama template reads inside `{{ … }}` and `{% … %}`, outside string
-/// literals, in order, without repeats.
-pub(crate) fn app_references(template: &str) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    let mut rest = template;
-    while let Some(open) = rest.find(['{']) {
-        let after = &rest[open + 1..];
-        let close = match after.chars().next() {
-            Some('{') => "}}",
-            Some('%') => "%}",
-            _ => {
-                rest = after;
-                continue;
-            }
-        };
-        let body_start = &after[1..];
-        let end = body_start.find(close).unwrap_or(body_start.len());
-        for name in expression_references(&body_start[..end]) {
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-        rest = &body_start[end..];
-    }
-    names
-}
-
-/// The `app.<name>` references of one askama expression or statement.
-fn expression_references(expression: &str) -> Vec<String> {
-    let chars: Vec<char> = expression.chars().collect();
-    let mut names = Vec::new();
-    let mut i = 0;
-    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '"' || c == '\'' {
-            i += 1;
-            while i < chars.len() && chars[i] != c {
-                i += if chars[i] == '\\' { 2 } else { 1 };
-            }
-            i += 1;
-            continue;
-        }
-        let starts_word =
-            i == 0 || !(is_ident(chars[i - 1]) || chars[i - 1] == '.' || chars[i - 1] == ':');
-        if starts_word
-            && chars[i..].starts_with(&['a', 'p', 'p'])
-            && !chars.get(i + 3).copied().is_some_and(is_ident)
-        {
-            let mut j = i + 3;
-            while chars.get(j).is_some_and(|c| c.is_whitespace()) {
-                j += 1;
-            }
-            if chars.get(j) == Some(&'.') {
-                j += 1;
-                while chars.get(j).is_some_and(|c| c.is_whitespace()) {
-                    j += 1;
-                }
-                let start = j;
-                while chars.get(j).copied().is_some_and(is_ident) {
-                    j += 1;
-                }
-                if j > start {
-                    names.push(chars[start..j].iter().collect());
-                }
-            }
-            i = j.max(i + 3);
-            continue;
-        }
-        i += 1;
-    }
-    names
-}
-
-#[cfg(test)]
-mod tests {
-    use super::app_references;
-
-    #[test]
-    fn finds_app_references_in_expressions_only() {
-        let template = r#"<script>var app = {x: 1}; app.x</script>{{ app.measurement_id.js() }}
-{% if true %}{{ app . enabled }}{% endif %}{{ "app.not_this" }}{{ myapp.y }}{{ app.measurement_id }}
-{{ app.consent.if_is(Consent::Full) }}{{ x.app.z }}"#;
-        assert_eq!(
-            app_references(template),
-            ["measurement_id", "enabled", "consent"]
-        );
+        #(const _: &[#private::core::primitive::u8] = #private::core::include_bytes!(#files);)*
     }
 }

@@ -201,13 +201,21 @@ const _: () = {
                 ],
                 ::shoporama_app::__private::std::vec![
                     ::shoporama_app::__private::snippet(::shoporama_app::__private::Placement::BeforeBodyClose,
-                    & [::shoporama_app::__private::Page::Thanks], &
-                    ::shoporama_app::__private::render_snippet(&
-                    __ShoporamaSnippet0(::shoporama_app::__private::Scope::new(SettingsVars::__new()))),),
+                    & [::shoporama_app::__private::Page::Thanks], { static CODE :
+                    ::shoporama_app::__private::std::sync::OnceLock <
+                    ::shoporama_app::__private::std::string::String > =
+                    ::shoporama_app::__private::std::sync::OnceLock::new(); CODE
+                    .get_or_init(|| { ::shoporama_app::__private::render_snippet(&
+                    __ShoporamaSnippet0(::shoporama_app::__private::Scope::new(SettingsVars::__new())))
+                    }) },),
                     ::shoporama_app::__private::snippet(::shoporama_app::__private::Placement::AfterHeadOpen,
-                    & [::shoporama_app::__private::Page::All], &
-                    ::shoporama_app::__private::render_snippet(&
-                    __ShoporamaSnippet1(::shoporama_app::__private::Scope::new(SettingsVars::__new()))),)
+                    & [::shoporama_app::__private::Page::All], { static CODE :
+                    ::shoporama_app::__private::std::sync::OnceLock <
+                    ::shoporama_app::__private::std::string::String > =
+                    ::shoporama_app::__private::std::sync::OnceLock::new(); CODE
+                    .get_or_init(|| { ::shoporama_app::__private::render_snippet(&
+                    __ShoporamaSnippet1(::shoporama_app::__private::Scope::new(SettingsVars::__new())))
+                    }) },)
                 ],
             )
         }

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::fields::FieldValues;
+use crate::rest::lenient::value as lenient;
 use crate::secret::AppToken;
 
 /// Shoporama's default daily REST budget, used when a payload omits its limit.
@@ -168,22 +169,21 @@ impl LifecyclePayload {
     }
 }
 
-/// A non-negative integer sent as `5`, `"5"` or not at all.
+/// A non-negative integer sent as `5`, `"5"` or `5.0` (the crate's lenient id rule); absent,
+/// `null`, `""` or `false` is `None`.
 fn unsigned(object: &Map<String, Value>, key: &'static str) -> Result<Option<u64>, PayloadError> {
-    let invalid = |value: &Value| PayloadError::Invalid {
-        key,
-        problem: format!(
-            "must be a non-negative integer, got {}",
-            crate::fields::describe_value(value)
-        ),
+    let Some(value) = object.get(key).filter(|v| !lenient::is_unset(v)) else {
+        return Ok(None);
     };
-    match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(value @ Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| invalid(value)),
-        Some(value @ Value::String(s)) => s.trim().parse().map(Some).map_err(|_| invalid(value)),
-        Some(value) => Err(invalid(value)),
-    }
+    lenient::id(value)
+        .map(Some)
+        .ok_or_else(|| PayloadError::Invalid {
+            key,
+            problem: format!(
+                "must be a non-negative integer, got {}",
+                crate::fields::describe_value(value)
+            ),
+        })
 }
 
 fn json_type(value: &Value) -> &'static str {

@@ -20,7 +20,7 @@ pub(super) async fn run<S: AppSettings>() -> ExitCode {
         }
     };
     let manifest = S::manifest();
-    let problems = super::manifest_problems(&manifest);
+    let problems = super::check_manifest(&manifest).errors;
     report(
         problems.is_empty(),
         "manifest",

@@ -1,5 +1,6 @@
 //! `<app> inbox list | retry | purge`: look at and repair the durable inbox.
 
+use std::error::Error;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -61,34 +62,23 @@ fn parse_state(value: &str) -> Result<JobState, String> {
 }
 
 pub(super) async fn run(args: InboxArgs) -> ExitCode {
-    let inbox = match open().await {
-        Ok(inbox) => inbox,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match execute(&inbox, args.command).await {
+    match execute(args.command).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(error) => {
+            eprintln!("error: {error}");
             ExitCode::FAILURE
         }
     }
 }
 
 /// Opens (and migrates) the store of `DATABASE_URL`, then its inbox.
-async fn open() -> Result<Inbox, String> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
-    crate::store::connect(&config.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
-    Inbox::open(&config.database_url, config.inbox)
-        .await
-        .map_err(|e| e.to_string())
+async fn open() -> Result<Inbox, Box<dyn Error>> {
+    let config = Config::from_env()?;
+    Ok(Inbox::open(&config.database_url, config.inbox).await?)
 }
 
-async fn execute(inbox: &Inbox, command: InboxCommand) -> Result<(), String> {
+async fn execute(command: InboxCommand) -> Result<(), Box<dyn Error>> {
+    let inbox = open().await?;
     match command {
         InboxCommand::List {
             state,
@@ -96,14 +86,11 @@ async fn execute(inbox: &Inbox, command: InboxCommand) -> Result<(), String> {
             limit,
             json,
         } => {
-            let counts = inbox.counts().await.map_err(|e| e.to_string())?;
-            let jobs = inbox
-                .list(state, webshop_id, limit)
-                .await
-                .map_err(|e| e.to_string())?;
+            let counts = inbox.counts().await?;
+            let jobs = inbox.list(state, webshop_id, limit).await?;
             if json {
                 for job in &jobs {
-                    super::print_stdout(&serde_json::to_string(job).map_err(|e| e.to_string())?);
+                    super::print_stdout(&serde_json::to_string(job)?);
                 }
                 return Ok(());
             }
@@ -136,11 +123,12 @@ async fn execute(inbox: &Inbox, command: InboxCommand) -> Result<(), String> {
             Ok(())
         }
         InboxCommand::Retry { id, all_dead: _ } => {
-            let count = inbox.retry(id).await.map_err(|e| e.to_string())?;
+            let count = inbox.retry(id).await?;
             if let (Some(id), 0) = (id, count) {
                 return Err(format!(
                     "job {id} is not dead or waiting for a retry (see `inbox list`)"
-                ));
+                )
+                .into());
             }
             super::print_stdout(&format!("queued {count} job(s) to run again"));
             Ok(())
@@ -151,12 +139,9 @@ async fn execute(inbox: &Inbox, command: InboxCommand) -> Result<(), String> {
             older_than_hours,
         } => {
             let age = Duration::from_secs(older_than_hours.saturating_mul(3600));
-            let count = inbox
-                .purge(id, state, age)
-                .await
-                .map_err(|e| e.to_string())?;
+            let count = inbox.purge(id, state, age).await?;
             if let (Some(id), 0) = (id, count) {
-                return Err(format!("job {id} is not done or dead (see `inbox list`)"));
+                return Err(format!("job {id} is not done or dead (see `inbox list`)").into());
             }
             super::print_stdout(&format!("deleted {count} job(s)"));
             Ok(())

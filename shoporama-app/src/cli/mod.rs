@@ -186,7 +186,7 @@ pub fn init_tracing() {
 
 async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
     init_tracing();
-    let problems = manifest_problems(&A::Settings::manifest());
+    let problems = check_manifest(&A::Settings::manifest()).errors;
     for problem in &problems {
         eprintln!("error: {problem}");
     }
@@ -217,14 +217,14 @@ fn manifest_command<S: AppSettings>(sheet: bool, callback_url: &str) -> ExitCode
         manifest.to_json_pretty()
     };
     print_stdout(&text);
-    for warning in manifest_warnings(&manifest) {
+    let check = check_manifest(&manifest);
+    for warning in &check.warnings {
         eprintln!("{warning}");
     }
-    let problems = manifest_problems(&manifest);
-    for problem in &problems {
+    for problem in &check.errors {
         eprintln!("error: {problem}");
     }
-    if problems.is_empty() {
+    if check.errors.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -260,29 +260,34 @@ fn preview_command<S: AppSettings>(
     ExitCode::SUCCESS
 }
 
-/// Problems in a manifest that the compiler could not catch: an invalid default (e.g. a bad
-/// colour) and snippet lint errors (unbalanced `<{if}>`, `{ }` delimiters, unknown `$app_vars`).
-pub fn manifest_problems(manifest: &crate::manifest::AppManifest) -> Vec<String> {
-    let defaults = manifest
-        .fields
-        .iter()
-        .filter_map(|f| f.invalid_default.clone());
-    let lints = manifest
-        .lint()
-        .into_iter()
-        .filter(crate::snippet::Lint::is_error)
-        .map(|lint| lint.to_string());
-    defaults.chain(lints).collect()
+/// What the compiler could not check in a manifest, linted once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ManifestCheck {
+    /// Certain problems: an invalid default (e.g. a bad colour) and snippet lint errors
+    /// (unbalanced `<{if}>`, `{ }` delimiters, unknown `$app_vars`). `serve` refuses to start.
+    pub errors: Vec<String>,
+    /// Snippet lint warnings, each as one printable line.
+    pub warnings: Vec<String>,
 }
 
-/// Snippet lint warnings, each as one printable line.
-pub fn manifest_warnings(manifest: &crate::manifest::AppManifest) -> Vec<String> {
-    manifest
-        .lint()
-        .into_iter()
-        .filter(|lint| !lint.is_error())
-        .map(|lint| lint.to_string())
-        .collect()
+/// Checks `manifest`: its defaults and its snippets' lint.
+pub fn check_manifest(manifest: &crate::manifest::AppManifest) -> ManifestCheck {
+    let mut check = ManifestCheck {
+        errors: manifest
+            .fields
+            .iter()
+            .filter_map(|f| f.invalid_default.clone())
+            .collect(),
+        warnings: Vec::new(),
+    };
+    for lint in manifest.lint() {
+        if lint.is_error() {
+            check.errors.push(lint.to_string());
+        } else {
+            check.warnings.push(lint.to_string());
+        }
+    }
+    check
 }
 
 /// Prints to stdout with a final newline; a closed pipe (`| head`) is not an error.

@@ -96,10 +96,9 @@ pub struct Config {
     /// Whether `GET /lists/{name}` requires `x-app-token` (default: yes, since Shoporama adds
     /// it to all its requests).
     pub lists_require_token: bool,
-    /// The REST API base URL.
-    pub rest_base_url: String,
-    /// The User-Agent of REST calls.
-    pub user_agent: String,
+    /// The REST client configuration handlers get through [`Shop::rest`](crate::Shop::rest):
+    /// base URL, User-Agent, retries, pacing.
+    pub rest: crate::rest::RestConfig,
     /// How long a handler may run before the callback answers 500.
     pub handler_timeout: Duration,
     /// How long an installation read for an event is reused before it is read again
@@ -199,6 +198,7 @@ pub struct ConfigBuilder {
     allowed: Vec<IpNet>,
     proxies: Vec<IpNet>,
     lists_require_token: Option<bool>,
+    rest: Option<crate::rest::RestConfig>,
     rest_base_url: Option<String>,
     user_agent: Option<String>,
     handler_timeout: Option<Duration>,
@@ -261,7 +261,14 @@ impl ConfigBuilder {
         self
     }
 
-    /// The REST API base URL.
+    /// The whole REST client configuration (base URL, retries, pacing, timeouts, …); it
+    /// replaces [`rest_base_url`](Self::rest_base_url).
+    pub fn rest(mut self, rest: crate::rest::RestConfig) -> Self {
+        self.rest = Some(rest);
+        self
+    }
+
+    /// The REST API base URL (default [`DEFAULT_BASE_URL`](crate::rest::DEFAULT_BASE_URL)).
     pub fn rest_base_url(mut self, url: impl Into<String>) -> Self {
         self.rest_base_url = Some(url.into());
         self
@@ -328,16 +335,27 @@ impl ConfigBuilder {
             body_limit,
             source_filter: SourceFilter::new(self.allowed, self.proxies),
             lists_require_token: self.lists_require_token.unwrap_or(true),
-            rest_base_url: self
-                .rest_base_url
-                .unwrap_or_else(|| "https://www.shoporama.dk/REST/".to_owned()),
-            user_agent: self
-                .user_agent
-                .unwrap_or_else(|| concat!("shoporama-app/", env!("CARGO_PKG_VERSION")).to_owned()),
+            rest: rest_config(self.rest, self.rest_base_url.as_deref(), self.user_agent),
             handler_timeout: self.handler_timeout.unwrap_or(Duration::from_secs(30)),
             shop_cache_ttl: self.shop_cache_ttl.unwrap_or(Duration::from_secs(2)),
             inbox,
         })
+    }
+}
+
+/// The REST configuration from the builder's pieces: a given [`RestConfig`], else one for the
+/// given base URL (or the default), with the User-Agent set on top when it was.
+fn rest_config(
+    rest: Option<crate::rest::RestConfig>,
+    base_url: Option<&str>,
+    user_agent: Option<String>,
+) -> crate::rest::RestConfig {
+    let rest = rest.unwrap_or_else(|| {
+        crate::rest::RestConfig::new(base_url.unwrap_or(crate::rest::DEFAULT_BASE_URL))
+    });
+    match user_agent {
+        Some(agent) => rest.user_agent(agent),
+        None => rest,
     }
 }
 

@@ -1,65 +1,43 @@
-//! Reading loosely typed JSON without failing: ids as ints or strings, numbers as strings,
-//! values at the top level or inside a wrapping object.
+//! Reading loosely typed JSON without failing: values at the top level or inside a wrapping
+//! object, read by the crate's one set of lenient rules ([`crate::rest::lenient`]): ids as
+//! ints or strings, numbers as strings, `null` / `""` / `false` as "not sent".
 
 use serde_json::Value;
 
-/// The first of `keys` found at the top level, or inside one of the `wrappers` objects.
-pub(super) fn find<'a>(raw: &'a Value, keys: &[&str], wrappers: &[&str]) -> Option<&'a Value> {
-    let present = |v: &&Value| {
-        !matches!(v, Value::Null) && v.as_str() != Some("") && !matches!(v, Value::Bool(false))
-    };
+use crate::rest::lenient::value;
+
+/// The first of `keys` that is set (not `null`, `""` or `false`) at the top level, or inside
+/// one of the `wrappers` objects.
+fn find<'a>(raw: &'a Value, keys: &[&str], wrappers: &[&str]) -> Option<&'a Value> {
+    let set = |v: &&Value| !value::is_unset(v);
     keys.iter()
-        .find_map(|key| raw.get(key).filter(present))
+        .find_map(|key| raw.get(key).filter(set))
         .or_else(|| {
             wrappers
                 .iter()
                 .filter_map(|wrapper| raw.get(wrapper))
-                .find_map(|inner| keys.iter().find_map(|key| inner.get(key).filter(present)))
+                .find_map(|inner| keys.iter().find_map(|key| inner.get(key).filter(set)))
         })
 }
 
-/// A non-negative id sent as `42` or `"42"`.
+/// A non-negative id sent as `42`, `"42"` or `42.0`.
 pub(super) fn id(raw: &Value, keys: &[&str], wrappers: &[&str]) -> Option<u64> {
-    match find(raw, keys, wrappers)? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+    find(raw, keys, wrappers).and_then(value::id)
 }
 
 /// An integer sent as `3`, `"3"` or `3.0`.
 pub(super) fn integer(raw: &Value, keys: &[&str], wrappers: &[&str]) -> Option<i64> {
-    match find(raw, keys, wrappers)? {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                .map(|f| {
-                    #[allow(clippy::cast_possible_truncation)]
-                    let whole = f as i64;
-                    whole
-                })
-        }),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+    find(raw, keys, wrappers).and_then(value::integer)
 }
 
 /// A number sent as `12.5`, `"12.5"` or `"12,5"` (Danish decimal comma).
 pub(super) fn number(raw: &Value, keys: &[&str], wrappers: &[&str]) -> Option<f64> {
-    match find(raw, keys, wrappers)? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().replace(',', ".").parse().ok(),
-        _ => None,
-    }
+    find(raw, keys, wrappers).and_then(value::decimal)
 }
 
 /// A string, or a number rendered as one.
 pub(super) fn text(raw: &Value, keys: &[&str], wrappers: &[&str]) -> Option<String> {
-    match find(raw, keys, wrappers)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+    find(raw, keys, wrappers).and_then(value::text)
 }
 
 #[cfg(test)]

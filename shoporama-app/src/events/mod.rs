@@ -10,7 +10,8 @@ mod lenient;
 mod names;
 mod payloads;
 
-pub use names::{EventName, UnknownName, WebhookName};
+pub use crate::wire::UnknownName;
+pub use names::{EventName, WebhookName};
 pub use payloads::{
     BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, LabelEvent, NewsletterEvent,
     OrderEvent, Payload, ProductEvent, StockEvent,

@@ -1,46 +1,6 @@
-use std::fmt;
-use std::str::FromStr;
+use crate::wire::wire_enum;
 
-use serde::{Deserialize, Serialize};
-
-macro_rules! wire_names {
-    ($(#[$doc:meta])* $name:ident, $what:literal { $($(#[$vdoc:meta])* $variant:ident = $wire:literal,)* }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $wire)] $variant,)*
-        }
-
-        impl $name {
-            /// Every name, in the order of Shoporama's documentation.
-            pub const ALL: &'static [Self] = &[$(Self::$variant,)*];
-
-            /// The wire name (the callback's `type`).
-            pub const fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $wire,)* }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownName;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($wire => Ok(Self::$variant),)*
-                    _ => Err(UnknownName { what: $what, name: s.to_owned(), valid: &[$($wire,)*] }),
-                }
-            }
-        }
-    };
-}
-
-wire_names!(
+wire_enum!(
     /// A storefront event (Shoporama's app page lists exactly these).
     EventName, "event" {
         /// A product was added to the basket.
@@ -70,7 +30,7 @@ wire_names!(
     }
 );
 
-wire_names!(
+wire_enum!(
     /// A webhook (Shoporama's webhook documentation, underscore names).
     WebhookName, "webhook" {
         /// An order was created.
@@ -95,15 +55,6 @@ wire_names!(
         NewsletterSubscribe = "newsletter_subscribe",
     }
 );
-
-/// A name that is not one of Shoporama's events or webhooks.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {what} `{name}`; expected one of: {}", valid.join(", "))]
-pub struct UnknownName {
-    what: &'static str,
-    name: String,
-    valid: &'static [&'static str],
-}
 
 #[cfg(test)]
 mod tests {

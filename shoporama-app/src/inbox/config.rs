@@ -3,8 +3,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use serde_json::Value;
+
 use crate::config::ConfigError;
 use crate::events::{EventName, WebhookName};
+use crate::fields::SettingType as _;
 
 /// How one callback type is handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,8 +212,6 @@ impl InboxConfig {
                 })
                 .transpose()
         };
-        let millis =
-            |variable: &'static str| number(variable).map(|v| v.map(Duration::from_millis));
         if let Some(workers) = number("SHOPORAMA_INBOX_WORKERS")? {
             config.workers = usize::try_from(workers)
                 .map_err(|e| invalid("SHOPORAMA_INBOX_WORKERS", e.to_string()))?;
@@ -219,38 +220,31 @@ impl InboxConfig {
             config.max_attempts = u32::try_from(attempts)
                 .map_err(|e| invalid("SHOPORAMA_INBOX_MAX_ATTEMPTS", e.to_string()))?;
         }
-        if let Some(backoff) = millis("SHOPORAMA_INBOX_BACKOFF_MS")? {
-            config.backoff = backoff;
-        }
-        if let Some(max) = millis("SHOPORAMA_INBOX_BACKOFF_MAX_MS")? {
-            config.backoff_max = max;
-        }
-        if let Some(lease) = millis("SHOPORAMA_INBOX_LEASE_MS")? {
-            config.lease = lease;
-        }
-        if let Some(window) = millis("SHOPORAMA_INBOX_DEDUP_WINDOW_MS")? {
-            config.dedup_window = window;
-        }
         if let Some(ordered) = get("SHOPORAMA_INBOX_ORDERED") {
-            config.per_shop_ordering = match ordered.to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => true,
-                "0" | "false" | "no" | "off" => false,
-                other => {
-                    return Err(invalid(
+            // The settings' lenient booleans: 1/0, true/false, yes/no, on/off.
+            config.per_shop_ordering = bool::parse_setting(&Value::String(ordered.clone()))
+                .map_err(|_| {
+                    invalid(
                         "SHOPORAMA_INBOX_ORDERED",
-                        format!("`{other}`: expected true or false"),
-                    ));
-                }
-            };
+                        format!("`{ordered}`: expected true or false"),
+                    )
+                })?;
         }
-        if let Some(poll) = millis("SHOPORAMA_INBOX_POLL_MS")? {
-            config.poll_interval = poll;
-        }
-        if let Some(retention) = millis("SHOPORAMA_INBOX_RETENTION_MS")? {
-            config.retention = retention;
-        }
-        if let Some(grace) = millis("SHOPORAMA_INBOX_SHUTDOWN_GRACE_MS")? {
-            config.shutdown_grace = grace;
+        for (variable, duration) in [
+            ("SHOPORAMA_INBOX_BACKOFF_MS", &mut config.backoff),
+            ("SHOPORAMA_INBOX_BACKOFF_MAX_MS", &mut config.backoff_max),
+            ("SHOPORAMA_INBOX_LEASE_MS", &mut config.lease),
+            ("SHOPORAMA_INBOX_DEDUP_WINDOW_MS", &mut config.dedup_window),
+            ("SHOPORAMA_INBOX_POLL_MS", &mut config.poll_interval),
+            ("SHOPORAMA_INBOX_RETENTION_MS", &mut config.retention),
+            (
+                "SHOPORAMA_INBOX_SHUTDOWN_GRACE_MS",
+                &mut config.shutdown_grace,
+            ),
+        ] {
+            if let Some(ms) = number(variable)? {
+                *duration = Duration::from_millis(ms);
+            }
         }
         config.validate()?;
         Ok(config)

@@ -7,16 +7,27 @@
 // A build without SQL backends keeps the types, but every method is unreachable.
 #![cfg_attr(
     not(any(feature = "sqlite", feature = "postgres")),
-    allow(unreachable_code, unused_macros, unused_variables, dead_code)
+    allow(
+        unreachable_code,
+        unused_macros,
+        unused_variables,
+        dead_code,
+        clippy::unused_async
+    )
 )]
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest as _, Sha256};
-use sqlx::{ColumnIndex, Decode, Row, Type};
+use sqlx::query::QueryScalar;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+use sqlx::{ColumnIndex, Decode, Row};
+use sqlx::{Database, Encode, Type};
 
 use super::{InboxError, Job, JobState};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+use crate::store::sql::{BadColumn, column, optional_timestamp, timestamp, unsigned};
 
 /// The columns of a job, in the order [`decode_job`] reads them.
 macro_rules! job_columns {
@@ -26,18 +37,42 @@ macro_rules! job_columns {
     };
 }
 
-const INSERT_JOB: &str = concat!(
-    "INSERT INTO shoporama_inbox (kind, webshop_id, body, body_hash, received_at_micros, state, \
-     attempts, run_at_micros) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $5) RETURNING ",
-    job_columns!()
-);
+/// The parameters of the statements that record a callback: `$1`: type, `$2`: webshop id,
+/// `$3`: content hash, `$4`: now, `$5`: the duplicate window's start (all bound by
+/// [`bind_guard`]), and in the statements that insert the job `$6`: body.
+///
+/// Records a (type, shop, hash) unless it was seen within the window; returns a row only
+/// when the callback is new.
+macro_rules! mark_seen {
+    () => {
+        "INSERT INTO shoporama_inbox_seen (kind, webshop_id, body_hash, seen_at_micros) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (kind, webshop_id, body_hash) DO UPDATE \
+         SET seen_at_micros = excluded.seen_at_micros \
+         WHERE shoporama_inbox_seen.seen_at_micros < $5 RETURNING seen_at_micros"
+    };
+}
 
-/// Records a (type, shop, hash) unless it was seen within the window. `$4`: now, `$5`: the
-/// window's start. Returns a row only when the callback is new.
-const MARK_SEEN: &str = "INSERT INTO shoporama_inbox_seen (kind, webshop_id, body_hash, seen_at_micros) \
-     VALUES ($1, $2, $3, $4) ON CONFLICT (kind, webshop_id, body_hash) DO UPDATE \
-     SET seen_at_micros = excluded.seen_at_micros \
-     WHERE shoporama_inbox_seen.seen_at_micros < $5 RETURNING seen_at_micros";
+/// Inserts the job (parameters: [`mark_seen!`]).
+macro_rules! insert_job {
+    () => {
+        "INSERT INTO shoporama_inbox (kind, webshop_id, body, body_hash, received_at_micros, \
+         state, attempts, run_at_micros) SELECT $1, $2, $6, $3, $4, 'pending', 0, $4"
+    };
+}
+
+#[cfg(feature = "sqlite")]
+const MARK_SEEN: &str = mark_seen!();
+const INSERT_JOB: &str = concat!(insert_job!(), " RETURNING id");
+/// Both in one statement (PostgreSQL's data-modifying `WITH`), so recording a callback is
+/// one round trip: the job is inserted only when the guard's row was.
+#[cfg(feature = "postgres")]
+const INSERT_UNSEEN_JOB_POSTGRES: &str = concat!(
+    "WITH seen AS (",
+    mark_seen!(),
+    ") ",
+    insert_job!(),
+    " WHERE EXISTS (SELECT 1 FROM seen) RETURNING id"
+);
 
 /// The jobs a worker may claim: pending and due, or running with an expired lease.
 macro_rules! claimable {
@@ -76,7 +111,9 @@ macro_rules! claim_sql {
     };
 }
 
+#[cfg(feature = "sqlite")]
 const CLAIM_SQLITE: &str = claim_sql!(" INDEXED BY shoporama_inbox_active", "", "");
+#[cfg(feature = "sqlite")]
 const CLAIM_SQLITE_ORDERED: &str = claim_sql!(
     " INDEXED BY shoporama_inbox_active",
     no_older_unfinished!(),
@@ -121,31 +158,8 @@ const PURGE_ONE: &str = "DELETE FROM shoporama_inbox WHERE id = $1 AND state IN 
 const FORGET_SEEN: &str = "DELETE FROM shoporama_inbox_seen WHERE seen_at_micros < $1";
 const COUNTS: &str = "SELECT state, COUNT(*) AS n FROM shoporama_inbox GROUP BY state";
 
-/// A connection pool to the inbox's database.
-#[derive(Debug, Clone)]
-pub(super) enum Pool {
-    #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
-    #[cfg(feature = "postgres")]
-    Postgres(sqlx::PgPool),
-    /// A build without SQL backends has no inbox.
-    #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
-    Unavailable(std::convert::Infallible),
-}
-
-/// Runs `$body` with `$pool` bound to whichever pool `$self` holds (same SQL, same code).
-macro_rules! with_pool {
-    ($self:expr, |$pool:ident| $body:expr) => {
-        match $self {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite($pool) => $body,
-            #[cfg(feature = "postgres")]
-            Pool::Postgres($pool) => $body,
-            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
-            Pool::Unavailable(never) => match *never {},
-        }
-    };
-}
+pub(super) use crate::store::Database as Pool;
+use crate::store::with_database as with_pool;
 
 /// A new callback for the inbox.
 pub(super) struct NewJob<'a> {
@@ -178,70 +192,95 @@ pub(super) fn micros(at: DateTime<Utc>) -> i64 {
 }
 
 pub(super) fn after(at: DateTime<Utc>, delay: Duration) -> i64 {
-    micros(at).saturating_add(i64::try_from(delay.as_micros()).unwrap_or(i64::MAX))
+    micros(at).saturating_add(duration_micros(delay))
+}
+
+fn duration_micros(duration: Duration) -> i64 {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
 }
 
 fn fail(operation: &'static str) -> impl Fn(sqlx::Error) -> InboxError {
     move |error| InboxError::Database {
         operation,
-        source: super::describe(&error),
+        source: crate::store::describe(&error),
     }
 }
 
+/// Binds `$1` … `$5` of [`mark_seen!`] and [`insert_job!`].
+fn bind_guard<'q, DB, O>(
+    query: QueryScalar<'q, DB, O, DB::Arguments>,
+    job: &NewJob<'q>,
+    hash: &'q str,
+    window: Duration,
+) -> QueryScalar<'q, DB, O, DB::Arguments>
+where
+    DB: Database,
+    for<'e> i64: Encode<'e, DB> + Type<DB>,
+    for<'e> &'e str: Encode<'e, DB> + Type<DB>,
+{
+    let now = micros(job.received_at);
+    query
+        .bind(job.kind)
+        .bind(job.webshop_id)
+        .bind(hash)
+        .bind(now)
+        .bind(now.saturating_sub(duration_micros(window)))
+}
+
 impl Pool {
-    /// Records `job` unless it duplicates one seen within `window` (zero: no guard), in one
-    /// transaction. `None` for a duplicate.
+    /// Records `job` unless it duplicates one seen within `window` (zero: no guard),
+    /// atomically; its id, or `None` for a duplicate.
     pub(super) async fn enqueue(
         &self,
         job: &NewJob<'_>,
         window: Duration,
-    ) -> Result<Option<Job>, InboxError> {
+    ) -> Result<Option<i64>, InboxError> {
         let hash = content_hash(job.kind, job.webshop_id, job.body);
-        let now = micros(job.received_at);
-        let since = now.saturating_sub(i64::try_from(window.as_micros()).unwrap_or(i64::MAX));
         let e = fail("enqueue");
-        macro_rules! body {
-            ($tx:ident) => {{
-                if !window.is_zero() {
-                    let fresh = sqlx::query(MARK_SEEN)
-                        .bind(job.kind)
-                        .bind(job.webshop_id)
-                        .bind(&hash)
-                        .bind(now)
-                        .bind(since)
-                        .fetch_optional(&mut *$tx)
-                        .await
-                        .map_err(&e)?;
-                    if fresh.is_none() {
-                        $tx.commit().await.map_err(&e)?;
-                        return Ok(None);
-                    }
-                }
-                let row = sqlx::query(INSERT_JOB)
-                    .bind(job.kind)
-                    .bind(job.webshop_id)
+        if window.is_zero() {
+            // One statement: atomic without a transaction.
+            return with_pool!(self, |pool| {
+                bind_guard(sqlx::query_scalar(INSERT_JOB), job, &hash, window)
                     .bind(job.body)
-                    .bind(&hash)
-                    .bind(now)
-                    .fetch_one(&mut *$tx)
+                    .fetch_one(pool)
                     .await
-                    .map_err(&e)?;
-                let created = decode_job(&row)?;
-                $tx.commit().await.map_err(&e)?;
-                Ok(Some(created))
-            }};
+                    .map(Some)
+                    .map_err(&e)
+            });
         }
         match self {
             #[cfg(feature = "sqlite")]
             Self::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(&e)?;
-                body!(tx)
+                let fresh: Option<i64> =
+                    bind_guard(sqlx::query_scalar(MARK_SEEN), job, &hash, window)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(&e)?;
+                let id = match fresh {
+                    Some(_) => Some(
+                        bind_guard(sqlx::query_scalar(INSERT_JOB), job, &hash, window)
+                            .bind(job.body)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(&e)?,
+                    ),
+                    None => None,
+                };
+                tx.commit().await.map_err(&e)?;
+                Ok(id)
             }
             #[cfg(feature = "postgres")]
-            Self::Postgres(pool) => {
-                let mut tx = pool.begin().await.map_err(&e)?;
-                body!(tx)
-            }
+            Self::Postgres(pool) => bind_guard(
+                sqlx::query_scalar(INSERT_UNSEEN_JOB_POSTGRES),
+                job,
+                &hash,
+                window,
+            )
+            .bind(job.body)
+            .fetch_optional(pool)
+            .await
+            .map_err(&e),
             #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
             Self::Unavailable(never) => match *never {},
         }
@@ -293,7 +332,7 @@ impl Pool {
                     .fetch_optional(pool)
                     .await
                     .map_err(&e)?;
-                row.as_ref().map(decode_job).transpose()
+                Ok(row.as_ref().map(decode_job).transpose()?)
             }
             #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
             Self::Unavailable(never) => match *never {},
@@ -422,14 +461,15 @@ impl Pool {
             job_columns!(),
             " FROM shoporama_inbox WHERE id = $1"
         );
-        with_pool!(self, |pool| sqlx::query(sql)
+        let job = with_pool!(self, |pool| sqlx::query(sql)
             .bind(id)
             .fetch_optional(pool)
             .await
             .map_err(&e)?
             .as_ref()
             .map(decode_job)
-            .transpose())
+            .transpose()?);
+        Ok(job)
     }
 
     /// Re-queues job `id` (dead or waiting for a retry) with fresh attempts, or every dead job.
@@ -492,69 +532,60 @@ impl Pool {
             let rows = sqlx::query(COUNTS).fetch_all(pool).await.map_err(&e)?;
             rows.iter()
                 .map(|row| {
-                    let state: String = column(row, "state")?;
                     let n: i64 = column(row, "n")?;
-                    let state = JobState::parse(&state)
-                        .ok_or_else(|| corrupt("state", "is not a known state"))?;
-                    Ok((state, u64::try_from(n).unwrap_or(0)))
+                    Ok((job_state(row)?, u64::try_from(n).unwrap_or(0)))
                 })
                 .collect()
         })
     }
 }
 
-fn corrupt(column: &'static str, reason: &str) -> InboxError {
-    InboxError::Corrupt {
-        column,
-        reason: reason.to_owned(),
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl From<BadColumn> for InboxError {
+    fn from(bad: BadColumn) -> Self {
+        Self::Corrupt {
+            column: bad.column,
+            reason: bad.reason,
+        }
     }
 }
 
-fn column<'r, R, T>(row: &'r R, name: &'static str) -> Result<T, InboxError>
+/// Reads the `state` column.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn job_state<'r, R>(row: &'r R) -> Result<JobState, BadColumn>
 where
     R: Row,
     &'static str: ColumnIndex<R>,
-    T: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
 {
-    row.try_get(name)
-        .map_err(|error| corrupt(name, &super::describe(&error).to_string()))
-}
-
-fn time(micros: i64, name: &'static str) -> Result<DateTime<Utc>, InboxError> {
-    DateTime::from_timestamp_micros(micros)
-        .ok_or_else(|| corrupt(name, "is outside the range of dates"))
+    let name: String = column(row, "state")?;
+    JobState::parse(&name).ok_or_else(|| BadColumn::new("state", "is not a known state"))
 }
 
 /// Decodes a row of [`job_columns!`].
-fn decode_job<'r, R>(row: &'r R) -> Result<Job, InboxError>
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn decode_job<'r, R>(row: &'r R) -> Result<Job, BadColumn>
 where
     R: Row,
     &'static str: ColumnIndex<R>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
     String: Decode<'r, R::Database> + Type<R::Database>,
-    Option<i64>: Decode<'r, R::Database>,
-    Option<String>: Decode<'r, R::Database>,
 {
-    let state: String = column(row, "state")?;
-    let webshop_id: i64 = column(row, "webshop_id")?;
     let attempts: i64 = column(row, "attempts")?;
     Ok(Job {
         id: column(row, "id")?,
         kind: column(row, "kind")?,
-        webshop_id: u64::try_from(webshop_id).map_err(|_| corrupt("webshop_id", "is negative"))?,
+        webshop_id: unsigned(row, "webshop_id")?,
         body: column(row, "body")?,
         body_hash: column(row, "body_hash")?,
-        received_at: time(column(row, "received_at_micros")?, "received_at_micros")?,
-        state: JobState::parse(&state).ok_or_else(|| corrupt("state", "is not a known state"))?,
-        attempts: u32::try_from(attempts).map_err(|_| corrupt("attempts", "is out of range"))?,
-        run_at: time(column(row, "run_at_micros")?, "run_at_micros")?,
-        lease_until: column::<R, Option<i64>>(row, "lease_until_micros")?
-            .map(|m| time(m, "lease_until_micros"))
-            .transpose()?,
+        received_at: timestamp(row, "received_at_micros")?,
+        state: job_state(row)?,
+        attempts: u32::try_from(attempts)
+            .map_err(|_| BadColumn::new("attempts", "is out of range"))?,
+        run_at: timestamp(row, "run_at_micros")?,
+        lease_until: optional_timestamp(row, "lease_until_micros")?,
         last_error: column(row, "last_error")?,
-        finished_at: column::<R, Option<i64>>(row, "finished_at_micros")?
-            .map(|m| time(m, "finished_at_micros"))
-            .transpose()?,
+        finished_at: optional_timestamp(row, "finished_at_micros")?,
     })
 }
 
@@ -570,5 +601,51 @@ mod tests {
         assert_ne!(a, content_hash("paid", 8, "{}"));
         assert_ne!(a, content_hash("paid", 7, "{ }"));
         assert_ne!(content_hash("ab", 1, "c"), content_hash("a", 1, "bc"));
+    }
+
+    /// The guard holds within the window and not after it; without a window (one statement,
+    /// no transaction) every callback is recorded.
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn enqueue_guards_duplicates_within_the_window_only() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let store = crate::store::SqliteStore::open(dir.path().join("inbox.db"))
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+        let pool = Pool::Sqlite(store.pool().clone());
+        let start = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let at = |seconds| NewJob {
+            kind: "paid",
+            webshop_id: 7,
+            body: "{\"order\":1}",
+            received_at: start + chrono::Duration::seconds(seconds),
+        };
+        let window = Duration::from_mins(1);
+        let enqueue = |job, window| {
+            let pool = pool.clone();
+            async move {
+                pool.enqueue(&job, window)
+                    .await
+                    .unwrap_or_else(|error| panic!("{error}"))
+            }
+        };
+        let first = enqueue(at(0), window).await;
+        assert!(first.is_some());
+        assert_eq!(enqueue(at(1), window).await, None);
+        let after_window = enqueue(at(61), window).await;
+        assert!(after_window > first);
+        let unguarded = enqueue(at(62), Duration::ZERO).await;
+        assert!(unguarded > after_window);
+        let job = pool
+            .get(unguarded.unwrap_or_default())
+            .await
+            .unwrap_or_else(|error| panic!("{error}"))
+            .unwrap_or_else(|| panic!("job {unguarded:?} is missing"));
+        assert_eq!(job.webshop_id, 7);
+        assert_eq!(job.body, "{\"order\":1}");
+        assert_eq!(job.state, JobState::Pending);
+        assert_eq!(job.attempts, 0);
+        assert_eq!(job.received_at, at(62).received_at);
+        assert_eq!(job.run_at, job.received_at);
     }
 }

@@ -73,6 +73,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::Notify;
 
+use crate::store::Database;
 use db::{NewJob, Pool};
 
 /// What went wrong in the inbox.
@@ -266,81 +267,49 @@ impl std::fmt::Debug for Inbox {
 }
 
 impl Inbox {
-    /// Opens the inbox in the install store's database at `url`. The store must have been
-    /// opened (and so migrated) first, e.g. with [`store::connect`](crate::store::connect).
-    ///
-    /// Returns [`InboxError::Unsupported`] for URLs without a durable SQL database
-    /// (`memory://`, `sqlite::memory:`) or a backend this build lacks.
-    #[cfg_attr(
-        not(any(feature = "sqlite", feature = "postgres")),
-        allow(unreachable_code, unused_variables)
-    )]
-    pub async fn open(url: &str, config: InboxConfig) -> Result<Self, InboxError> {
-        let masked = crate::store::mask_url(url);
-        let scheme = url
-            .split_once(':')
-            .map(|(scheme, _)| scheme.to_ascii_lowercase())
-            .unwrap_or_default();
-        let connect = |error: sqlx::Error| InboxError::Connect {
-            url: masked.clone(),
-            source: describe(&error),
-        };
-        let unsupported = |reason: &str| InboxError::Unsupported {
-            url: masked.clone(),
-            reason: reason.to_owned(),
-        };
-        let pool = match scheme.as_str() {
-            #[cfg(feature = "sqlite")]
-            "sqlite" => {
-                use std::str::FromStr as _;
-
-                use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-                if url.contains(":memory:") || url.contains("mode=memory") {
-                    return Err(unsupported("an in-memory database is not durable"));
-                }
-                let options = SqliteConnectOptions::from_str(url)
-                    .map_err(connect)?
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .busy_timeout(Duration::from_secs(30));
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(
-                        u32::try_from(config.workers + 4)
-                            .unwrap_or(u32::MAX)
-                            .min(16),
-                    )
-                    .connect_with(options)
-                    .await
-                    .map_err(connect)?;
-                Pool::Sqlite(pool)
-            }
-            #[cfg(feature = "postgres")]
-            "postgres" | "postgresql" => {
-                let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(u32::try_from(config.workers + 4).unwrap_or(u32::MAX))
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect(url)
-                    .await
-                    .map_err(connect)?;
-                Pool::Postgres(pool)
-            }
-            "memory" => return Err(unsupported("the in-memory store is not durable")),
-            _ => {
-                return Err(unsupported(
-                    "the inbox needs a SQLite file or PostgreSQL (enable the matching cargo feature)",
-                ));
-            }
-        };
+    /// The inbox in `database` (the install store's: see
+    /// [`InstallStore::database`](crate::store::InstallStore::database)), whose schema the
+    /// store has migrated. Checks that the inbox's tables answer.
+    pub async fn new(database: Database, config: InboxConfig) -> Result<Self, InboxError> {
         let inbox = Self {
             inner: Arc::new(InboxInner {
-                pool,
+                pool: database,
                 config,
                 wake: Notify::new(),
                 workers: Mutex::new(None),
             }),
         };
-        // Fails loudly now, not on the first callback, when the schema lacks the inbox.
-        inbox.inner.pool.counts().await?;
+        // Fails loudly now, not on the first callback, when the schema lacks the inbox: one
+        // primary-key lookup reading every column (counting would scan the whole table).
+        inbox.inner.pool.get(0).await?;
         Ok(inbox)
+    }
+
+    /// Opens (and migrates) the install store at `url` and the inbox in its database.
+    ///
+    /// Returns [`InboxError::Unsupported`] for URLs without a durable SQL database
+    /// (`memory://`, `sqlite::memory:`) or a backend this build lacks.
+    pub async fn open(url: &str, config: InboxConfig) -> Result<Self, InboxError> {
+        let masked = crate::store::mask_url(url);
+        if let Some(reason) = not_durable(url) {
+            return Err(InboxError::Unsupported {
+                url: masked,
+                reason: reason.to_owned(),
+            });
+        }
+        let store = crate::store::connect(url)
+            .await
+            .map_err(|error| InboxError::Connect {
+                url: masked.clone(),
+                source: Box::new(error),
+            })?;
+        let Some(database) = store.database() else {
+            return Err(InboxError::Unsupported {
+                url: masked,
+                reason: "the inbox needs a SQLite file or PostgreSQL".to_owned(),
+            });
+        };
+        Self::new(database, config).await
     }
 
     /// The configuration.
@@ -356,10 +325,9 @@ impl Inbox {
         webshop_id: u64,
         body: &str,
     ) -> Result<Enqueued, InboxError> {
-        let id = i64::try_from(webshop_id).map_err(|_| InboxError::OutOfRange(webshop_id))?;
         let job = NewJob {
             kind,
-            webshop_id: id,
+            webshop_id: shop_column(webshop_id)?,
             body,
             received_at: Utc::now(),
         };
@@ -369,9 +337,9 @@ impl Inbox {
             .enqueue(&job, self.inner.config.dedup_window)
             .await?
         {
-            Some(job) => {
+            Some(id) => {
                 self.inner.wake.notify_one();
-                Ok(Enqueued::Queued(job.id))
+                Ok(Enqueued::Queued(id))
             }
             None => Ok(Enqueued::Duplicate),
         }
@@ -384,9 +352,7 @@ impl Inbox {
         webshop_id: Option<u64>,
         limit: u32,
     ) -> Result<Vec<Job>, InboxError> {
-        let shop = webshop_id
-            .map(|id| i64::try_from(id).map_err(|_| InboxError::OutOfRange(id)))
-            .transpose()?;
+        let shop = webshop_id.map(shop_column).transpose()?;
         self.inner.pool.list(state, shop, i64::from(limit)).await
     }
 
@@ -418,9 +384,7 @@ impl Inbox {
                 "only done or dead jobs can be purged, not {state}"
             )));
         }
-        let before = db::micros(Utc::now())
-            .saturating_sub(i64::try_from(older_than.as_micros()).unwrap_or(i64::MAX));
-        self.inner.pool.purge(id, state, before).await
+        self.inner.pool.purge(id, state, ago(older_than)).await
     }
 
     /// How many jobs are in each state.
@@ -430,11 +394,12 @@ impl Inbox {
 
     /// Deletes done jobs past the retention and duplicate-guard entries past the window.
     pub async fn prune(&self) -> Result<(), InboxError> {
-        let now = Utc::now();
         let config = &self.inner.config;
-        let window_start = db::micros(now)
-            .saturating_sub(i64::try_from(config.dedup_window.as_micros()).unwrap_or(i64::MAX));
-        let forgotten = self.inner.pool.forget_seen(window_start).await?;
+        let forgotten = self
+            .inner
+            .pool
+            .forget_seen(ago(config.dedup_window))
+            .await?;
         let purged = self.purge(None, JobState::Done, config.retention).await?;
         tracing::debug!(forgotten, purged, "pruned the inbox");
         Ok(())
@@ -478,18 +443,27 @@ impl Inbox {
     }
 }
 
-/// The message of `error` and its causes (`Display` only: a database error's `Debug` can
-/// quote a row).
-pub(crate) fn describe(error: &dyn StdError) -> Box<dyn StdError + Send + Sync> {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        let inner_text = inner.to_string();
-        if !text.contains(&inner_text) {
-            text.push_str(": ");
-            text.push_str(&inner_text);
-        }
-        cause = inner.source();
+/// Why the database at `url` cannot hold an inbox, if it cannot: an in-memory database
+/// forgets what was acknowledged.
+pub(crate) fn not_durable(url: &str) -> Option<&'static str> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("memory:") {
+        Some("the in-memory store is not durable")
+    } else if lower.starts_with("sqlite:")
+        && (lower.contains(":memory:") || lower.contains("mode=memory"))
+    {
+        Some("an in-memory database is not durable")
+    } else {
+        None
     }
-    text.into()
+}
+
+/// A webshop id as the inbox's `BIGINT` column holds it.
+fn shop_column(webshop_id: u64) -> Result<i64, InboxError> {
+    i64::try_from(webshop_id).map_err(|_| InboxError::OutOfRange(webshop_id))
+}
+
+/// The time `duration` before now, in the tables' microseconds.
+fn ago(duration: Duration) -> i64 {
+    db::micros(Utc::now()).saturating_sub(i64::try_from(duration.as_micros()).unwrap_or(i64::MAX))
 }

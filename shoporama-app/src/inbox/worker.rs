@@ -96,36 +96,35 @@ struct Worker<A: ShoporamaApp> {
 }
 
 impl<A: ShoporamaApp> Worker<A> {
+    /// Claims and runs jobs until the workers stop claiming. Idle (nothing claimable, or the
+    /// claim failed), it waits for a job queued in this process ([`Inbox::enqueue`] wakes
+    /// one worker), the poll interval (jobs of other processes, retries that came due) or
+    /// the end.
     async fn run(mut self) {
-        let config = self.inbox.config().clone();
-        loop {
-            let phase = *self.phase.borrow();
-            if phase != Phase::Run {
-                break;
-            }
+        let poll = self.inbox.config().poll_interval;
+        while *self.phase.borrow() == Phase::Run {
             let owner = format!("{}/{}", self.name, CLAIMS.fetch_add(1, Ordering::Relaxed));
-            match self
+            let config = self.inbox.config();
+            let claimed = self
                 .inbox
                 .pool()
                 .claim(&owner, Utc::now(), config.lease, config.per_shop_ordering)
-                .await
-            {
-                Ok(Some(job)) => self.process(job, &owner).await,
-                Ok(None) => {
-                    let wake = self.inbox.wake().notified();
-                    tokio::select! {
-                        () = wake => {}
-                        () = tokio::time::sleep(config.poll_interval) => {}
-                        changed = self.phase.changed() => if changed.is_err() { break },
-                    }
+                .await;
+            let idle = match claimed {
+                Ok(Some(job)) => {
+                    self.process(job, &owner).await;
+                    continue;
                 }
+                Ok(None) => poll,
                 Err(error) => {
                     tracing::error!(%error, "inbox claim failed; retrying");
-                    tokio::select! {
-                        () = tokio::time::sleep(config.poll_interval.max(Duration::from_millis(200))) => {}
-                        _ = self.phase.changed() => {}
-                    }
+                    poll.max(Duration::from_millis(200))
                 }
+            };
+            tokio::select! {
+                () = self.inbox.wake().notified() => {}
+                () = tokio::time::sleep(idle) => {}
+                () = stopping(&mut self.phase) => break,
             }
         }
     }
@@ -137,7 +136,7 @@ impl<A: ShoporamaApp> Worker<A> {
     }
 
     async fn process_in_span(&mut self, job: Job, owner: &str) {
-        let config = self.inbox.config().clone();
+        let config = self.inbox.config();
         let pool = self.inbox.pool();
         if job.attempts > config.max_attempts {
             // Taken over after expired leases more often than it may run: its runs kill or
@@ -165,13 +164,7 @@ impl<A: ShoporamaApp> Worker<A> {
         let outcome = loop {
             tokio::select! {
                 outcome = &mut handler => break Some(outcome),
-                _ = renew.tick() => {
-                    match pool.renew(job.id, owner, db::after(Utc::now(), config.lease)).await {
-                        Ok(true) => {}
-                        Ok(false) => tracing::warn!("lost the claim on a running job (its lease expired and another worker took it over)"),
-                        Err(error) => tracing::warn!(%error, "could not renew a job's lease"),
-                    }
-                }
+                _ = renew.tick() => renew_lease(pool, job.id, owner, config.lease).await,
                 () = aborted(&mut self.phase) => break None,
             }
         };
@@ -206,6 +199,18 @@ impl<A: ShoporamaApp> Worker<A> {
                 );
             }
         }
+    }
+}
+
+/// Extends the claim `owner` holds on job `id` by `lease` from now; a lost claim or a
+/// failed renewal is logged (the handler runs on: its outcome is recorded under the claim).
+async fn renew_lease(pool: &db::Pool, id: i64, owner: &str, lease: Duration) {
+    match pool.renew(id, owner, db::after(Utc::now(), lease)).await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(
+            "lost the claim on a running job (its lease expired and another worker took it over)"
+        ),
+        Err(error) => tracing::warn!(%error, "could not renew a job's lease"),
     }
 }
 

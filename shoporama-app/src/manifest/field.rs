@@ -1,5 +1,5 @@
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::fields::{FieldKind, ListOption};
 
@@ -30,4 +30,31 @@ pub struct ManifestField {
     /// and `doctor` report it as an error.
     #[serde(skip)]
     pub invalid_default: Option<String>,
+}
+
+impl ManifestField {
+    /// A plausible value for this field: its default, else a sample of its kind (the first
+    /// option of a fixed list). What `preview` renders with and what `SimulatedShop` installs
+    /// with when a test sets nothing else.
+    pub fn sample_value(&self) -> Value {
+        if !self.default.is_null() {
+            return self.default.clone();
+        }
+        match self.kind {
+            FieldKind::Text => Value::String(format!("sample {}", self.label.to_lowercase())),
+            FieldKind::Integer => json!(30),
+            FieldKind::Boolean => json!(true),
+            FieldKind::List => self
+                .options
+                .as_ref()
+                .and_then(|options| options.first())
+                .map_or_else(
+                    || json!("sample"),
+                    |option| Value::String(option.key.clone()),
+                ),
+            FieldKind::Color => json!("#3366cc"),
+            FieldKind::RichText => json!("<p>Sample <strong>rich text</strong></p>"),
+            FieldKind::Code => json!("<!-- sample code -->"),
+        }
+    }
 }

@@ -4,12 +4,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use reqwest::header::HeaderValue;
-use reqwest::{Method, Url};
+use reqwest::Method;
 use serde_json::{Map, Value};
 
-use super::client::{Request, decode, execute};
-use super::{AuthScheme, RestConfig, RestError};
+use super::client::{Endpoint, NO_QUERY, decode};
+use super::{AuthScheme, RestConfig, RestError, lenient};
 use crate::secret::AppToken;
 
 /// The keys under which an object may wrap the list of shops.
@@ -31,21 +30,13 @@ const ID_KEYS: [&str; 4] = ["webshop_id", "shop_id", "webshopId", "id"];
 /// <token>`), not a shop's. Not counted against any shop's budget. Cheap to clone.
 #[derive(Clone)]
 pub struct AppStatusClient {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    config: RestConfig,
-    auth: Option<HeaderValue>,
+    endpoint: Arc<Endpoint>,
 }
 
 impl fmt::Debug for AppStatusClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AppStatusClient")
-            .field(
-                "base_url",
-                &self.inner.config.base_url().map(Url::as_str).ok(),
-            )
+            .field("base_url", &self.endpoint.base_url())
             .field("token", &"***")
             .finish()
     }
@@ -55,24 +46,19 @@ impl AppStatusClient {
     /// A client for the app whose token is `app_token` (the `x-app-token` Shoporama sends
     /// with callbacks).
     pub fn new(config: RestConfig, app_token: &AppToken) -> Self {
-        let auth = AuthScheme::App.header(app_token).ok();
         Self {
-            inner: Arc::new(Inner { config, auth }),
+            endpoint: Arc::new(Endpoint::new(config, AuthScheme::App, app_token)),
         }
     }
 
     /// `GET /app-status`: the shops that have the app installed.
     pub async fn status(&self) -> Result<AppStatus, RestError> {
-        let auth = self.inner.auth.as_ref().ok_or(RestError::InvalidToken)?;
-        let url = self.inner.config.url(&["app-status"])?;
-        let request = Request {
-            method: Method::GET,
-            url,
-            path: "app-status".to_owned(),
-            body: None,
-        };
-        let bytes = execute(&self.inner.config, auth, None, request).await?;
-        let raw: Value = decode(&Method::GET, "app-status", &bytes)?;
+        const SEGMENTS: &[&str] = &["app-status"];
+        let bytes = self
+            .endpoint
+            .call(None, Method::GET, SEGMENTS, NO_QUERY, None)
+            .await?;
+        let raw: Value = decode(&Method::GET, SEGMENTS, &bytes)?;
         Ok(AppStatus::from_json(raw))
     }
 }
@@ -174,15 +160,7 @@ fn id_in(map: &Map<String, Value>) -> Option<u64> {
     ID_KEYS
         .iter()
         .filter_map(|key| map.get(*key))
-        .find_map(id_of)
-}
-
-fn id_of(value: &Value) -> Option<u64> {
-    match value {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+        .find_map(lenient::value::id)
 }
 
 fn shop_id(entry: &Value) -> Option<u64> {
@@ -193,7 +171,7 @@ fn shop_id(entry: &Value) -> Option<u64> {
                 .filter_map(|key| map.get(*key))
                 .find_map(|inner| inner.as_object().and_then(id_in))
         }),
-        other => id_of(other),
+        other => lenient::value::id(other),
     }
 }
 

@@ -11,7 +11,7 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
 use super::retry::{is_idempotent, is_retryable_status, retry_after};
-use super::{ApiError, Budget, ErrorBody, RestConfig, RestError};
+use super::{ApiError, AuthScheme, Budget, ErrorBody, RestConfig, RestError};
 use crate::secret::AppToken;
 
 /// A REST client for one shop, bound to that shop's token and daily [`Budget`].
@@ -28,18 +28,14 @@ pub struct ShopClient {
 }
 
 struct Inner {
-    config: RestConfig,
-    auth: Option<HeaderValue>,
+    endpoint: Endpoint,
     budget: Arc<Budget>,
 }
 
 impl fmt::Debug for ShopClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ShopClient")
-            .field(
-                "base_url",
-                &self.inner.config.base_url().map(Url::as_str).ok(),
-            )
+            .field("base_url", &self.inner.endpoint.base_url())
             .field("token", &"***")
             .field("budget", &self.inner.budget)
             .finish()
@@ -56,11 +52,10 @@ impl ShopClient {
     // is kept, so no copy of the secret outlives this call.
     #[allow(clippy::needless_pass_by_value)]
     pub fn new(config: RestConfig, token: AppToken, budget: Arc<Budget>) -> Self {
-        let auth = config.auth_scheme.header(&token).ok();
+        let scheme = config.auth_scheme;
         Self {
             inner: Arc::new(Inner {
-                config,
-                auth,
+                endpoint: Endpoint::new(config, scheme, &token),
                 budget,
             }),
         }
@@ -68,7 +63,7 @@ impl ShopClient {
 
     /// The configuration.
     pub fn config(&self) -> &RestConfig {
-        &self.inner.config
+        &self.inner.endpoint.config
     }
 
     /// The shop's daily budget.
@@ -76,27 +71,19 @@ impl ShopClient {
         &self.inner.budget
     }
 
-    /// Sends one request to `segments` below the base URL and returns the successful body.
-    pub(crate) async fn call(
+    /// Sends one request to `segments` below the base URL, counted against the shop's
+    /// budget, and returns the successful body.
+    pub(crate) async fn call<K: AsRef<str>, V: AsRef<str>>(
         &self,
         method: Method,
         segments: &[&str],
-        query: &[(String, String)],
+        query: &[(K, V)],
         body: Option<Bytes>,
     ) -> Result<Bytes, RestError> {
-        let auth = self.inner.auth.as_ref().ok_or(RestError::InvalidToken)?;
-        let mut url = self.inner.config.url(segments)?;
-        if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        }
-        let request = Request {
-            method,
-            url,
-            path: segments.join("/"),
-            body,
-        };
-        execute(&self.inner.config, auth, Some(&self.inner.budget), request).await
+        self.inner
+            .endpoint
+            .call(Some(&self.inner.budget), method, segments, query, body)
+            .await
     }
 
     /// GET a path below the base URL (e.g. `"product/42"`, or an endpoint this crate does not
@@ -106,13 +93,9 @@ impl ShopClient {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, RestError> {
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let query: Vec<(String, String)> = query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let bytes = self.call(Method::GET, &segments, &query, None).await?;
-        decode(&Method::GET, path, &bytes)
+        let segments = split_path(path);
+        let bytes = self.call(Method::GET, &segments, query, None).await?;
+        decode(&Method::GET, &segments, &bytes)
     }
 
     /// Sends `body` as JSON with `method` to a path below the base URL and parses the JSON
@@ -123,11 +106,59 @@ impl ShopClient {
         path: &str,
         body: &B,
     ) -> Result<T, RestError> {
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let segments = split_path(path);
         let bytes = self
-            .call(method.clone(), &segments, &[], Some(encode(body)?))
+            .call(method.clone(), &segments, NO_QUERY, Some(encode(body)?))
             .await?;
-        decode(&method, path, &bytes)
+        decode(&method, &segments, &bytes)
+    }
+}
+
+/// No query parameters (a typed empty slice for [`ShopClient::call`]).
+pub(crate) const NO_QUERY: &[(&str, &str)] = &[];
+
+/// `"product/42/"` as `["product", "42"]`.
+fn split_path(path: &str) -> Vec<&str> {
+    path.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+/// What every client holds: the configuration, and the `Authorization` header built once
+/// from the token (`None` when the token cannot be sent: every call then fails with
+/// [`RestError::InvalidToken`]).
+pub(crate) struct Endpoint {
+    config: RestConfig,
+    auth: Option<HeaderValue>,
+}
+
+impl Endpoint {
+    pub(crate) fn new(config: RestConfig, scheme: AuthScheme, token: &AppToken) -> Self {
+        let auth = scheme.header(token).ok();
+        Self { config, auth }
+    }
+
+    /// The base URL, for `Debug` output.
+    pub(crate) fn base_url(&self) -> Option<&str> {
+        self.config.base_url().map(Url::as_str).ok()
+    }
+
+    /// Sends one request to `segments` below the base URL under the configuration's retry
+    /// policy, taking each attempt from `budget` (when there is one), and returns the
+    /// successful body.
+    pub(crate) async fn call<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        budget: Option<&Budget>,
+        method: Method,
+        segments: &[&str],
+        query: &[(K, V)],
+        body: Option<Bytes>,
+    ) -> Result<Bytes, RestError> {
+        let auth = self.auth.as_ref().ok_or(RestError::InvalidToken)?;
+        let mut url = self.config.url(segments)?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let path = segments.join("/");
+        execute(&self.config, auth, budget, method, url, &path, body).await
     }
 }
 
@@ -138,10 +169,10 @@ pub(crate) fn encode<B: serde::Serialize + ?Sized>(body: &B) -> Result<Bytes, Re
         .map_err(RestError::Encode)
 }
 
-/// Parses a successful body; an empty one reads as JSON `null`.
+/// Parses a successful body from `segments`; an empty one reads as JSON `null`.
 pub(crate) fn decode<T: DeserializeOwned>(
     method: &Method,
-    path: &str,
+    segments: &[&str],
     bytes: &[u8],
 ) -> Result<T, RestError> {
     let bytes = if bytes.trim_ascii().is_empty() {
@@ -151,18 +182,9 @@ pub(crate) fn decode<T: DeserializeOwned>(
     };
     serde_json::from_slice(bytes).map_err(|source| RestError::Decode {
         method: method.clone(),
-        path: path.to_owned(),
+        path: segments.join("/"),
         source,
     })
-}
-
-/// One request, before it is sent.
-pub(crate) struct Request {
-    pub(crate) method: Method,
-    pub(crate) url: Url,
-    /// The path for errors and logs (no query, no host, no token).
-    pub(crate) path: String,
-    pub(crate) body: Option<Bytes>,
 }
 
 /// What came back from one attempt.
@@ -175,20 +197,18 @@ enum Outcome {
     Failed(reqwest::Error),
 }
 
-/// Sends `request` under `config`'s retry policy, taking each attempt from `budget`.
-pub(crate) async fn execute(
+/// Sends a request to `url` under `config`'s retry policy, taking each attempt from `budget`.
+/// `path` names it in logs and errors (no query, no host, no token).
+async fn execute(
     config: &RestConfig,
     auth: &HeaderValue,
     budget: Option<&Budget>,
-    request: Request,
+    method: Method,
+    url: Url,
+    path: &str,
+    body: Option<Bytes>,
 ) -> Result<Bytes, RestError> {
     let http = config.http()?;
-    let Request {
-        method,
-        url,
-        path,
-        body,
-    } = request;
     let policy = &config.retry;
     let idempotent = is_idempotent(&method);
     let mut attempt: u32 = 0;
@@ -240,7 +260,7 @@ pub(crate) async fn execute(
             } => {
                 let error = ApiError {
                     method: method.clone(),
-                    path: path.clone(),
+                    path: path.to_owned(),
                     status,
                     body: ErrorBody::from_bytes(&body),
                 };
@@ -266,13 +286,13 @@ pub(crate) async fn execute(
                     return Err(if error.is_timeout() {
                         RestError::Timeout {
                             method,
-                            path,
+                            path: path.to_owned(),
                             attempts: attempt + 1,
                         }
                     } else {
                         RestError::Transport {
                             method,
-                            path,
+                            path: path.to_owned(),
                             source: error.without_url(),
                         }
                     });

@@ -20,7 +20,13 @@
 //! Anything else (an object where a number belongs, `"abc"` as an id) is an error naming the
 //! value, so a model never holds a silently wrong value. The serializers ([`ser_flag`],
 //! [`ser_opt_flag`], [`ser_opt_datetime`]) write the platform's own forms back: `0`/`1` and
-//! `"YYYY-MM-DD HH:MM:SS"`.
+//! `"YYYY-MM-DD HH:MM:SS"`; [`as_flag`], [`as_opt_flag`] and [`as_opt_datetime`] pair each
+//! reader with its writer for `#[serde(with = …)]`.
+//!
+//! These rules are the crate's only ones: event payloads, lifecycle bodies and the
+//! app-status answer read ids, integers, decimals and "unset" through them too.
+
+pub(crate) mod value;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -36,15 +42,17 @@ pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 /// Largest float that still holds every integer exactly (2^53).
 const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
 
-/// A JSON scalar, borrowed from the input where possible.
+/// A JSON scalar, borrowed from the input where possible: what every lenient reader here,
+/// and the [`value`] readers over a `serde_json::Value`, decide on. The rules of what counts
+/// as unset, an id, an integer, a decimal, a flag or text are its methods, and nowhere else.
 #[derive(Debug)]
-enum Scalar<'de> {
+enum Scalar<'a> {
     Null,
     Bool(bool),
     U64(u64),
     I64(i64),
     F64(f64),
-    Str(Cow<'de, str>),
+    Str(Cow<'a, str>),
 }
 
 impl fmt::Display for Scalar<'_> {
@@ -60,13 +68,116 @@ impl fmt::Display for Scalar<'_> {
     }
 }
 
-impl Scalar<'_> {
+impl<'a> Scalar<'a> {
+    /// The scalar in `value`, as `serde_json`'s deserializer would hand it over; `None` for
+    /// an array or an object.
+    fn of(value: &'a Value) -> Option<Self> {
+        Some(match value {
+            Value::Null => Self::Null,
+            Value::Bool(b) => Self::Bool(*b),
+            Value::Number(n) => n
+                .as_u64()
+                .map(Self::U64)
+                .or_else(|| n.as_i64().map(Self::I64))
+                .or_else(|| n.as_f64().map(Self::F64))?,
+            Value::String(s) => Self::Str(Cow::Borrowed(s)),
+            Value::Array(_) | Value::Object(_) => return None,
+        })
+    }
+
     /// `null`, `""` (or whitespace) and `false`: Shoporama's ways of saying "not set".
     fn is_unset(&self) -> bool {
         match self {
             Self::Null | Self::Bool(false) => true,
             Self::Str(s) => s.trim().is_empty(),
             _ => false,
+        }
+    }
+
+    /// A non-negative id: `42`, `"42"`, `42.0`.
+    fn id(&self) -> Option<u64> {
+        match self {
+            Self::U64(n) => Some(*n),
+            Self::I64(n) => u64::try_from(*n).ok(),
+            Self::F64(f) => whole_float(*f).and_then(|n| u64::try_from(n).ok()),
+            Self::Str(s) => s.trim().parse().ok(),
+            Self::Null | Self::Bool(_) => None,
+        }
+    }
+
+    /// An integer: `-3`, `"-3"`, `3.0`, `"3.0"`.
+    fn integer(&self) -> Option<i64> {
+        match self {
+            Self::U64(n) => i64::try_from(*n).ok(),
+            Self::I64(n) => Some(*n),
+            Self::F64(f) => whole_float(*f),
+            Self::Str(s) => {
+                let s = s.trim();
+                s.parse()
+                    .ok()
+                    .or_else(|| s.parse::<f64>().ok().and_then(whole_float))
+            }
+            Self::Null | Self::Bool(_) => None,
+        }
+    }
+
+    /// A finite decimal: `12.5`, `"12.5"`, `"12,5"` (decimal comma).
+    fn decimal(&self) -> Option<f64> {
+        match self {
+            #[allow(clippy::cast_precision_loss)]
+            Self::U64(n) => Some(*n as f64),
+            #[allow(clippy::cast_precision_loss)]
+            Self::I64(n) => Some(*n as f64),
+            Self::F64(f) => Some(*f),
+            Self::Str(s) => {
+                let s = s.trim();
+                // Only a decimal comma costs a copy.
+                let parsed = if s.contains(',') {
+                    s.replace(',', ".").parse::<f64>()
+                } else {
+                    s.parse::<f64>()
+                };
+                parsed.ok().filter(|f| f.is_finite())
+            }
+            Self::Null | Self::Bool(_) => None,
+        }
+    }
+
+    /// A flag: `Ok(None)` when unset (`null`, `""`), `Err(())` when not a flag. `false` is
+    /// a flag here, not "unset".
+    fn flag(&self) -> Result<Option<bool>, ()> {
+        match self {
+            Self::Null => Ok(None),
+            Self::Bool(b) => Ok(Some(*b)),
+            Self::U64(n) => Ok(Some(*n != 0)),
+            Self::I64(n) => Ok(Some(*n != 0)),
+            Self::F64(f) => Ok(Some(*f != 0.0)),
+            Self::Str(s) => {
+                let s = s.trim();
+                let is = |words: [&str; 5]| words.iter().any(|w| s.eq_ignore_ascii_case(w));
+                if s.is_empty() {
+                    Ok(None)
+                } else if is(["1", "true", "yes", "on", "y"]) {
+                    Ok(Some(true))
+                } else if is(["0", "false", "no", "off", "n"]) {
+                    Ok(Some(false))
+                } else {
+                    Err(())
+                }
+            }
+        }
+    }
+
+    /// Text: strings as sent, numbers rendered; `Ok(None)` for `null` and `false`, `Err` for
+    /// `true`.
+    fn into_text(self) -> Result<Option<String>, Self> {
+        match self {
+            Self::Null | Self::Bool(false) => Ok(None),
+            Self::Str(s) => Ok(Some(s.into_owned())),
+            Self::U64(n) => Ok(Some(n.to_string())),
+            Self::I64(n) => Ok(Some(n.to_string())),
+            Self::F64(f) => Ok(Some(f.to_string())),
+            other @ Self::Bool(true) => Err(other),
         }
     }
 }
@@ -129,101 +240,48 @@ fn whole_float(f: f64) -> Option<i64> {
     }
 }
 
-fn scalar_to_u64(value: &Scalar<'_>) -> Option<u64> {
-    match value {
-        Scalar::U64(n) => Some(*n),
-        Scalar::I64(n) => u64::try_from(*n).ok(),
-        Scalar::F64(f) => whole_float(*f).and_then(|n| u64::try_from(n).ok()),
-        Scalar::Str(s) => s.trim().parse().ok(),
-        Scalar::Null | Scalar::Bool(_) => None,
+/// Reads an optional value: `None` when unset, else `read` or an error naming `expected`.
+fn optional<'de, D: Deserializer<'de>, T>(
+    d: D,
+    expected: &str,
+    read: impl FnOnce(&Scalar<'de>) -> Option<T>,
+) -> Result<Option<T>, D::Error> {
+    let value = scalar(d)?;
+    if value.is_unset() {
+        return Ok(None);
     }
-}
-
-fn scalar_to_i64(value: &Scalar<'_>) -> Option<i64> {
-    match value {
-        Scalar::U64(n) => i64::try_from(*n).ok(),
-        Scalar::I64(n) => Some(*n),
-        Scalar::F64(f) => whole_float(*f),
-        Scalar::Str(s) => {
-            let s = s.trim();
-            s.parse()
-                .ok()
-                .or_else(|| s.parse::<f64>().ok().and_then(whole_float))
-        }
-        Scalar::Null | Scalar::Bool(_) => None,
-    }
+    read(&value)
+        .map(Some)
+        .ok_or_else(|| invalid(&value, expected))
 }
 
 /// A required non-negative id: `42`, `"42"` or `42.0`.
 pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     let value = scalar(d)?;
-    scalar_to_u64(&value).ok_or_else(|| invalid(&value, "an id"))
+    value.id().ok_or_else(|| invalid(&value, "an id"))
 }
 
 /// An optional id: `42`, `"42"`; `null`, `""` and `false` are `None`. `0` stays `Some(0)`.
 pub fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let value = scalar(d)?;
-    if value.is_unset() {
-        return Ok(None);
-    }
-    scalar_to_u64(&value)
-        .map(Some)
-        .ok_or_else(|| invalid(&value, "an id"))
+    optional(d, "an id", Scalar::id)
 }
 
 /// An optional integer: `-3`, `"-3"`, `3.0`; `null`, `""` and `false` are `None`.
 pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    let value = scalar(d)?;
-    if value.is_unset() {
-        return Ok(None);
-    }
-    scalar_to_i64(&value)
-        .map(Some)
-        .ok_or_else(|| invalid(&value, "an integer"))
+    optional(d, "an integer", Scalar::integer)
 }
 
 /// An optional decimal: `12.5`, `"12.5"`, `"12,5"`; `null`, `""` and `false` are `None`.
 pub fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    let value = scalar(d)?;
-    let parsed = match &value {
-        v if v.is_unset() => return Ok(None),
-        #[allow(clippy::cast_precision_loss)]
-        Scalar::U64(n) => Some(*n as f64),
-        #[allow(clippy::cast_precision_loss)]
-        Scalar::I64(n) => Some(*n as f64),
-        Scalar::F64(f) => Some(*f),
-        Scalar::Str(s) => s
-            .trim()
-            .replace(',', ".")
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite()),
-        Scalar::Null | Scalar::Bool(_) => None,
-    };
-    parsed.map(Some).ok_or_else(|| invalid(&value, "a number"))
-}
-
-/// A flag: `Ok(None)` when unset, `Err(())` when not a flag.
-fn scalar_to_bool(value: &Scalar<'_>) -> Result<Option<bool>, ()> {
-    match value {
-        Scalar::Null => Ok(None),
-        Scalar::Bool(b) => Ok(Some(*b)),
-        Scalar::U64(n) => Ok(Some(*n != 0)),
-        Scalar::I64(n) => Ok(Some(*n != 0)),
-        Scalar::F64(f) => Ok(Some(*f != 0.0)),
-        Scalar::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "" => Ok(None),
-            "1" | "true" | "yes" | "on" | "y" => Ok(Some(true)),
-            "0" | "false" | "no" | "off" | "n" => Ok(Some(false)),
-            _ => Err(()),
-        },
-    }
+    optional(d, "a number", Scalar::decimal)
 }
 
 /// An optional 0/1 flag; `null` and `""` are `None`, `false` is `Some(false)`.
 pub fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     let value = scalar(d)?;
-    scalar_to_bool(&value).map_err(|()| invalid(&value, "0/1 or a boolean"))
+    value
+        .flag()
+        .map_err(|()| invalid(&value, "0/1 or a boolean"))
 }
 
 /// A 0/1 flag; `null` and `""` read as `false`. Pair with `#[serde(default)]`.
@@ -231,30 +289,22 @@ pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     opt_flag(d).map(Option::unwrap_or_default)
 }
 
-fn scalar_to_text(value: Scalar<'_>) -> Result<Option<String>, Scalar<'_>> {
-    match value {
-        Scalar::Null | Scalar::Bool(false) => Ok(None),
-        Scalar::Str(s) => Ok(Some(s.into_owned())),
-        Scalar::U64(n) => Ok(Some(n.to_string())),
-        Scalar::I64(n) => Ok(Some(n.to_string())),
-        Scalar::F64(f) => Ok(Some(f.to_string())),
-        other @ Scalar::Bool(true) => Err(other),
-    }
-}
-
 /// Text; numbers are rendered as text; `null` and `false` read as `""`. Pair with
 /// `#[serde(default)]`.
 pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    scalar_to_text(scalar(d)?)
+    scalar(d)?
+        .into_text()
         .map(Option::unwrap_or_default)
         .map_err(|v| invalid(&v, "text"))
 }
 
 /// Optional text; numbers are rendered as text; `null`, `""` and `false` are `None`.
 pub fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    scalar_to_text(scalar(d)?)
-        .map(|text| text.filter(|t| !t.trim().is_empty()))
-        .map_err(|v| invalid(&v, "text"))
+    let value = scalar(d)?;
+    if value.is_unset() {
+        return Ok(None);
+    }
+    value.into_text().map_err(|v| invalid(&v, "text"))
 }
 
 /// Parses Shoporama's local datetimes: `2025-02-07 11:22:05`, `2025-02-07T11:22:05`
@@ -290,7 +340,8 @@ pub fn opt_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateT
         Scalar::Str(s) => parse_datetime(s)
             .map(Some)
             .ok_or_else(|| invalid(&value, "a YYYY-MM-DD HH:MM:SS datetime")),
-        Scalar::U64(_) | Scalar::I64(_) | Scalar::F64(_) => scalar_to_i64(&value)
+        Scalar::U64(_) | Scalar::I64(_) | Scalar::F64(_) => value
+            .integer()
             .and_then(|secs| DateTime::from_timestamp(secs, 0))
             .map(|dt| Some(dt.naive_utc()))
             .ok_or_else(|| invalid(&value, "a unix timestamp")),
@@ -301,12 +352,8 @@ pub fn opt_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateT
 /// Any JSON value; `null`, `""` and `false` are `None` (Shoporama's `extension_data` values
 /// are `false` when unset).
 pub fn opt_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    let value = Value::deserialize(d)?;
-    Ok(match value {
-        Value::Null | Value::Bool(false) => None,
-        Value::String(s) if s.trim().is_empty() => None,
-        other => Some(other),
-    })
+    let raw = Value::deserialize(d)?;
+    Ok(Some(raw).filter(|raw| !value::is_unset(raw)))
 }
 
 struct ListVisitor<T, F> {
@@ -396,7 +443,7 @@ pub fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
     let ids = d.deserialize_any(ListVisitor {
         element: |text: &str| {
             text.split(',')
-                .map(|part| part.trim().parse().ok().map(LenientId))
+                .map(|part| Scalar::Str(Cow::Borrowed(part)).id().map(LenientId))
                 .collect::<Option<Vec<_>>>()
         },
         expecting: "a list of ids",
@@ -429,6 +476,27 @@ pub fn ser_opt_datetime<S: Serializer>(
         Some(dt) => s.collect_str(&dt.format(DATETIME_FORMAT)),
         None => s.serialize_none(),
     }
+}
+
+/// `#[serde(default, with = "lenient::as_flag")]`: reads a [`flag`], writes `0`/`1`
+/// ([`ser_flag`]).
+pub mod as_flag {
+    pub use super::flag as deserialize;
+    pub use super::ser_flag as serialize;
+}
+
+/// `#[serde(default, with = "lenient::as_opt_flag")]`: reads an [`opt_flag`], writes `0`/`1`
+/// or `null` ([`ser_opt_flag`]).
+pub mod as_opt_flag {
+    pub use super::opt_flag as deserialize;
+    pub use super::ser_opt_flag as serialize;
+}
+
+/// `#[serde(default, with = "lenient::as_opt_datetime")]`: reads an [`opt_datetime`], writes
+/// `"YYYY-MM-DD HH:MM:SS"` or `null` ([`ser_opt_datetime`]).
+pub mod as_opt_datetime {
+    pub use super::opt_datetime as deserialize;
+    pub use super::ser_opt_datetime as serialize;
 }
 
 #[cfg(test)]

@@ -118,10 +118,6 @@ impl ListQuery {
         pairs
     }
 
-    pub(crate) fn start_offset(&self) -> u64 {
-        self.offset
-    }
-
     pub(crate) fn effective_page_size(&self, configured: u32) -> u32 {
         self.page_size.unwrap_or(configured).max(1)
     }
@@ -273,7 +269,7 @@ impl<T: DeserializeOwned + Send + 'static> ListStream<T> {
             client,
             path,
             key,
-            offset: query.start_offset(),
+            offset: query.offset,
             query,
             page_size,
             items: Buffered::Typed(Vec::new().into_iter()),
@@ -458,15 +454,6 @@ fn parse_page_lenient<T: DeserializeOwned>(
     key: &str,
     path: &str,
 ) -> Result<Parsed<T>, RestError> {
-    let decode_error = |source| RestError::Decode {
-        method: Method::GET,
-        path: path.to_owned(),
-        source,
-    };
-    let not_a_list = || RestError::NotAList {
-        path: path.to_owned(),
-        key: key.to_owned(),
-    };
     match parse_page::<T>(bytes, key) {
         Ok(Some(page)) => {
             return Ok(Parsed {
@@ -475,22 +462,37 @@ fn parse_page_lenient<T: DeserializeOwned>(
                 bare: page.bare,
             });
         }
-        Ok(None) => return Err(not_a_list()),
+        Ok(None) => return Err(not_a_list(path, key)),
         Err(_) => {}
     }
     let page = parse_page::<Value>(bytes, key)
-        .map_err(decode_error)?
-        .ok_or_else(not_a_list)?;
+        .map_err(|source| decode_error(path, source))?
+        .ok_or_else(|| not_a_list(path, key))?;
     let items: Vec<Result<T, RestError>> = page
         .items
         .into_iter()
-        .map(|item| serde_json::from_value(item).map_err(decode_error))
+        .map(|item| serde_json::from_value(item).map_err(|source| decode_error(path, source)))
         .collect();
     Ok(Parsed {
         items: Buffered::Mixed(items.into_iter()),
         paging: page.paging,
         bare: page.bare,
     })
+}
+
+fn decode_error(path: &str, source: serde_json::Error) -> RestError {
+    RestError::Decode {
+        method: Method::GET,
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn not_a_list(path: &str, key: &str) -> RestError {
+    RestError::NotAList {
+        path: path.to_owned(),
+        key: key.to_owned(),
+    }
 }
 
 /// Parses a list answer: `{"paging": …, "<key>": [...]}`, an envelope whose one array has
@@ -595,16 +597,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ListOf<T> {
 }
 
 impl ShopClient {
-    /// Streams the list at `path` (items under `key`), for endpoints without a handle.
-    pub(crate) fn list_stream<T: DeserializeOwned + Send + 'static>(
-        &self,
-        path: &'static str,
-        key: &'static str,
-        query: ListQuery,
-    ) -> ListStream<T> {
-        ListStream::new(self.clone(), path, key, query)
-    }
-
     /// Fetches one page of the list at `path`.
     pub(crate) async fn list_page<T: DeserializeOwned>(
         &self,
@@ -617,20 +609,13 @@ impl ShopClient {
             .call(
                 Method::GET,
                 &[path],
-                &query.pairs(query.start_offset(), limit),
+                &query.pairs(query.offset, limit),
                 None,
             )
             .await?;
         parse_page::<T>(&bytes, key)
-            .map_err(|source| RestError::Decode {
-                method: Method::GET,
-                path: path.to_owned(),
-                source,
-            })?
-            .ok_or_else(|| RestError::NotAList {
-                path: path.to_owned(),
-                key: key.to_owned(),
-            })
+            .map_err(|source| decode_error(path, source))?
+            .ok_or_else(|| not_a_list(path, key))
     }
 }
 

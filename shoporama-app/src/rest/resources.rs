@@ -10,10 +10,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::client::{decode, encode};
+use super::client::{NO_QUERY, decode, encode};
 use super::{
     Category, CategoryUpdate, Customer, CustomerUpdate, ListQuery, ListStream, Order, OrderUpdate,
-    Page, Product, ProductUpdate, RestError, ShopClient, Stock, StockUpdate, UpdateMethod,
+    Page, Product, ProductUpdate, RestError, ShopClient, Stock, StockUpdate, UpdateMethod, lenient,
 };
 
 /// Every resource of Shoporama's REST API.
@@ -213,11 +213,7 @@ impl WriteOutcome {
         let id = [kind.id_field(), "id"]
             .iter()
             .filter_map(|key| body.get(key))
-            .find_map(|value| match value {
-                Value::Number(n) => n.as_u64(),
-                Value::String(s) => s.trim().parse().ok(),
-                _ => None,
-            });
+            .find_map(lenient::value::id);
         Self { id, body }
     }
 
@@ -275,11 +271,12 @@ where
     /// one [`RestError::NotFound`].
     pub async fn get(&self, id: impl fmt::Display) -> Result<T, RestError> {
         let id = id.to_string();
+        let segments = [self.kind.path(), &id];
         let bytes = self
             .client
-            .call(Method::GET, &[self.kind.path(), &id], &[], None)
+            .call(Method::GET, &segments, NO_QUERY, None)
             .await?;
-        decode(&Method::GET, &format!("{}/{id}", self.kind.path()), &bytes)
+        decode(&Method::GET, &segments, &bytes)
     }
 
     /// Like [`get`](Self::get), with `None` for an unknown or deleted item.
@@ -293,8 +290,12 @@ where
 
     /// Every item matching `query`, streamed page by page (see [`ListStream`]).
     pub fn list(&self, query: ListQuery) -> ListStream<T> {
-        self.client
-            .list_stream(self.kind.path(), self.kind.list_key(), query)
+        ListStream::new(
+            self.client.clone(),
+            self.kind.path(),
+            self.kind.list_key(),
+            query,
+        )
     }
 
     /// Every item, streamed page by page.
@@ -336,7 +337,7 @@ where
             .call(
                 Method::DELETE,
                 &[self.kind.path(), &id.to_string()],
-                &[],
+                NO_QUERY,
                 None,
             )
             .await
@@ -352,9 +353,9 @@ where
         let body: Bytes = encode(body)?;
         let bytes = self
             .client
-            .call(method.clone(), segments, &[], Some(body))
+            .call(method.clone(), segments, NO_QUERY, Some(body))
             .await?;
-        let answer = decode::<Value>(&method, &segments.join("/"), &bytes).unwrap_or_else(|_| {
+        let answer = decode::<Value>(&method, segments, &bytes).unwrap_or_else(|_| {
             // A write that succeeded with a non-JSON body (e.g. "OK"): keep it as text.
             Value::String(String::from_utf8_lossy(&bytes).into_owned())
         });
@@ -397,10 +398,9 @@ impl ShopClient {
 
     /// The shop behind the token (`GET /self`), as JSON.
     pub async fn self_info(&self) -> Result<Value, RestError> {
-        let bytes = self
-            .call(Method::GET, &[ResourceKind::SelfInfo.path()], &[], None)
-            .await?;
-        decode(&Method::GET, ResourceKind::SelfInfo.path(), &bytes)
+        let segments = [ResourceKind::SelfInfo.path()];
+        let bytes = self.call(Method::GET, &segments, NO_QUERY, None).await?;
+        decode(&Method::GET, &segments, &bytes)
     }
 
     /// Any resource, as JSON.

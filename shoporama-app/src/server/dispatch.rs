@@ -60,12 +60,22 @@ pub(super) async fn event<A: ShoporamaApp>(
             }
         };
     }
+    handle_event(runtime, &shop, kind, body).await?;
+    Ok(Outcome::Dispatched)
+}
+
+/// Parses the typed event and runs `on_event` through [`run_handler`].
+async fn handle_event<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    shop: &crate::app::Shop<A::Settings>,
+    kind: &str,
+    body: Value,
+) -> Result<(), ApiError> {
     let event = <<A::Settings as AppSettings>::Event as AppEvent>::from_callback(kind, body);
     if !event.is_subscribed() {
         tracing::info!("event type the app does not subscribe to: delivered as Unknown");
     }
-    run_handler(runtime, runtime.app().on_event(&shop, event)).await?;
-    Ok(Outcome::Dispatched)
+    run_handler(runtime, runtime.app().on_event(shop, event)).await
 }
 
 /// Runs an inbox job's handler: the shop as it is now, the typed event from the stored body,
@@ -86,8 +96,7 @@ pub(crate) async fn run_job<A: ShoporamaApp>(
     };
     let body: Value =
         serde_json::from_str(&job.body).map_err(|e| format!("the stored body is not JSON: {e}"))?;
-    let event = <<A::Settings as AppSettings>::Event as AppEvent>::from_callback(&job.kind, body);
-    run_handler(runtime, runtime.app().on_event(&shop, event))
+    handle_event(runtime, &shop, &job.kind, body)
         .await
         .map_err(|error| error.message().to_owned())?;
     Ok(JobOutcome::Handled)
@@ -95,13 +104,13 @@ pub(crate) async fn run_job<A: ShoporamaApp>(
 
 /// Runs a handler future: its error becomes a 500 with the reason, a panic a 500 that leaves
 /// the server serving, and running past the configured time-out a 500 too.
-pub(super) async fn run_handler<A: ShoporamaApp>(
+pub(super) async fn run_handler<A: ShoporamaApp, T>(
     runtime: &AppRuntime<A>,
-    handler: impl Future<Output = Result<(), AppError>>,
-) -> Result<(), ApiError> {
+    handler: impl Future<Output = Result<T, AppError>>,
+) -> Result<T, ApiError> {
     let timeout = runtime.config().handler_timeout;
     match tokio::time::timeout(timeout, AssertUnwindSafe(handler).catch_unwind()).await {
-        Ok(Ok(Ok(()))) => Ok(()),
+        Ok(Ok(Ok(value))) => Ok(value),
         Ok(Ok(Err(error))) => {
             tracing::error!(%error, "the app's handler failed");
             Err(ApiError::new(

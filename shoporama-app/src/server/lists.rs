@@ -14,8 +14,7 @@ use super::dispatch::run_handler;
 use super::error::ApiError;
 use super::lifecycle::store_error;
 use super::request::{parse_webshop_id, raw_query};
-use crate::app::{AppError, ShoporamaApp};
-use crate::settings::AppSettings;
+use crate::app::ShoporamaApp;
 
 pub(super) async fn handle_path<A: ShoporamaApp>(
     State(runtime): State<AppRuntime<A>>,
@@ -65,11 +64,7 @@ async fn list<A: ShoporamaApp>(
             .filter(|n| !n.trim().is_empty())
             .ok_or_else(|| ApiError::bad_request("missing query parameter `name`"))?
     };
-    let declared = A::Settings::manifest()
-        .fields
-        .iter()
-        .any(|f| f.external_list.as_deref() == Some(name.as_str()));
-    if !declared {
+    if !runtime.declares_external_list(&name) {
         return Err(
             ApiError::not_found(format!("unknown external list `{name}`")).with("list", name),
         );
@@ -82,13 +77,7 @@ async fn list<A: ShoporamaApp>(
             .map_err(|e| store_error(&e))?
             .and_then(|cached| cached.shop),
     };
-    let mut options = Vec::new();
-    let options_ref = &mut options;
-    let lookup = async move {
-        *options_ref = runtime.app().external_list(&name, shop.as_ref()).await?;
-        Ok::<(), AppError>(())
-    };
-    run_handler(runtime, lookup).await?;
+    let options = run_handler(runtime, runtime.app().external_list(&name, shop.as_ref())).await?;
     // A JSON object in option order (serde_json's `preserve_order` keeps insertion order).
     let object: Map<String, Value> = options
         .into_iter()

@@ -39,7 +39,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::app::{Shop, ShopInfo, ShoporamaApp};
 use crate::config::Config;
 use crate::inbox::{Delivery, Inbox};
-use crate::rest::{Budget, RestConfig, ShopClient};
+use crate::rest::{Budget, ShopClient};
 use crate::store::{InstallStore, Installation, StoreError};
 
 /// An app ready to serve: the author's [`ShoporamaApp`], its configuration and its install
@@ -52,7 +52,6 @@ struct Inner<A: ShoporamaApp> {
     app: A,
     config: Config,
     store: Arc<dyn InstallStore>,
-    rest: RestConfig,
     /// Each shop's REST budget, shared by all its clients in this process and refreshed by
     /// install and update callbacks (which carry Shoporama's own count).
     budgets: std::sync::Mutex<std::collections::BTreeMap<u64, Arc<Budget>>>,
@@ -60,6 +59,8 @@ struct Inner<A: ShoporamaApp> {
     shops: shop_cache::ShopCache<A::Settings>,
     /// The durable inbox, when `config.inbox` routes any type to it and the store is SQL.
     inbox: Option<Inbox>,
+    /// The external lists the settings declare, read from the manifest once.
+    external_lists: std::collections::BTreeSet<String>,
 }
 
 impl<A: ShoporamaApp> Clone for AppRuntime<A> {
@@ -79,29 +80,28 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     /// handled inline instead, with a warning.
     pub async fn connect(app: A, config: Config) -> Result<Self, StoreError> {
         let store = crate::store::connect(&config.database_url).await?;
-        let inbox = if config.inbox.uses_inbox() {
-            match Inbox::open(&config.database_url, config.inbox.clone()).await {
-                Ok(inbox) => Some(inbox),
-                Err(crate::inbox::InboxError::Unsupported { reason, .. }) => {
-                    tracing::warn!(%reason, "no inbox: every callback is handled inline");
-                    None
-                }
-                Err(error) => {
-                    let url = crate::store::mask_url(&config.database_url);
-                    return Err(StoreError::Connect {
-                        url,
-                        source: error.to_string().into(),
-                    });
-                }
-            }
-        } else {
-            None
+        let durable = match crate::inbox::not_durable(&config.database_url) {
+            Some(reason) => Err(reason),
+            None => store
+                .database()
+                .ok_or("the inbox needs a SQLite file or PostgreSQL"),
         };
-        let runtime = Self::with_store(app, config, store);
-        Ok(match inbox {
-            Some(inbox) => runtime.with_inbox(inbox),
-            None => runtime,
-        })
+        let inbox = match (config.inbox.uses_inbox(), durable) {
+            (false, _) => None,
+            (true, Err(reason)) => {
+                tracing::warn!(%reason, "no inbox: every callback is handled inline");
+                None
+            }
+            (true, Ok(database)) => Some(
+                Inbox::new(database, config.inbox.clone())
+                    .await
+                    .map_err(|error| StoreError::Connect {
+                        url: crate::store::mask_url(&config.database_url),
+                        source: error.to_string().into(),
+                    })?,
+            ),
+        };
+        Ok(Self::assemble(app, config, store, inbox))
     }
 
     /// Reads the [`Config`] from the environment and connects its store: what `serve` does.
@@ -125,39 +125,32 @@ impl<A: ShoporamaApp> AppRuntime<A> {
             .and_then(|cached| cached.shop))
     }
 
-    /// A runtime over an already opened store.
+    /// A runtime over an already opened store, handling every callback inline (no inbox).
     pub fn with_store(app: A, config: Config, store: Arc<dyn InstallStore>) -> Self {
-        let rest = RestConfig::new(&config.rest_base_url).user_agent(&config.user_agent);
+        Self::assemble(app, config, store, None)
+    }
+
+    fn assemble(
+        app: A,
+        config: Config,
+        store: Arc<dyn InstallStore>,
+        inbox: Option<Inbox>,
+    ) -> Self {
         let shops = shop_cache::ShopCache::new(config.shop_cache_ttl);
         Self {
             inner: Arc::new(Inner {
                 app,
                 config,
                 store,
-                rest,
                 budgets: std::sync::Mutex::default(),
                 shops,
-                inbox: None,
+                inbox,
+                external_lists: <A::Settings as crate::settings::AppSettings>::manifest()
+                    .fields
+                    .into_iter()
+                    .filter_map(|field| field.external_list)
+                    .collect(),
             }),
-        }
-    }
-
-    /// Routes the callback types `config.inbox` sends to the inbox through `inbox` (a runtime
-    /// from [`with_store`](Self::with_store) has none and handles everything inline). Call
-    /// before cloning the runtime.
-    #[must_use]
-    pub fn with_inbox(self, inbox: Inbox) -> Self {
-        match Arc::try_unwrap(self.inner) {
-            Ok(mut inner) => {
-                inner.inbox = Some(inbox);
-                Self {
-                    inner: Arc::new(inner),
-                }
-            }
-            Err(inner) => {
-                tracing::warn!("with_inbox called on a shared runtime; build it before cloning");
-                Self { inner }
-            }
         }
     }
 
@@ -192,25 +185,6 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         }
     }
 
-    /// Uses this REST configuration for the clients handlers get from [`Shop::rest`].
-    #[must_use]
-    pub fn with_rest_config(self, rest: RestConfig) -> Self {
-        match Arc::try_unwrap(self.inner) {
-            Ok(mut inner) => {
-                inner.rest = rest;
-                Self {
-                    inner: Arc::new(inner),
-                }
-            }
-            Err(inner) => {
-                tracing::warn!(
-                    "with_rest_config called on a shared runtime; build it before cloning"
-                );
-                Self { inner }
-            }
-        }
-    }
-
     /// The axum router, to serve or to mount in an app of your own (`.merge(runtime.router())`).
     pub fn router(&self) -> Router {
         let config = &self.inner.config;
@@ -237,7 +211,11 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     /// The handler view of an installation with parsed settings.
     pub fn shop(&self, installation: &Installation, settings: A::Settings) -> Shop<A::Settings> {
         let budget = self.budget(installation, false);
-        let client = ShopClient::new(self.inner.rest.clone(), installation.token.clone(), budget);
+        let client = ShopClient::new(
+            self.inner.config.rest.clone(),
+            installation.token.clone(),
+            budget,
+        );
         Shop::new(shop_info(installation), settings, client)
     }
 }
@@ -319,6 +297,11 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         let entry = shop_cache::CachedShop { installation, shop };
         self.inner.shops.put(entry.clone());
         entry
+    }
+
+    /// Whether the settings declare the external list `name`.
+    pub(crate) fn declares_external_list(&self, name: &str) -> bool {
+        self.inner.external_lists.contains(name)
     }
 
     /// Drops a shop from the cache after this process changed it.

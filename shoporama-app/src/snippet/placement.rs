@@ -1,41 +1,8 @@
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
-macro_rules! wire_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal,)* }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $wire)] $variant,)*
-        }
-
-        impl $name {
-            /// Every value, in the order of Shoporama's documentation.
-            pub const ALL: &'static [Self] = &[$(Self::$variant,)*];
-
-            /// The manifest name.
-            pub const fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $wire,)* }
-            }
-
-            /// The value with this manifest name.
-            pub fn from_name(name: &str) -> Option<Self> {
-                match name { $($wire => Some(Self::$variant),)* _ => None }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+use crate::wire::wire_enum;
 
 wire_enum!(
     /// Where in the page Shoporama injects a snippet.
-    Placement {
+    Placement, "placement" {
         /// Right after `<head>`.
         AfterHeadOpen = "after_head_open",
         /// Right before `</head>`.
@@ -66,7 +33,7 @@ impl Placement {
 
 wire_enum!(
     /// The pages a snippet is injected on.
-    Page {
+    Page, "page" {
         /// Every page.
         All = "all",
         /// Product pages.

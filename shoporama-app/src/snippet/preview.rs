@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 
 use super::render::{Engine, RenderJob, Rendered};
 use super::{Page, Placement};
-use crate::fields::{FieldKind, FieldValues};
-use crate::manifest::{AppManifest, ManifestField, ManifestSnippet};
+use crate::fields::FieldValues;
+use crate::manifest::{AppManifest, ManifestSnippet};
 
 /// A rendered preview.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,11 +66,7 @@ pub fn preview_args<S: AsRef<str>>(
 ) -> Result<Preview, PreviewError> {
     let page = Page::from_route(page).ok_or_else(|| PreviewError::UnknownPage {
         given: page.to_owned(),
-        valid: Page::ALL
-            .iter()
-            .map(|p| p.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
+        valid: pages(Page::ALL),
     })?;
     let mut values = FieldValues::new();
     for pair in fields {
@@ -190,6 +186,7 @@ fn slot(placement: Placement) -> usize {
     }
 }
 
+/// The pages' manifest names, comma-separated.
 fn pages(pages: &[Page]) -> String {
     pages
         .iter()
@@ -203,40 +200,18 @@ fn comment_safe(text: &str) -> String {
     text.replace("--", "- -").replace('>', "&gt;")
 }
 
-/// The `$app_vars` a shop would have: `fields` over each field's default, over a sample value
-/// of its kind.
+/// The `$app_vars` a shop would have: `fields` over each field's
+/// [`sample_value`](crate::manifest::ManifestField::sample_value).
 pub fn app_vars(manifest: &AppManifest, fields: &FieldValues) -> Map<String, Value> {
     let mut vars: Map<String, Value> = manifest
         .fields
         .iter()
-        .map(|f| (f.name.clone(), sample_value(f)))
+        .map(|f| (f.name.clone(), f.sample_value()))
         .collect();
     for (name, value) in fields.iter() {
         vars.insert(name.clone(), value.clone());
     }
     vars
-}
-
-fn sample_value(field: &ManifestField) -> Value {
-    if !field.default.is_null() {
-        return field.default.clone();
-    }
-    match field.kind {
-        FieldKind::Text => Value::String(format!("sample {}", field.label.to_lowercase())),
-        FieldKind::Integer => json!(30),
-        FieldKind::Boolean => json!(true),
-        FieldKind::List => field
-            .options
-            .as_ref()
-            .and_then(|options| options.first())
-            .map_or_else(
-                || Value::String("sample".to_owned()),
-                |o| Value::String(o.key.clone()),
-            ),
-        FieldKind::Color => json!("#3366cc"),
-        FieldKind::RichText => json!("<p>Sample <strong>rich text</strong></p>"),
-        FieldKind::Code => json!("<!-- sample code -->"),
-    }
 }
 
 /// The sample objects Shoporama sets on `page` (`$webshop` always; `$order` on /thanks,

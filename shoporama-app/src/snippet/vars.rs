@@ -78,7 +78,22 @@ macro_rules! reference {
             pub fn expr(expr: impl Into<Cow<'static, str>>) -> Self {
                 Self { subject: expr.into() }
             }
+        }
 
+        impl FromSetting for $name {
+            fn from_setting(name: &str) -> Self {
+                Self { subject: app_var(name) }
+            }
+        }
+
+        presence!($name);
+    };
+}
+
+/// The methods every reference has: its expression, and tests of whether it is set.
+macro_rules! presence {
+    ($ty:ty $(, $param:ident)?) => {
+        impl$(<$param>)? $ty {
             /// The Smarty expression read, e.g. `$app_vars.measurement_id`.
             pub fn smarty_expr(&self) -> &str {
                 &self.subject
@@ -95,19 +110,13 @@ macro_rules! reference {
                 Cond::new(&self.subject, Test::Blank)
             }
         }
-
-        impl FromSetting for $name {
-            fn from_setting(name: &str) -> Self {
-                Self { subject: app_var(name) }
-            }
-        }
     };
 }
 
 /// Methods that print a text-like value in each context.
 macro_rules! text_contexts {
-    ($name:ident) => {
-        impl $name {
+    ($ty:ty $(, $param:ident)?) => {
+        impl$(<$param>)? $ty {
             /// HTML text: `<{…|escape:"html"}>` (`& < > " '` become entities).
             pub fn html(&self) -> Output<'_> {
                 Output::new(&self.subject, Form::Html)
@@ -134,13 +143,6 @@ macro_rules! text_contexts {
                 Output::new(&self.subject, Form::JsInner)
             }
 
-            /// A whole URL in a quoted `href`/`src` attribute: a value not starting with
-            /// `http://` or `https://` (such as `javascript:…`) prints nothing; the rest is
-            /// HTML-escaped.
-            pub fn url(&self) -> Output<'_> {
-                Output::new(&self.subject, Form::Url)
-            }
-
             /// One URL component (a query value, a path segment): `<{…|escape:"url"}>`
             /// (`rawurlencode`); only `A-Z a-z 0-9 - _ . ~ %` come out, safe in any context.
             pub fn url_component(&self) -> Output<'_> {
@@ -156,7 +158,7 @@ macro_rules! text_contexts {
         }
 
         /// HTML text, as [`html`](Self::html).
-        impl fmt::Display for $name {
+        impl$(<$param>)? fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write_output(f, &self.subject, Form::Html)
             }
@@ -174,6 +176,14 @@ reference!(
     TextVar
 );
 text_contexts!(TextVar);
+
+impl TextVar {
+    /// A whole URL in a quoted `href`/`src` attribute: a value not starting with `http://` or
+    /// `https://` (such as `javascript:…`) prints nothing; the rest is HTML-escaped.
+    pub fn url(&self) -> Output<'_> {
+        Output::new(&self.subject, Form::Url)
+    }
+}
 
 reference!(
     /// A whole number (an `integer` setting, an order id): always printed as
@@ -376,12 +386,10 @@ impl<T> FromSetting for ListVar<T> {
     }
 }
 
-impl<T> ListVar<T> {
-    /// The Smarty expression read, e.g. `$app_vars.consent`.
-    pub fn smarty_expr(&self) -> &str {
-        &self.subject
-    }
+presence!(ListVar<T>, T);
+text_contexts!(ListVar<T>, T);
 
+impl<T> ListVar<T> {
     /// `<{if $app_vars.<name> == '<key>'}>`, the key quoted so nothing in it is interpolated.
     /// Prefer [`if_is`](Self::if_is), which checks the option exists.
     pub fn if_key<'a>(&'a self, key: &'a str) -> Cond<'a> {
@@ -391,46 +399,6 @@ impl<T> ListVar<T> {
     /// `<{if $app_vars.<name> != '<key>'}>`.
     pub fn if_not_key<'a>(&'a self, key: &'a str) -> Cond<'a> {
         Cond::new(&self.subject, Test::IsNot(key))
-    }
-
-    /// `<{if …}>` when an option is chosen.
-    pub fn if_set(&self) -> Cond<'_> {
-        Cond::new(&self.subject, Test::Set)
-    }
-
-    /// `<{if …}>` when no option is chosen.
-    pub fn if_blank(&self) -> Cond<'_> {
-        Cond::new(&self.subject, Test::Blank)
-    }
-
-    /// The key as HTML text.
-    pub fn html(&self) -> Output<'_> {
-        Output::new(&self.subject, Form::Html)
-    }
-
-    /// The key inside a quoted attribute.
-    pub fn attr(&self) -> Output<'_> {
-        Output::new(&self.subject, Form::Html)
-    }
-
-    /// The key as a JavaScript string literal, quotes included.
-    pub fn js(&self) -> Output<'_> {
-        Output::quoted(&self.subject, Form::JsInner)
-    }
-
-    /// The key inside a JavaScript string literal you quote yourself.
-    pub fn js_inner(&self) -> Output<'_> {
-        Output::new(&self.subject, Form::JsInner)
-    }
-
-    /// The key as one URL component.
-    pub fn url_component(&self) -> Output<'_> {
-        Output::new(&self.subject, Form::UrlComponent)
-    }
-
-    /// The key as a CSS value.
-    pub fn css(&self) -> Output<'_> {
-        Output::new(&self.subject, Form::Css)
     }
 }
 
@@ -446,11 +414,5 @@ impl<T: ListOptions> ListVar<T> {
     #[allow(clippy::needless_pass_by_value)]
     pub fn if_is_not(&self, option: T) -> Cond<'_> {
         Cond::new(&self.subject, Test::IsNot(option.key()))
-    }
-}
-
-impl<T> fmt::Display for ListVar<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_output(f, &self.subject, Form::Html)
     }
 }

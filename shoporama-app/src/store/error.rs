@@ -113,6 +113,26 @@ impl StoreError {
     }
 }
 
+/// The message of `error` and its causes, as the source of a [`StoreError`] (or of the
+/// inbox's errors).
+///
+/// Only `Display` texts are kept: a database error's `Display` is its message, while its
+/// `Debug` would also carry fields such as PostgreSQL's `DETAIL`, which can quote a whole row
+/// (token included) when a constraint fails.
+pub(crate) fn describe(error: &dyn StdError) -> Source {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text.push_str(": ");
+            text.push_str(&inner_text);
+        }
+        cause = inner.source();
+    }
+    text.into()
+}
+
 fn for_shop(webshop_id: Option<u64>) -> String {
     webshop_id
         .map(|id| format!(" for webshop {id}"))
@@ -208,6 +228,14 @@ mod tests {
         ] {
             assert_eq!(mask_url(url), url);
         }
+    }
+
+    #[test]
+    fn describe_keeps_causes_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let error = sqlx::Error::Io(io);
+        let text = describe(&error).to_string();
+        assert_eq!(text.matches("refused").count(), 1, "{text}");
     }
 
     #[test]

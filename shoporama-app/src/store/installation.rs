@@ -131,6 +131,13 @@ pub enum UpsertOutcome {
 }
 
 impl UpsertOutcome {
+    /// The outcome of a write that replaced `previous` (`None`: there was nothing to replace).
+    pub(crate) fn replacing(previous: Option<Installation>) -> Self {
+        previous.map_or(Self::Installed, |previous| Self::Reinstalled {
+            previous: Box::new(previous),
+        })
+    }
+
     /// The replaced installation, if any.
     pub fn previous(&self) -> Option<&Installation> {
         match self {

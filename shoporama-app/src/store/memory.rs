@@ -60,12 +60,7 @@ impl InstallStore for MemoryStore {
                 reinstall = previous.is_some(),
                 "stored installation in memory"
             );
-            Ok(match previous {
-                None => UpsertOutcome::Installed,
-                Some(previous) => UpsertOutcome::Reinstalled {
-                    previous: Box::new(previous),
-                },
-            })
+            Ok(UpsertOutcome::replacing(previous))
         }
         .boxed()
     }

@@ -18,13 +18,14 @@
 //! [`testing::store_conformance`](crate::testing::store_conformance).
 
 mod connect;
+mod database;
 mod error;
 mod installation;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-mod sql;
+pub(crate) mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
@@ -32,6 +33,9 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 pub use connect::connect;
+pub use database::Database;
+pub(crate) use database::with_database;
+pub(crate) use error::describe;
 pub use error::{StoreError, mask_url};
 pub use installation::{
     Installation, MAX_STORABLE, SettingsStatus, SettingsUpdate, Tombstone, UpsertOutcome,
@@ -95,4 +99,11 @@ pub trait InstallStore: Send + Sync + 'static {
 
     /// A cheap query proving the store answers and its schema is migrated.
     fn health(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// The SQL database this store keeps its rows in, shared with the inbox, keyed effects
+    /// and the app's own tables; `None` (the default) for a store without one, such as
+    /// [`MemoryStore`].
+    fn database(&self) -> Option<Database> {
+        None
+    }
 }

@@ -1,25 +1,34 @@
 //! What the SQL stores share: the row layout, its encoding and decoding, the embedded
-//! migrations, and the reduction of database errors to secret-free messages.
+//! migrations and every store operation ([`SqlStore`]). A backend adds only how it connects
+//! and how a write for one shop is serialized ([`Dialect`]).
+//!
+//! The row helpers ([`column`], [`unsigned`], [`timestamp`], [`BadColumn`]) serve the inbox's
+//! tables too.
 
-use std::error::Error as StdError;
+use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::migrate::{Migrate, Migration, MigrationType, Migrator};
 use sqlx::query::Query;
-use sqlx::{ColumnIndex, Database, Decode, Encode, Row, SqlSafeStr as _, Type};
+use sqlx::{
+    ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, SqlSafeStr as _,
+    Transaction, Type,
+};
 
 use super::installation::to_column;
-use super::{Installation, SettingsStatus, StoreError, Tombstone};
+use super::{
+    Installation, SettingsStatus, SettingsUpdate, StoreError, Tombstone, UpsertOutcome, describe,
+};
 use crate::secret::AppToken;
 
 /// The table of installations.
-pub(super) const INSTALLATIONS: &str = "shoporama_installations";
+const INSTALLATIONS: &str = "shoporama_installations";
 /// The table of tombstones.
-pub(super) const TOMBSTONES: &str = "shoporama_tombstones";
+const TOMBSTONES: &str = "shoporama_tombstones";
 /// The table where the applied migrations are recorded. Not sqlx's default
 /// `_sqlx_migrations`, so an app's own migrations can live in the same database.
-pub(super) const MIGRATIONS_TABLE: &str = "_shoporama_app_migrations";
+const MIGRATIONS_TABLE: &str = "_shoporama_app_migrations";
 
 /// The columns of `shoporama_installations`, in the order [`EncodedInstallation`] binds them
 /// (`$1` … `$10`), as a literal for `concat!`.
@@ -31,21 +40,21 @@ macro_rules! installation_columns {
 }
 
 /// The shop's installation. `$1`: webshop id.
-pub(super) const SELECT_INSTALLATION: &str = concat!(
+const SELECT_INSTALLATION: &str = concat!(
     "SELECT ",
     installation_columns!(),
     " FROM shoporama_installations WHERE webshop_id = $1"
 );
 
 /// Every installation, by id.
-pub(super) const SELECT_INSTALLATIONS: &str = concat!(
+const SELECT_INSTALLATIONS: &str = concat!(
     "SELECT ",
     installation_columns!(),
     " FROM shoporama_installations ORDER BY webshop_id"
 );
 
 /// Inserts or replaces an installation. Binds: [`EncodedInstallation::bind`].
-pub(super) const UPSERT_INSTALLATION: &str = concat!(
+const UPSERT_INSTALLATION: &str = concat!(
     "INSERT INTO shoporama_installations (",
     installation_columns!(),
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -58,24 +67,24 @@ pub(super) const UPSERT_INSTALLATION: &str = concat!(
 );
 
 /// Deletes the shop's installation and returns it. `$1`: webshop id.
-pub(super) const DELETE_INSTALLATION: &str = concat!(
+const DELETE_INSTALLATION: &str = concat!(
     "DELETE FROM shoporama_installations WHERE webshop_id = $1 RETURNING ",
     installation_columns!()
 );
 
 /// The shop's tombstone. `$1`: webshop id.
-pub(super) const SELECT_TOMBSTONE: &str =
+const SELECT_TOMBSTONE: &str =
     "SELECT webshop_id, uninstalled_at_micros FROM shoporama_tombstones WHERE webshop_id = $1";
 
 /// Records a tombstone unless the shop has one. `$1`: webshop id, `$2`: time in microseconds.
-pub(super) const INSERT_TOMBSTONE: &str = "INSERT INTO shoporama_tombstones \
+const INSERT_TOMBSTONE: &str = "INSERT INTO shoporama_tombstones \
      (webshop_id, uninstalled_at_micros) VALUES ($1, $2) ON CONFLICT (webshop_id) DO NOTHING";
 
 /// Removes the shop's tombstone. `$1`: webshop id.
-pub(super) const DELETE_TOMBSTONE: &str = "DELETE FROM shoporama_tombstones WHERE webshop_id = $1";
+const DELETE_TOMBSTONE: &str = "DELETE FROM shoporama_tombstones WHERE webshop_id = $1";
 
 /// The applied schema version; fails unless both tables exist.
-pub(super) const SCHEMA_VERSION: &str = "SELECT MAX(version) AS version \
+const SCHEMA_VERSION: &str = "SELECT MAX(version) AS version \
      FROM _shoporama_app_migrations WHERE success \
      AND NOT EXISTS (SELECT 1 FROM shoporama_installations WHERE 1 = 0) \
      AND NOT EXISTS (SELECT 1 FROM shoporama_tombstones WHERE 1 = 0)";
@@ -112,7 +121,7 @@ pub(super) use embedded_migration;
 ///
 /// Versions and descriptions come from the file names exactly as `sqlx::migrate!` derives
 /// them, and checksums from the contents, so the sqlx CLI agrees with this migrator.
-pub(super) fn migrator(migrations: &[EmbeddedMigration]) -> Result<Migrator, String> {
+fn migrator(migrations: &[EmbeddedMigration]) -> Result<Migrator, String> {
     let mut resolved = Vec::with_capacity(migrations.len());
     for migration in migrations {
         let (version, description) = parse_migration_file(migration.file)?;
@@ -130,7 +139,7 @@ pub(super) fn migrator(migrations: &[EmbeddedMigration]) -> Result<Migrator, Str
 }
 
 /// The newest version among `migrations`: the schema version this build needs.
-pub(super) fn latest_version(migrations: &[EmbeddedMigration]) -> i64 {
+fn latest_version(migrations: &[EmbeddedMigration]) -> i64 {
     migrations
         .iter()
         .filter_map(|migration| parse_migration_file(migration.file).ok())
@@ -140,7 +149,7 @@ pub(super) fn latest_version(migrations: &[EmbeddedMigration]) -> i64 {
 }
 
 /// `0001_create_installations.sql` → `(1, "create installations")`.
-pub(super) fn parse_migration_file(file: &str) -> Result<(i64, String), String> {
+fn parse_migration_file(file: &str) -> Result<(i64, String), String> {
     let stem = file
         .strip_suffix(".sql")
         .ok_or_else(|| format!("migration file `{file}` does not end in .sql"))?;
@@ -153,27 +162,8 @@ pub(super) fn parse_migration_file(file: &str) -> Result<(i64, String), String> 
     Ok((version, description.replace('_', " ")))
 }
 
-/// The message of `error` and its causes, as the source of a [`StoreError`].
-///
-/// Only `Display` texts are kept: a database error's `Display` is its message, while its
-/// `Debug` would also carry fields such as PostgreSQL's `DETAIL`, which can quote a whole row
-/// (token included) when a constraint fails.
-pub(super) fn describe(error: &dyn StdError) -> Box<dyn StdError + Send + Sync> {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        let inner_text = inner.to_string();
-        if !text.contains(&inner_text) {
-            text.push_str(": ");
-            text.push_str(&inner_text);
-        }
-        cause = inner.source();
-    }
-    text.into()
-}
-
 /// A [`StoreError::Query`] for `operation` failing with `error`.
-pub(super) fn query_error(
+fn query_error(
     operation: &'static str,
     webshop_id: Option<u64>,
     error: &sqlx::Error,
@@ -181,27 +171,336 @@ pub(super) fn query_error(
     StoreError::query(operation, webshop_id, describe(error))
 }
 
+/// What differs between the SQL databases the stores run on, beyond their connection
+/// options: implemented for `sqlx::Sqlite` and `sqlx::Postgres` (logs name them by
+/// [`Database::NAME`]).
+pub(super) trait Dialect: Database {
+    /// The migrations in `migrations/<dialect>`, oldest first.
+    const MIGRATIONS: &'static [EmbeddedMigration];
+
+    /// Begins a transaction holding the write lock of shop `webshop_id`, so that writes for
+    /// one shop apply one after the other and each sees the state the previous one left.
+    fn begin_write(
+        pool: &Pool<Self>,
+        webshop_id: i64,
+    ) -> impl Future<Output = Result<Transaction<'static, Self>, sqlx::Error>> + Send;
+}
+
+/// An install store in a SQL database, once connected: what [`SqliteStore`] and
+/// [`PostgresStore`] are made of.
+///
+/// [`SqliteStore`]: super::SqliteStore
+/// [`PostgresStore`]: super::PostgresStore
+#[derive(Debug)]
+pub(super) struct SqlStore<DB: Database> {
+    pool: Pool<DB>,
+    /// The URL it was opened with, password masked, for messages.
+    url: String,
+}
+
+impl<DB: Database> Clone for SqlStore<DB> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            url: self.url.clone(),
+        }
+    }
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: Dialect,
+    DB::Arguments: IntoArguments<DB>,
+    DB::Connection: Migrate,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'e> i64: Encode<'e, DB> + Decode<'e, DB> + Type<DB>,
+    for<'e> &'e str: Encode<'e, DB> + Type<DB>,
+    for<'e> String: Decode<'e, DB> + Type<DB>,
+    &'static str: ColumnIndex<DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    /// Migrates the database behind `pool` and checks its schema. `url` is masked.
+    pub(super) async fn open(pool: Pool<DB>, url: String) -> Result<Self, StoreError> {
+        let migrate_error = |source| StoreError::Migrate {
+            url: url.clone(),
+            source,
+        };
+        migrator(DB::MIGRATIONS)
+            .map_err(|message| migrate_error(message.into()))?
+            .run(&pool)
+            .await
+            .map_err(|error| migrate_error(describe(&error)))?;
+        let store = Self { pool, url };
+        store.health().await?;
+        tracing::debug!(url = %store.url, "opened {} install store", <DB as Database>::NAME);
+        Ok(store)
+    }
+
+    pub(super) fn pool(&self) -> &Pool<DB> {
+        &self.pool
+    }
+
+    /// [`InstallStore::health`](super::InstallStore::health): the schema is at the version
+    /// this build needs.
+    pub(super) async fn health(&self) -> Result<(), StoreError> {
+        let version: Option<i64> = sqlx::query_scalar(SCHEMA_VERSION)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|error| query_error("health", None, &error))?;
+        let needed = latest_version(DB::MIGRATIONS);
+        match version {
+            Some(version) if version >= needed => Ok(()),
+            found => Err(StoreError::Migrate {
+                url: self.url.clone(),
+                source: format!(
+                    "the schema is at version {}, this build needs {needed}",
+                    found.unwrap_or(0)
+                )
+                .into(),
+            }),
+        }
+    }
+
+    pub(super) async fn upsert(
+        &self,
+        installation: &Installation,
+    ) -> Result<UpsertOutcome, StoreError> {
+        const OP: &str = "upsert_installation";
+        let webshop_id = installation.webshop_id;
+        let fail = |error: sqlx::Error| query_error(OP, Some(webshop_id), &error);
+        let encoded = EncodedInstallation::new(OP, installation)?;
+        let id = encoded.webshop_id;
+        let mut tx = DB::begin_write(&self.pool, id).await.map_err(fail)?;
+        let previous = select_installation(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(fail)?;
+        let previous = previous.as_ref().map(decode_installation).transpose()?;
+        encoded
+            .bind(sqlx::query(UPSERT_INSTALLATION))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        sqlx::query(DELETE_TOMBSTONE)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        tracing::debug!(
+            webshop_id,
+            reinstall = previous.is_some(),
+            "stored installation in {}",
+            <DB as Database>::NAME
+        );
+        Ok(UpsertOutcome::replacing(previous))
+    }
+
+    pub(super) async fn installation(
+        &self,
+        webshop_id: u64,
+    ) -> Result<Option<Installation>, StoreError> {
+        let id = to_column(webshop_id, "webshop_id", webshop_id)?;
+        let row = select_installation(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|error| query_error("installation", Some(webshop_id), &error))?;
+        row.as_ref().map(decode_installation).transpose()
+    }
+
+    pub(super) async fn update_settings(
+        &self,
+        webshop_id: u64,
+        update: &SettingsUpdate,
+    ) -> Result<Option<Installation>, StoreError> {
+        const OP: &str = "update_settings";
+        let fail = |error: sqlx::Error| query_error(OP, Some(webshop_id), &error);
+        let id = to_column(webshop_id, "webshop_id", webshop_id)?;
+        let mut tx = DB::begin_write(&self.pool, id).await.map_err(fail)?;
+        let previous = select_installation(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(fail)?;
+        let Some(previous) = previous.as_ref().map(decode_installation).transpose()? else {
+            tracing::debug!(
+                webshop_id,
+                "settings update for a shop that is not installed"
+            );
+            return Ok(None);
+        };
+        EncodedInstallation::new(OP, &update.apply_to(&previous))?
+            .bind(sqlx::query(UPSERT_INSTALLATION))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        tracing::debug!(webshop_id, "updated settings in {}", <DB as Database>::NAME);
+        Ok(Some(previous))
+    }
+
+    pub(super) async fn uninstall(
+        &self,
+        webshop_id: u64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Installation>, StoreError> {
+        const OP: &str = "uninstall";
+        let fail = |error: sqlx::Error| query_error(OP, Some(webshop_id), &error);
+        let id = to_column(webshop_id, "webshop_id", webshop_id)?;
+        let mut tx = DB::begin_write(&self.pool, id).await.map_err(fail)?;
+        let removed = sqlx::query(DELETE_INSTALLATION)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(fail)?;
+        sqlx::query(INSERT_TOMBSTONE)
+            .bind(id)
+            .bind(at.timestamp_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        Ok(removed_installation(
+            webshop_id,
+            removed.as_ref().map(decode_installation),
+        ))
+    }
+
+    pub(super) async fn tombstone(&self, webshop_id: u64) -> Result<Option<Tombstone>, StoreError> {
+        let id = to_column(webshop_id, "webshop_id", webshop_id)?;
+        let row = sqlx::query(SELECT_TOMBSTONE)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|error| query_error("tombstone", Some(webshop_id), &error))?;
+        row.as_ref().map(decode_tombstone).transpose()
+    }
+
+    pub(super) async fn installations(&self) -> Result<Vec<Installation>, StoreError> {
+        let rows = sqlx::query(SELECT_INSTALLATIONS)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|error| query_error("installations", None, &error))?;
+        rows.iter().map(decode_installation).collect()
+    }
+}
+
+/// What an uninstall reports: the removed installation, or `None` (with a warning) when the
+/// removed row was corrupt. An uninstall must always remove the token, so a row that cannot
+/// be read is deleted rather than left behind with its token.
+fn removed_installation(
+    webshop_id: u64,
+    removed: Option<Result<Installation, StoreError>>,
+) -> Option<Installation> {
+    match removed {
+        Some(Ok(installation)) => {
+            tracing::debug!(webshop_id, "uninstalled");
+            Some(installation)
+        }
+        Some(Err(error)) => {
+            tracing::warn!(webshop_id, %error, "removed a corrupt installation row on uninstall");
+            None
+        }
+        None => {
+            tracing::debug!(webshop_id, "uninstall of a shop that was not installed");
+            None
+        }
+    }
+}
+
+/// The query of shop `id`'s row in [`INSTALLATIONS`].
+fn select_installation<DB>(id: i64) -> Query<'static, DB, DB::Arguments>
+where
+    DB: Database,
+    for<'e> i64: Encode<'e, DB> + Type<DB>,
+{
+    sqlx::query(SELECT_INSTALLATION).bind(id)
+}
+
+/// Implements [`InstallStore`](super::InstallStore) for `$store`, a wrapper of a
+/// [`SqlStore`] in its field `sql`.
+macro_rules! install_store_via_sql {
+    ($store:ty, $variant:path) => {
+        const _: () = {
+            use ::chrono::{DateTime, Utc};
+            use ::futures::FutureExt as _;
+            use ::futures::future::BoxFuture;
+            use $crate::store::{
+                InstallStore, Installation, SettingsUpdate, StoreError, Tombstone, UpsertOutcome,
+            };
+
+            impl InstallStore for $store {
+                fn upsert_installation<'a>(
+                    &'a self,
+                    installation: &'a Installation,
+                ) -> BoxFuture<'a, Result<UpsertOutcome, StoreError>> {
+                    self.sql.upsert(installation).boxed()
+                }
+
+                fn installation(
+                    &self,
+                    webshop_id: u64,
+                ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
+                    self.sql.installation(webshop_id).boxed()
+                }
+
+                fn update_settings<'a>(
+                    &'a self,
+                    webshop_id: u64,
+                    update: &'a SettingsUpdate,
+                ) -> BoxFuture<'a, Result<Option<Installation>, StoreError>> {
+                    self.sql.update_settings(webshop_id, update).boxed()
+                }
+
+                fn uninstall(
+                    &self,
+                    webshop_id: u64,
+                    at: DateTime<Utc>,
+                ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
+                    self.sql.uninstall(webshop_id, at).boxed()
+                }
+
+                fn tombstone(
+                    &self,
+                    webshop_id: u64,
+                ) -> BoxFuture<'_, Result<Option<Tombstone>, StoreError>> {
+                    self.sql.tombstone(webshop_id).boxed()
+                }
+
+                fn installations(&self) -> BoxFuture<'_, Result<Vec<Installation>, StoreError>> {
+                    self.sql.installations().boxed()
+                }
+
+                fn health(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+                    self.sql.health().boxed()
+                }
+
+                fn database(&self) -> Option<$crate::store::Database> {
+                    Some($variant(self.sql.pool().clone()))
+                }
+            }
+        };
+    };
+}
+pub(super) use install_store_via_sql;
+
 /// The column values of an installation, ready to bind as `$1` … `$10` of
 /// [`UPSERT_INSTALLATION`].
-pub(super) struct EncodedInstallation<'a> {
-    pub(super) webshop_id: i64,
-    pub(super) webshop_url: &'a str,
-    pub(super) token: &'a str,
-    pub(super) daily_limit: i64,
-    pub(super) current_usage: i64,
-    pub(super) installed_at_micros: i64,
-    pub(super) updated_at_micros: i64,
-    pub(super) fields: String,
-    pub(super) settings_status: &'static str,
-    pub(super) settings_errors: String,
+struct EncodedInstallation<'a> {
+    webshop_id: i64,
+    webshop_url: &'a str,
+    token: &'a str,
+    daily_limit: i64,
+    current_usage: i64,
+    installed_at_micros: i64,
+    updated_at_micros: i64,
+    fields: String,
+    settings_status: &'static str,
+    settings_errors: String,
 }
 
 impl<'a> EncodedInstallation<'a> {
     /// Encodes `installation`, refusing numbers the columns cannot hold.
-    pub(super) fn new(
-        operation: &'static str,
-        installation: &'a Installation,
-    ) -> Result<Self, StoreError> {
+    fn new(operation: &'static str, installation: &'a Installation) -> Result<Self, StoreError> {
         let id = installation.webshop_id;
         let json_error =
             |error: serde_json::Error| StoreError::query(operation, Some(id), describe(&error));
@@ -222,152 +521,144 @@ impl<'a> EncodedInstallation<'a> {
             settings_errors: serde_json::to_string(errors).map_err(json_error)?,
         })
     }
-}
 
-impl EncodedInstallation<'_> {
     /// Binds the values in column order.
-    pub(super) fn bind<'q, DB>(
-        &self,
-        query: Query<'q, DB, <DB as Database>::Arguments>,
-    ) -> Query<'q, DB, <DB as Database>::Arguments>
+    fn bind<'q, DB>(&self, query: Query<'q, DB, DB::Arguments>) -> Query<'q, DB, DB::Arguments>
     where
         DB: Database,
-        for<'t> i64: Encode<'t, DB> + Type<DB>,
-        for<'t> String: Encode<'t, DB> + Type<DB>,
+        for<'e> i64: Encode<'e, DB> + Type<DB>,
+        for<'e> &'e str: Encode<'e, DB> + Type<DB>,
     {
         query
             .bind(self.webshop_id)
-            .bind(self.webshop_url.to_owned())
-            .bind(self.token.to_owned())
+            .bind(self.webshop_url)
+            .bind(self.token)
             .bind(self.daily_limit)
             .bind(self.current_usage)
             .bind(self.installed_at_micros)
             .bind(self.updated_at_micros)
-            .bind(self.fields.clone())
-            .bind(self.settings_status.to_owned())
-            .bind(self.settings_errors.clone())
+            .bind(self.fields.as_str())
+            .bind(self.settings_status)
+            .bind(self.settings_errors.as_str())
     }
 }
 
-/// What an uninstall reports: the removed installation, or `None` (with a warning) when the
-/// removed row was corrupt. An uninstall must always remove the token, so a row that cannot
-/// be read is deleted rather than left behind with its token.
-pub(super) fn removed_installation(
-    webshop_id: u64,
-    removed: Option<Result<Installation, StoreError>>,
-) -> Option<Installation> {
-    match removed {
-        Some(Ok(installation)) => {
-            tracing::debug!(webshop_id, "uninstalled");
-            Some(installation)
+/// A column of a stored row that cannot be read back: which one, and why (never its value).
+#[derive(Debug)]
+pub(crate) struct BadColumn {
+    pub(crate) column: &'static str,
+    pub(crate) reason: String,
+}
+
+impl BadColumn {
+    pub(crate) fn new(column: &'static str, reason: impl fmt::Display) -> Self {
+        Self {
+            column,
+            reason: reason.to_string(),
         }
-        Some(Err(error)) => {
-            tracing::warn!(webshop_id, %error, "removed a corrupt installation row on uninstall");
-            None
-        }
-        None => {
-            tracing::debug!(webshop_id, "uninstall of a shop that was not installed");
-            None
-        }
+    }
+
+    /// The [`StoreError::Corrupt`] of this column in a row of `table`.
+    fn in_table(self, table: &'static str, webshop_id: Option<u64>) -> StoreError {
+        StoreError::corrupt(table, webshop_id, self.column, self.reason)
     }
 }
 
-/// Reads column `column` of `row`, reporting failure as a corrupt row.
-fn column<'r, R, T>(
-    row: &'r R,
-    table: &'static str,
-    webshop_id: Option<u64>,
-    column: &'static str,
-) -> Result<T, StoreError>
+/// Reads column `name` of `row`.
+pub(crate) fn column<'r, R, T>(row: &'r R, name: &'static str) -> Result<T, BadColumn>
 where
     R: Row,
     &'static str: ColumnIndex<R>,
     T: Decode<'r, R::Database> + Type<R::Database>,
 {
-    row.try_get(column)
-        .map_err(|error| StoreError::corrupt(table, webshop_id, column, describe(&error)))
-}
-
-/// Reads a microsecond timestamp column.
-fn timestamp<'r, R>(
-    row: &'r R,
-    table: &'static str,
-    webshop_id: u64,
-    name: &'static str,
-) -> Result<DateTime<Utc>, StoreError>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let micros: i64 = column(row, table, Some(webshop_id), name)?;
-    DateTime::from_timestamp_micros(micros).ok_or_else(|| {
-        StoreError::corrupt(
-            table,
-            Some(webshop_id),
-            name,
-            "is outside the range of dates",
-        )
-    })
+    row.try_get(name)
+        .map_err(|error| BadColumn::new(name, describe(&error)))
 }
 
 /// Reads a non-negative number column.
-fn unsigned<'r, R>(
-    row: &'r R,
-    table: &'static str,
-    webshop_id: Option<u64>,
-    name: &'static str,
-) -> Result<u64, StoreError>
+pub(crate) fn unsigned<'r, R>(row: &'r R, name: &'static str) -> Result<u64, BadColumn>
 where
     R: Row,
     &'static str: ColumnIndex<R>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let value: i64 = column(row, table, webshop_id, name)?;
-    u64::try_from(value).map_err(|_| StoreError::corrupt(table, webshop_id, name, "is negative"))
+    let value: i64 = column(row, name)?;
+    u64::try_from(value).map_err(|_| BadColumn::new(name, "is negative"))
+}
+
+/// Reads a timestamp column (unix time in microseconds).
+pub(crate) fn timestamp<'r, R>(row: &'r R, name: &'static str) -> Result<DateTime<Utc>, BadColumn>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    from_micros(column(row, name)?, name)
+}
+
+/// Reads a nullable timestamp column (unix time in microseconds).
+pub(crate) fn optional_timestamp<'r, R>(
+    row: &'r R,
+    name: &'static str,
+) -> Result<Option<DateTime<Utc>>, BadColumn>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    column::<R, Option<i64>>(row, name)?
+        .map(|micros| from_micros(micros, name))
+        .transpose()
+}
+
+fn from_micros(micros: i64, name: &'static str) -> Result<DateTime<Utc>, BadColumn> {
+    DateTime::from_timestamp_micros(micros)
+        .ok_or_else(|| BadColumn::new(name, "is outside the range of dates"))
 }
 
 /// Decodes a row of [`SELECT_INSTALLATION`]'s columns.
-pub(super) fn decode_installation<'r, R>(row: &'r R) -> Result<Installation, StoreError>
+fn decode_installation<'r, R>(row: &'r R) -> Result<Installation, StoreError>
 where
     R: Row,
     &'static str: ColumnIndex<R>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
     String: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let table = INSTALLATIONS;
-    let webshop_id = unsigned(row, table, None, "webshop_id")?;
-    let id = Some(webshop_id);
-    let fields: String = column(row, table, id, "fields")?;
-    let fields = match parse_json(table, id, "fields", &fields)? {
+    let webshop_id =
+        unsigned(row, "webshop_id").map_err(|bad| bad.in_table(INSTALLATIONS, None))?;
+    installation_of(row, webshop_id).map_err(|bad| bad.in_table(INSTALLATIONS, Some(webshop_id)))
+}
+
+/// The installation of shop `webshop_id` in `row`.
+fn installation_of<'r, R>(row: &'r R, webshop_id: u64) -> Result<Installation, BadColumn>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let fields = match parse_json("fields", &column::<R, String>(row, "fields")?)? {
         Value::Object(fields) => fields,
         other => {
-            return Err(StoreError::corrupt(
-                table,
-                id,
+            return Err(BadColumn::new(
                 "fields",
-                format!("holds a JSON {} instead of an object", json_kind(&other)),
+                format_args!("holds a JSON {} instead of an object", json_kind(&other)),
             ));
         }
     };
-    let status: String = column(row, table, id, "settings_status")?;
-    let errors: String = column(row, table, id, "settings_errors")?;
-    let errors = decode_errors(id, &errors)?;
+    let status: String = column(row, "settings_status")?;
+    let errors = decode_errors(&column::<R, String>(row, "settings_errors")?)?;
     let settings_status = match status.as_str() {
         CONFIGURED if errors.is_empty() => SettingsStatus::Configured,
         CONFIGURED => {
-            return Err(StoreError::corrupt(
-                table,
-                id,
+            return Err(BadColumn::new(
                 "settings_errors",
                 "lists errors although settings_status is 'configured'",
             ));
         }
         UNCONFIGURED => SettingsStatus::Unconfigured { errors },
         _ => {
-            return Err(StoreError::corrupt(
-                table,
-                id,
+            return Err(BadColumn::new(
                 "settings_status",
                 "is neither 'configured' nor 'unconfigured'",
             ));
@@ -375,53 +666,41 @@ where
     };
     Ok(Installation {
         webshop_id,
-        webshop_url: column(row, table, id, "webshop_url")?,
-        token: AppToken::new(column::<R, String>(row, table, id, "app_token")?),
-        daily_limit: unsigned(row, table, id, "daily_limit")?,
-        current_usage: unsigned(row, table, id, "current_usage")?,
-        installed_at: timestamp(row, table, webshop_id, "installed_at_micros")?,
-        updated_at: timestamp(row, table, webshop_id, "updated_at_micros")?,
+        webshop_url: column(row, "webshop_url")?,
+        token: AppToken::new(column::<R, String>(row, "app_token")?),
+        daily_limit: unsigned(row, "daily_limit")?,
+        current_usage: unsigned(row, "current_usage")?,
+        installed_at: timestamp(row, "installed_at_micros")?,
+        updated_at: timestamp(row, "updated_at_micros")?,
         fields,
         settings_status,
     })
 }
 
 /// Decodes a row of `webshop_id, uninstalled_at_micros` from [`TOMBSTONES`].
-pub(super) fn decode_tombstone<'r, R>(row: &'r R) -> Result<Tombstone, StoreError>
+fn decode_tombstone<'r, R>(row: &'r R) -> Result<Tombstone, StoreError>
 where
     R: Row,
     &'static str: ColumnIndex<R>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let webshop_id = unsigned(row, TOMBSTONES, None, "webshop_id")?;
+    let webshop_id = unsigned(row, "webshop_id").map_err(|bad| bad.in_table(TOMBSTONES, None))?;
     Ok(Tombstone {
         webshop_id,
-        uninstalled_at: timestamp(row, TOMBSTONES, webshop_id, "uninstalled_at_micros")?,
+        uninstalled_at: timestamp(row, "uninstalled_at_micros")
+            .map_err(|bad| bad.in_table(TOMBSTONES, Some(webshop_id)))?,
     })
 }
 
-fn parse_json(
-    table: &'static str,
-    id: Option<u64>,
-    name: &'static str,
-    text: &str,
-) -> Result<Value, StoreError> {
+fn parse_json(name: &'static str, text: &str) -> Result<Value, BadColumn> {
     // A syntax error names a position, never the text, so no stored value leaks.
-    serde_json::from_str(text).map_err(|error| {
-        StoreError::corrupt(table, id, name, format!("is not valid JSON ({error})"))
-    })
+    serde_json::from_str(text)
+        .map_err(|error| BadColumn::new(name, format_args!("is not valid JSON ({error})")))
 }
 
-fn decode_errors(id: Option<u64>, text: &str) -> Result<Vec<String>, StoreError> {
-    let not_strings = || {
-        StoreError::corrupt(
-            INSTALLATIONS,
-            id,
-            "settings_errors",
-            "is not a JSON array of strings",
-        )
-    };
-    match parse_json(INSTALLATIONS, id, "settings_errors", text)? {
+fn decode_errors(text: &str) -> Result<Vec<String>, BadColumn> {
+    let not_strings = || BadColumn::new("settings_errors", "is not a JSON array of strings");
+    match parse_json("settings_errors", text)? {
         Value::Array(items) => items
             .into_iter()
             .map(|item| match item {
@@ -514,13 +793,5 @@ mod tests {
     #[test]
     fn postgres_migrations_are_all_embedded() {
         assert_embeds_directory("postgres", super::super::postgres::MIGRATIONS);
-    }
-
-    #[test]
-    fn describe_keeps_causes_once() {
-        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
-        let error = sqlx::Error::Io(io);
-        let text = describe(&error).to_string();
-        assert_eq!(text.matches("refused").count(), 1, "{text}");
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::callback::LifecyclePayload;
-use crate::fields::{FieldKind, FieldValues};
+use crate::fields::FieldValues;
 use crate::manifest::AppManifest;
 use crate::secret::AppToken;
 
@@ -354,33 +354,15 @@ impl SimResponse {
     }
 }
 
-/// Field values an install sends for `manifest`: each field's default, or for a required
-/// field without one a plausible sample of its kind (the first option of a list).
+/// Field values an install sends for `manifest`: every field with a default, and every
+/// required one, at [`ManifestField::sample_value`](crate::manifest::ManifestField::sample_value).
 pub fn sample_fields(manifest: &AppManifest) -> FieldValues {
-    let mut values = FieldValues::new();
-    for field in &manifest.fields {
-        let value = if !field.default.is_null() {
-            field.default.clone()
-        } else if !field.required {
-            continue;
-        } else {
-            match field.kind {
-                FieldKind::Text => json!(format!("sample {}", field.name)),
-                FieldKind::Integer => json!("1"),
-                FieldKind::Boolean => json!("0"),
-                FieldKind::List => field
-                    .options
-                    .as_ref()
-                    .and_then(|o| o.first())
-                    .map_or_else(|| json!("sample"), |option| json!(option.key)),
-                FieldKind::Color => json!("#336699"),
-                FieldKind::RichText => json!("<p>Sample text</p>"),
-                FieldKind::Code => json!("<!-- sample code -->"),
-            }
-        };
-        values.insert(field.name.clone(), value);
-    }
-    values
+    manifest
+        .fields
+        .iter()
+        .filter(|field| field.required || !field.default.is_null())
+        .map(|field| (field.name.clone(), field.sample_value()))
+        .collect()
 }
 
 /// A realistic body for an event or webhook of `kind`. Shoporama does not publish these

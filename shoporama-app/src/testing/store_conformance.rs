@@ -66,6 +66,7 @@ pub async fn check_health(store: &dyn InstallStore) {
 /// settings statuses. Unknown shops read as `None`. Uses webshop ids 101 and `i64::MAX`.
 pub async fn check_round_trip(store: &dyn InstallStore) {
     const CHECK: &str = "round trip";
+    let checked = Checked::new(CHECK, store);
     let mut unconfigured = sample(101);
     unconfigured.settings_status = SettingsStatus::Unconfigured {
         errors: vec![
@@ -83,19 +84,17 @@ pub async fn check_round_trip(store: &dyn InstallStore) {
 
     for written in [&unconfigured, &big] {
         let id = written.webshop_id;
-        let outcome = ok(
-            CHECK,
-            "upsert_installation",
-            store.upsert_installation(written).await,
-        );
+        let outcome = checked.upsert_installation(written).await;
         assert!(
             outcome == UpsertOutcome::Installed,
             "[{CHECK}] first install of webshop {id} reported {outcome:?}, expected Installed"
         );
-        let read = ok(CHECK, "installation", store.installation(id).await)
+        let read = checked
+            .installation(id)
+            .await
             .unwrap_or_else(|| panic!("[{CHECK}] webshop {id} was installed but reads as None"));
         assert_same(CHECK, written, &read);
-        let listed = ok(CHECK, "installations", store.installations().await);
+        let listed = checked.installations().await;
         let listed = listed
             .iter()
             .find(|installation| installation.webshop_id == id);
@@ -104,7 +103,7 @@ pub async fn check_round_trip(store: &dyn InstallStore) {
             "[{CHECK}] installations() does not hold webshop {id} as written: {listed:?}"
         );
     }
-    let unknown = ok(CHECK, "installation", store.installation(109).await);
+    let unknown = checked.installation(109).await;
     assert!(
         unknown.is_none(),
         "[{CHECK}] never-installed webshop 109 reads as {unknown:?}"
@@ -115,6 +114,7 @@ pub async fn check_round_trip(store: &dyn InstallStore) {
 /// show the token, and a refused write writes nothing. Uses webshop ids 102 and `u64::MAX`.
 pub async fn check_number_limits(store: &dyn InstallStore) {
     const CHECK: &str = "number limits";
+    let checked = Checked::new(CHECK, store);
     let mut huge_id = sample(u64::MAX);
     huge_id.fields = Map::new();
     let mut huge_limit = sample(102);
@@ -124,10 +124,9 @@ pub async fn check_number_limits(store: &dyn InstallStore) {
         let id = written.webshop_id;
         match store.upsert_installation(written).await {
             Ok(_) => {
-                let read =
-                    ok(CHECK, "installation", store.installation(id).await).unwrap_or_else(|| {
-                        panic!("[{CHECK}] webshop {id} was accepted but reads as None")
-                    });
+                let read = checked.installation(id).await.unwrap_or_else(|| {
+                    panic!("[{CHECK}] webshop {id} was accepted but reads as None")
+                });
                 assert_same(CHECK, written, &read);
             }
             Err(error) => {
@@ -146,15 +145,14 @@ pub async fn check_number_limits(store: &dyn InstallStore) {
 /// forward. Uses webshop id 103.
 pub async fn check_timestamp_precision(store: &dyn InstallStore) {
     const CHECK: &str = "timestamp precision";
+    let checked = Checked::new(CHECK, store);
     let mut written = sample(103);
     written.installed_at = at(1_692_857_535, 999_999_999);
     written.updated_at = at(1_700_000_000, 123_456_789);
-    ok(
-        CHECK,
-        "upsert_installation",
-        store.upsert_installation(&written).await,
-    );
-    let read = ok(CHECK, "installation", store.installation(103).await)
+    checked.upsert_installation(&written).await;
+    let read = checked
+        .installation(103)
+        .await
         .unwrap_or_else(|| panic!("[{CHECK}] webshop 103 was installed but reads as None"));
     for (name, sent, kept) in [
         ("installed_at", written.installed_at, read.installed_at),
@@ -172,6 +170,7 @@ pub async fn check_timestamp_precision(store: &dyn InstallStore) {
 /// webshop id 201.
 pub async fn check_reinstall(store: &dyn InstallStore) {
     const CHECK: &str = "reinstall";
+    let checked = Checked::new(CHECK, store);
     let first = sample(201);
     let second = Installation {
         webshop_url: "https://moved.example".to_owned(),
@@ -183,25 +182,17 @@ pub async fn check_reinstall(store: &dyn InstallStore) {
         fields: fields(json!({ "only": "this" })),
         ..first.clone()
     };
-    let outcome = ok(
-        CHECK,
-        "upsert_installation",
-        store.upsert_installation(&first).await,
-    );
+    let outcome = checked.upsert_installation(&first).await;
     assert!(
         outcome == UpsertOutcome::Installed,
         "[{CHECK}] first install reported {outcome:?}"
     );
-    let outcome = ok(
-        CHECK,
-        "upsert_installation",
-        store.upsert_installation(&second).await,
-    );
+    let outcome = checked.upsert_installation(&second).await;
     match outcome.previous() {
         Some(previous) => assert_same(CHECK, &first, previous),
         None => panic!("[{CHECK}] second install reported {outcome:?}, expected Reinstalled"),
     }
-    let read = ok(CHECK, "installation", store.installation(201).await);
+    let read = checked.installation(201).await;
     assert!(
         read.as_ref() == Some(&second),
         "[{CHECK}] after reinstall webshop 201 reads as {read:?}"
@@ -212,12 +203,9 @@ pub async fn check_reinstall(store: &dyn InstallStore) {
 /// time, and returns the installation as it was. Uses webshop id 301.
 pub async fn check_update(store: &dyn InstallStore) {
     const CHECK: &str = "update";
+    let checked = Checked::new(CHECK, store);
     let installed = sample(301);
-    ok(
-        CHECK,
-        "upsert_installation",
-        store.upsert_installation(&installed).await,
-    );
+    checked.upsert_installation(&installed).await;
     let first = SettingsUpdate {
         webshop_url: "https://renamed.example".to_owned(),
         token: AppToken::new("ffffffffffffffffffffffffffffffff"),
@@ -229,15 +217,15 @@ pub async fn check_update(store: &dyn InstallStore) {
         },
         updated_at: at(1_760_000_000, 250_000_000),
     };
-    let previous = ok(
-        CHECK,
-        "update_settings",
-        store.update_settings(301, &first).await,
-    )
-    .unwrap_or_else(|| panic!("[{CHECK}] update of installed webshop 301 returned None"));
+    let previous = checked
+        .update_settings(301, &first)
+        .await
+        .unwrap_or_else(|| panic!("[{CHECK}] update of installed webshop 301 returned None"));
     assert_same(CHECK, &installed, &previous);
     let expected = first.apply_to(&installed);
-    let read = ok(CHECK, "installation", store.installation(301).await)
+    let read = checked
+        .installation(301)
+        .await
         .unwrap_or_else(|| panic!("[{CHECK}] webshop 301 reads as None after an update"));
     assert_same(CHECK, &expected, &read);
 
@@ -248,20 +236,18 @@ pub async fn check_update(store: &dyn InstallStore) {
         updated_at: at(1_760_000_100, 0),
         ..first.clone()
     };
-    let previous = ok(
-        CHECK,
-        "update_settings",
-        store.update_settings(301, &second).await,
-    )
-    .unwrap_or_else(|| panic!("[{CHECK}] second update of webshop 301 returned None"));
+    let previous = checked
+        .update_settings(301, &second)
+        .await
+        .unwrap_or_else(|| panic!("[{CHECK}] second update of webshop 301 returned None"));
     assert_same(CHECK, &expected, &previous);
-    let read = ok(CHECK, "installation", store.installation(301).await);
+    let read = checked.installation(301).await;
     let expected = second.apply_to(&expected);
     assert!(
         read.as_ref() == Some(&expected),
         "[{CHECK}] after two updates webshop 301 reads as {read:?}"
     );
-    let tombstone = ok(CHECK, "tombstone", store.tombstone(301).await);
+    let tombstone = checked.tombstone(301).await;
     assert!(
         tombstone.is_none(),
         "[{CHECK}] an update left a tombstone: {tombstone:?}"
@@ -272,6 +258,7 @@ pub async fn check_update(store: &dyn InstallStore) {
 /// nothing. Uses webshop ids 302 and 303.
 pub async fn check_update_of_unknown_shop(store: &dyn InstallStore) {
     const CHECK: &str = "update of an unknown shop";
+    let checked = Checked::new(CHECK, store);
     let update = SettingsUpdate {
         webshop_url: "https://ghost.example".to_owned(),
         token: AppToken::new(SAMPLE_TOKEN),
@@ -281,52 +268,36 @@ pub async fn check_update_of_unknown_shop(store: &dyn InstallStore) {
         settings_status: SettingsStatus::Configured,
         updated_at: at(1_760_000_000, 0),
     };
-    let previous = ok(
-        CHECK,
-        "update_settings",
-        store.update_settings(302, &update).await,
-    );
+    let previous = checked.update_settings(302, &update).await;
     assert!(
         previous.is_none(),
         "[{CHECK}] update of never-installed webshop 302 returned {previous:?}"
     );
-    let read = ok(CHECK, "installation", store.installation(302).await);
+    let read = checked.installation(302).await;
     assert!(
         read.is_none(),
         "[{CHECK}] update of never-installed webshop 302 wrote {read:?}"
     );
-    let tombstone = ok(CHECK, "tombstone", store.tombstone(302).await);
+    let tombstone = checked.tombstone(302).await;
     assert!(
         tombstone.is_none(),
         "[{CHECK}] update of webshop 302 wrote a tombstone: {tombstone:?}"
     );
 
-    ok(
-        CHECK,
-        "upsert_installation",
-        store.upsert_installation(&sample(303)).await,
-    );
+    checked.upsert_installation(&sample(303)).await;
     let uninstalled_at = at(1_760_000_000, 0);
-    ok(
-        CHECK,
-        "uninstall",
-        store.uninstall(303, uninstalled_at).await,
-    );
-    let previous = ok(
-        CHECK,
-        "update_settings",
-        store.update_settings(303, &update).await,
-    );
+    checked.uninstall(303, uninstalled_at).await;
+    let previous = checked.update_settings(303, &update).await;
     assert!(
         previous.is_none(),
         "[{CHECK}] update of uninstalled webshop 303 returned {previous:?}"
     );
-    let read = ok(CHECK, "installation", store.installation(303).await);
+    let read = checked.installation(303).await;
     assert!(
         read.is_none(),
         "[{CHECK}] update of uninstalled webshop 303 wrote {read:?}"
     );
-    let tombstone = ok(CHECK, "tombstone", store.tombstone(303).await);
+    let tombstone = checked.tombstone(303).await;
     let expected = Tombstone {
         webshop_id: 303,
         uninstalled_at,
@@ -335,7 +306,7 @@ pub async fn check_update_of_unknown_shop(store: &dyn InstallStore) {
         tombstone == Some(expected),
         "[{CHECK}] update of uninstalled webshop 303 changed its tombstone to {tombstone:?}"
     );
-    let listed = ok(CHECK, "installations", store.installations().await);
+    let listed = checked.installations().await;
     assert!(
         !listed
             .iter()
@@ -349,22 +320,21 @@ pub async fn check_update_of_unknown_shop(store: &dyn InstallStore) {
 /// shop that was never installed records a tombstone too. Uses webshop ids 401 and 402.
 pub async fn check_uninstall(store: &dyn InstallStore) {
     const CHECK: &str = "uninstall";
+    let checked = Checked::new(CHECK, store);
     let installed = sample(401);
-    ok(
-        CHECK,
-        "upsert_installation",
-        store.upsert_installation(&installed).await,
-    );
+    checked.upsert_installation(&installed).await;
     let first_at = at(1_770_000_000, 500_000_000);
-    let removed = ok(CHECK, "uninstall", store.uninstall(401, first_at).await)
+    let removed = checked
+        .uninstall(401, first_at)
+        .await
         .unwrap_or_else(|| panic!("[{CHECK}] uninstall of installed webshop 401 returned None"));
     assert_same(CHECK, &installed, &removed);
-    let read = ok(CHECK, "installation", store.installation(401).await);
+    let read = checked.installation(401).await;
     assert!(
         read.is_none(),
         "[{CHECK}] webshop 401 still reads as installed (token kept): {read:?}"
     );
-    let listed = ok(CHECK, "installations", store.installations().await);
+    let listed = checked.installations().await;
     assert!(
         !listed
             .iter()
@@ -375,34 +345,30 @@ pub async fn check_uninstall(store: &dyn InstallStore) {
         webshop_id: 401,
         uninstalled_at: first_at,
     };
-    let tombstone = ok(CHECK, "tombstone", store.tombstone(401).await);
+    let tombstone = checked.tombstone(401).await;
     assert!(
         tombstone == Some(expected),
         "[{CHECK}] webshop 401's tombstone is {tombstone:?}"
     );
 
-    let again = ok(
-        CHECK,
-        "uninstall",
-        store.uninstall(401, first_at + Duration::hours(1)).await,
-    );
+    let again = checked.uninstall(401, first_at + Duration::hours(1)).await;
     assert!(
         again.is_none(),
         "[{CHECK}] a second uninstall of webshop 401 returned {again:?}"
     );
-    let tombstone = ok(CHECK, "tombstone", store.tombstone(401).await);
+    let tombstone = checked.tombstone(401).await;
     assert!(
         tombstone == Some(expected),
         "[{CHECK}] a second uninstall changed webshop 401's tombstone to {tombstone:?}"
     );
 
     let never_at = at(1_770_000_001, 0);
-    let removed = ok(CHECK, "uninstall", store.uninstall(402, never_at).await);
+    let removed = checked.uninstall(402, never_at).await;
     assert!(
         removed.is_none(),
         "[{CHECK}] uninstall of never-installed webshop 402 returned {removed:?}"
     );
-    let tombstone = ok(CHECK, "tombstone", store.tombstone(402).await);
+    let tombstone = checked.tombstone(402).await;
     let expected = Tombstone {
         webshop_id: 402,
         uninstalled_at: never_at,
@@ -411,7 +377,7 @@ pub async fn check_uninstall(store: &dyn InstallStore) {
         tombstone == Some(expected),
         "[{CHECK}] webshop 402's tombstone is {tombstone:?}"
     );
-    let tombstone = ok(CHECK, "tombstone", store.tombstone(409).await);
+    let tombstone = checked.tombstone(409).await;
     assert!(
         tombstone.is_none(),
         "[{CHECK}] unknown webshop 409 has a tombstone: {tombstone:?}"
@@ -422,37 +388,26 @@ pub async fn check_uninstall(store: &dyn InstallStore) {
 /// webshop id 501.
 pub async fn check_reinstall_after_uninstall(store: &dyn InstallStore) {
     const CHECK: &str = "reinstall after uninstall";
-    ok(
-        CHECK,
-        "upsert_installation",
-        store.upsert_installation(&sample(501)).await,
-    );
-    ok(
-        CHECK,
-        "uninstall",
-        store.uninstall(501, at(1_780_000_000, 0)).await,
-    );
+    let checked = Checked::new(CHECK, store);
+    checked.upsert_installation(&sample(501)).await;
+    checked.uninstall(501, at(1_780_000_000, 0)).await;
     let again = Installation {
         token: AppToken::new("abababababababababababababababab"),
         installed_at: at(1_780_000_500, 0),
         updated_at: at(1_780_000_500, 0),
         ..sample(501)
     };
-    let outcome = ok(
-        CHECK,
-        "upsert_installation",
-        store.upsert_installation(&again).await,
-    );
+    let outcome = checked.upsert_installation(&again).await;
     assert!(
         outcome == UpsertOutcome::Installed,
         "[{CHECK}] install after uninstall reported {outcome:?}, expected Installed"
     );
-    let tombstone = ok(CHECK, "tombstone", store.tombstone(501).await);
+    let tombstone = checked.tombstone(501).await;
     assert!(
         tombstone.is_none(),
         "[{CHECK}] install left webshop 501's tombstone: {tombstone:?}"
     );
-    let read = ok(CHECK, "installation", store.installation(501).await);
+    let read = checked.installation(501).await;
     assert!(
         read.as_ref() == Some(&again),
         "[{CHECK}] webshop 501 reads as {read:?}"
@@ -463,6 +418,7 @@ pub async fn check_reinstall_after_uninstall(store: &dyn InstallStore) {
 /// shop. Uses webshop ids 601 to 605 and some above `u32::MAX`.
 pub async fn check_installations_order(store: &dyn InstallStore) {
     const CHECK: &str = "installations order";
+    let checked = Checked::new(CHECK, store);
     let ids = [
         605,
         9_000_000_000_601,
@@ -473,24 +429,12 @@ pub async fn check_installations_order(store: &dyn InstallStore) {
         4_294_967_295,
     ];
     for id in ids {
-        ok(
-            CHECK,
-            "upsert_installation",
-            store.upsert_installation(&sample(id)).await,
-        );
+        checked.upsert_installation(&sample(id)).await;
     }
-    ok(
-        CHECK,
-        "upsert_installation",
-        store.upsert_installation(&sample(604)).await,
-    );
-    ok(
-        CHECK,
-        "uninstall",
-        store.uninstall(604, at(1_790_000_000, 0)).await,
-    );
+    checked.upsert_installation(&sample(604)).await;
+    checked.uninstall(604, at(1_790_000_000, 0)).await;
 
-    let listed = ok(CHECK, "installations", store.installations().await);
+    let listed = checked.installations().await;
     let listed_ids: Vec<u64> = listed
         .iter()
         .map(|installation| installation.webshop_id)
@@ -520,11 +464,8 @@ pub async fn check_installations_order(store: &dyn InstallStore) {
 pub async fn check_concurrent_updates(store: Arc<dyn InstallStore>) {
     const CHECK: &str = "concurrent updates";
     const ID: u64 = 701;
-    ok(
-        CHECK,
-        "upsert_installation",
-        store.upsert_installation(&variant(ID, 0)).await,
-    );
+    let checked = Checked::new(CHECK, &*store);
+    checked.upsert_installation(&variant(ID, 0)).await;
     let mut tasks = Vec::new();
     for n in 1..=CONCURRENT_TASKS {
         let store = Arc::clone(&store);
@@ -561,7 +502,9 @@ pub async fn check_concurrent_updates(store: Arc<dyn InstallStore>) {
             "[{CHECK}] two writes both replaced state {previous_n}: an update was lost"
         );
     }
-    let last = ok(CHECK, "installation", store.installation(ID).await)
+    let last = checked
+        .installation(ID)
+        .await
         .unwrap_or_else(|| panic!("[{CHECK}] webshop {ID} reads as None"));
     let last_n = assert_whole_variant(CHECK, ID, &last);
     assert!(
@@ -575,6 +518,7 @@ pub async fn check_concurrent_updates(store: Arc<dyn InstallStore>) {
 pub async fn check_concurrent_installs(store: Arc<dyn InstallStore>) {
     const CHECK: &str = "concurrent installs";
     const ID: u64 = 702;
+    let checked = Checked::new(CHECK, &*store);
     let mut tasks = Vec::new();
     for n in 1..=CONCURRENT_TASKS {
         let store = Arc::clone(&store);
@@ -603,7 +547,9 @@ pub async fn check_concurrent_installs(store: Arc<dyn InstallStore>) {
         installed == 1,
         "[{CHECK}] {installed} of {CONCURRENT_TASKS} concurrent installs reported Installed, expected 1"
     );
-    let last = ok(CHECK, "installation", store.installation(ID).await)
+    let last = checked
+        .installation(ID)
+        .await
         .unwrap_or_else(|| panic!("[{CHECK}] webshop {ID} reads as None"));
     let last_n = assert_whole_variant(CHECK, ID, &last);
     assert!(
@@ -619,6 +565,7 @@ pub async fn check_concurrent_installs(store: Arc<dyn InstallStore>) {
 pub async fn check_concurrent_install_and_uninstall(store: Arc<dyn InstallStore>) {
     const CHECK: &str = "concurrent install and uninstall";
     const ID: u64 = 703;
+    let checked = Checked::new(CHECK, &*store);
     let mut tasks = Vec::new();
     for n in 1..=CONCURRENT_TASKS {
         let store = Arc::clone(&store);
@@ -650,8 +597,8 @@ pub async fn check_concurrent_install_and_uninstall(store: Arc<dyn InstallStore>
             removals += 1;
         }
     }
-    let installation = ok(CHECK, "installation", store.installation(ID).await);
-    let tombstone = ok(CHECK, "tombstone", store.tombstone(ID).await);
+    let installation = checked.installation(ID).await;
+    let tombstone = checked.tombstone(ID).await;
     assert!(
         installation.is_some() != tombstone.is_some(),
         "[{CHECK}] webshop {ID} ends with installation {} and tombstone {tombstone:?}: \
@@ -788,6 +735,62 @@ fn assert_no_token(check: &str, error: &StoreError) {
             !text.contains(SAMPLE_TOKEN),
             "[{check}] an error message shows the token: {text}"
         );
+    }
+}
+
+/// A store under one check: each operation answers its value or panics naming the check and
+/// the operation (see [`ok`]).
+struct Checked<'a> {
+    check: &'static str,
+    store: &'a dyn InstallStore,
+}
+
+impl<'a> Checked<'a> {
+    fn new(check: &'static str, store: &'a dyn InstallStore) -> Self {
+        Self { check, store }
+    }
+
+    async fn upsert_installation(&self, installation: &Installation) -> UpsertOutcome {
+        let result = self.store.upsert_installation(installation).await;
+        ok(self.check, "upsert_installation", result)
+    }
+
+    async fn installation(&self, webshop_id: u64) -> Option<Installation> {
+        ok(
+            self.check,
+            "installation",
+            self.store.installation(webshop_id).await,
+        )
+    }
+
+    async fn installations(&self) -> Vec<Installation> {
+        ok(
+            self.check,
+            "installations",
+            self.store.installations().await,
+        )
+    }
+
+    async fn update_settings(
+        &self,
+        webshop_id: u64,
+        update: &SettingsUpdate,
+    ) -> Option<Installation> {
+        let result = self.store.update_settings(webshop_id, update).await;
+        ok(self.check, "update_settings", result)
+    }
+
+    async fn uninstall(&self, webshop_id: u64, at: DateTime<Utc>) -> Option<Installation> {
+        let result = self.store.uninstall(webshop_id, at).await;
+        ok(self.check, "uninstall", result)
+    }
+
+    async fn tombstone(&self, webshop_id: u64) -> Option<Tombstone> {
+        ok(
+            self.check,
+            "tombstone",
+            self.store.tombstone(webshop_id).await,
+        )
     }
 }
 

@@ -1,17 +1,100 @@
-//! Shared by the `snippet_*` suites: the real Smarty engine (or a skip), HTML tokens, a
-//! JavaScript lexer, and a node cross-check.
-#![allow(dead_code, unreachable_pub)]
+//! Shared by the `snippet_*` suites: snippet templates over a suite's settings, a manifest
+//! to put them in, the real Smarty engine (or a skip), HTML tokens, a JavaScript lexer, and a
+//! node cross-check.
+#![allow(dead_code, unreachable_pub, unused_imports, unused_macros)]
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use html5gum::{DefaultEmitter, Token, Tokenizer};
-use shoporama_app::snippet::{Engine, RenderJob, SmartyEngine};
+use shoporama_app::fields::{FieldKind, ListOption};
+use shoporama_app::manifest::{Access, AppManifest, ManifestField, ManifestSnippet};
+use shoporama_app::snippet::{Engine, Page, Placement, RenderJob, SmartyEngine};
+
+/// `snippet!(Name, "askama source")`: a snippet template as `#[shoporama_app]` generates it, a
+/// tuple struct around the calling suite's `Scope<Vars>` that dereferences to it, with
+/// `Name::code()`, the Smarty it renders to with the suite's `fn scope() -> Scope<Vars>`.
+macro_rules! snippet {
+    ($name:ident, $source:literal) => {
+        #[derive(::shoporama_app::__private::askama::Template)]
+        #[template(source = $source, ext = "txt", askama = ::shoporama_app::__private::askama)]
+        struct $name(::shoporama_app::snippet::Scope<Vars>);
+
+        impl ::std::ops::Deref for $name {
+            type Target = ::shoporama_app::snippet::Scope<Vars>;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl $name {
+            fn code() -> String {
+                ::shoporama_app::__private::askama::Template::render(&Self(scope()))
+                    .expect("renders")
+            }
+        }
+    };
+}
+pub(crate) use snippet;
+
+/// A field of a test manifest: labelled by its name, required unless it has a default, and a
+/// list field with the one option `basic`.
+pub fn field(name: &str, kind: FieldKind, default: serde_json::Value) -> ManifestField {
+    ManifestField {
+        name: name.to_owned(),
+        label: name.replace('_', " "),
+        help: None,
+        kind,
+        required: default.is_null(),
+        default,
+        options: (kind == FieldKind::List).then(|| vec![ListOption::new("basic", "Basic")]),
+        external_list: None,
+        invalid_default: None,
+    }
+}
+
+/// A snippet of a test manifest.
+pub fn manifest_snippet(
+    placement: Placement,
+    pages: &[Page],
+    code: impl Into<String>,
+) -> ManifestSnippet {
+    ManifestSnippet {
+        placement,
+        pages: pages.to_vec(),
+        code: code.into(),
+    }
+}
+
+/// A read-only, free app with these fields and snippets.
+pub fn manifest(
+    name: &str,
+    fields: Vec<ManifestField>,
+    snippets: Vec<ManifestSnippet>,
+) -> AppManifest {
+    AppManifest {
+        name: name.to_owned(),
+        description: String::new(),
+        category: None,
+        access: Access::Read,
+        monthly_price: 0,
+        callback_url: None,
+        allowed_shops: Vec::new(),
+        webhooks: Vec::new(),
+        events: Vec::new(),
+        fields,
+        snippets,
+    }
+}
 
 /// The real engine; `None` (after saying so) when this machine lacks php or smarty4, unless
 /// `SHOPORAMA_REQUIRE_ALL=1`, where a missing engine fails the test.
 pub fn smarty(test: &str) -> Option<SmartyEngine> {
-    let engine = SmartyEngine::detect();
+    // Detecting runs php: once per test binary.
+    static DETECTED: OnceLock<Option<SmartyEngine>> = OnceLock::new();
+    let engine = DETECTED.get_or_init(SmartyEngine::detect).clone();
     if engine.is_none() {
         assert!(
             std::env::var("SHOPORAMA_REQUIRE_ALL").as_deref() != Ok("1"),
@@ -23,6 +106,13 @@ pub fn smarty(test: &str) -> Option<SmartyEngine> {
         );
     }
     engine
+}
+
+/// The built-in engine, and the real one when this machine has it (see [`smarty`]).
+pub fn engines(test: &str) -> Vec<Engine> {
+    let mut engines = vec![Engine::Builtin];
+    engines.extend(smarty(test).map(Engine::Smarty));
+    engines
 }
 
 /// Renders with `engine`, requiring success and no PHP notice.
@@ -112,6 +202,16 @@ pub fn element_text(tokens: &[Html], name: &str) -> String {
         Html::End(end) if end == name => String::new(),
         other => panic!("expected text in <{name}>, found {other:?}"),
     }
+}
+
+/// The text of the only `<script>` element.
+pub fn script_text(tokens: &[Html]) -> String {
+    let scripts = start_tags(tokens)
+        .iter()
+        .filter(|(name, _)| *name == "script")
+        .count();
+    assert_eq!(scripts, 1, "one script expected: {tokens:?}");
+    element_text(tokens, "script")
 }
 
 /// A JavaScript token.

@@ -136,7 +136,7 @@ pub async fn retry(
     let mut summary = Summary::default();
     for order_id in orders {
         summary.seen += 1;
-        summary.add(&app.sync_order(shop, order_id, Source::Retry).await?);
+        summary.add(&app.sync_order(shop, order_id, None, Source::Retry).await?);
     }
     Ok(summary)
 }
@@ -178,7 +178,9 @@ pub async fn backfill(
                         summary.would_invoice += 1;
                     }
                 } else {
-                    summary.add(&app.sync_fetched(shop, order, Source::Backfill).await?);
+                    let outcome =
+                        app.sync_order(shop, order.order_id, Some(order), Source::Backfill);
+                    summary.add(&outcome.await?);
                 }
             }
         }

@@ -10,11 +10,9 @@
 
 use std::time::Duration;
 
-use crate::client::{DEFAULT_BASE_URL, RetryPolicy};
-use crate::secret::Secret;
+use shoporama_app::secret::Secret;
 
-/// The default order table: the framework's default database, so one file holds both.
-pub const DEFAULT_DATABASE_URL: &str = shoporama_app::config::DEFAULT_DATABASE_URL;
+use crate::client::{DEFAULT_BASE_URL, RetryPolicy};
 
 /// The app's own configuration.
 #[derive(Debug, Clone)]
@@ -43,7 +41,8 @@ impl Default for AppConfig {
         Self {
             base_url: DEFAULT_BASE_URL.to_owned(),
             app_secret_token: None,
-            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            // The framework's default database: one file holds both.
+            database_url: shoporama_app::config::DEFAULT_DATABASE_URL.to_owned(),
             claim_lease: Duration::from_mins(5),
             claim_wait: Duration::from_secs(15),
             timeout: Duration::from_secs(20),

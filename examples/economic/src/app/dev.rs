@@ -9,10 +9,8 @@ use std::process::ExitCode;
 use serde_json::json;
 use shoporama_app::prelude::*;
 use shoporama_app::rest::ResourceKind;
-use shoporama_app::server::{serve_on, shutdown_signal};
-use shoporama_app::testing::SimulatedShop;
-use shoporama_app::testing::fake_shoporama::FakeShoporama;
-use shoporama_app::{AppRuntime, Config};
+use shoporama_app::testing::{FakeShoporama, SimulatedShop};
+use shoporama_app::{AppRuntime, Config, serve};
 
 use super::{AppConfig, Economic, Settings};
 use crate::client::{Client, ClientConfig, ExistingInvoice};
@@ -23,7 +21,8 @@ use crate::standin::{StandIn, StandInConfig};
 pub const DEV_APP_TOKEN: &str = "dev-token";
 /// The shop's REST token in `dev`: the one `simulate install` sends by default.
 pub const DEV_REST_TOKEN: &str = "0123456789abcdef0123456789abcdef";
-/// The demo order's id: the one `simulate paid` sends by default.
+/// The demo order's id: the one `simulate paid` and `demo` send (the framework's sample
+/// `paid` body).
 pub const DEMO_ORDER_ID: u64 = 100_234;
 
 /// `economic dev` options.
@@ -56,9 +55,6 @@ pub struct DemoArgs {
     /// The shop.
     #[arg(long, default_value_t = 7)]
     webshop_id: u64,
-    /// The order to pay.
-    #[arg(long, default_value_t = DEMO_ORDER_ID)]
-    order: u64,
 }
 
 /// The demo order: two mugs and shipping, 438.00 DKK including 25 % VAT.
@@ -124,9 +120,6 @@ async fn serve_dev(args: DevArgs) -> Result<(), Box<dyn std::error::Error>> {
         .listen(args.listen)
         .build()?;
     let runtime = AppRuntime::connect(app, config).await?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|error| format!("the app on {}: {error}", args.listen))?;
     println!(
         "e-conomic app      http://{}/callback (x-app-token: {DEV_APP_TOKEN})",
         args.listen
@@ -142,11 +135,11 @@ async fn serve_dev(args: DevArgs) -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("database           {database_url} (recreated)");
     println!("\nnow run: cargo run -p economic -- demo      (Ctrl-C stops everything)");
-    serve_on(runtime, listener, shutdown_signal()).await?;
+    serve(runtime).await?;
     Ok(())
 }
 
-/// Installs the app in a shop and pays an order, then shows the invoice.
+/// Installs the app in a shop and pays the demo order, then shows the invoice.
 pub(super) async fn demo(args: DemoArgs) -> ExitCode {
     let standin = StandInConfig::default();
     let shop = SimulatedShop::over_http(&args.url, Settings::manifest(), DEV_APP_TOKEN)
@@ -162,30 +155,22 @@ pub(super) async fn demo(args: DemoArgs) -> ExitCode {
         .field("shipping_product_number", "FRAGT");
     for (what, answer) in [
         ("install", shop.install().await),
-        (
-            "paid",
-            shop.send(
-                "paid",
-                json!({"webshop_id": args.webshop_id, "order_id": args.order}),
-            )
-            .await,
-        ),
+        ("paid", shop.event("paid").await),
     ] {
         println!("{what:<8} → {} {}", answer.status.as_u16(), answer.body);
         if !answer.status.is_success() {
             return ExitCode::FAILURE;
         }
     }
-    let client = Client::new(
-        ClientConfig::new(standin.app_secret_token, standin.agreement_grant_token)
-            .with_base_url(args.economic_url),
-    );
-    let reference = format!("shoporama-{}-{}", args.webshop_id, args.order);
-    let found = match client {
-        Ok(client) => client.find_invoice_by_reference(&reference).await,
-        Err(error) => Err(error),
+    let reference = format!("shoporama-{}-{DEMO_ORDER_ID}", args.webshop_id);
+    let config = ClientConfig::new(standin.app_secret_token, standin.agreement_grant_token)
+        .with_base_url(args.economic_url);
+    let found = async {
+        Client::new(config)?
+            .find_invoice_by_reference(&reference)
+            .await
     };
-    match found {
+    match found.await {
         Ok(Some(ExistingInvoice::Booked(invoice))) => {
             println!(
                 "\ne-conomic booked invoice {} for customer {} ({reference}):",

@@ -26,11 +26,11 @@ mod store;
 mod sync;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use shoporama_app::prelude::*;
 
-pub use config::{AppConfig, ConfigError, DEFAULT_DATABASE_URL};
+pub use config::{AppConfig, ConfigError};
 pub use dev::{DEMO_ORDER_ID, DEV_APP_TOKEN, DEV_REST_TOKEN};
 pub use order::{
     Countries, Country, DEFAULT_VAT_RATE, MappingError, invoice_input, needs_countries,
@@ -72,11 +72,6 @@ impl Economic {
     /// The app with `config`; its order table opens on first use.
     pub fn new(config: AppConfig) -> Result<Self, Error> {
         let store = SyncStore::new(config.database_url.clone(), config.claim_lease);
-        Self::with_store(config, store)
-    }
-
-    /// The app with an order table of the caller's.
-    pub fn with_store(config: AppConfig, store: SyncStore) -> Result<Self, Error> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(std::time::Duration::from_secs(10)))
@@ -120,33 +115,6 @@ impl Economic {
         Client::with_http_client(config, self.inner.http.clone())
     }
 
-    fn cached_countries(&self, webshop_id: u64) -> Option<Arc<Countries>> {
-        let cache = self
-            .inner
-            .countries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        cache.get(&webshop_id).cloned()
-    }
-
-    fn cache_countries(&self, webshop_id: u64, countries: Arc<Countries>) {
-        let mut cache = self
-            .inner
-            .countries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        cache.insert(webshop_id, countries);
-    }
-
-    fn customer_lock(&self, webshop_id: u64) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self
-            .inner
-            .customer_locks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(locks.entry(webshop_id).or_default())
-    }
-
     /// Tells the log whether the shop's API key opens its e-conomic agreement.
     async fn check_connection(&self, shop: &Shop<Settings>) {
         let webshop_id = shop.webshop_id();
@@ -188,7 +156,7 @@ impl Economic {
             );
             return Ok(());
         };
-        let outcome = self.sync(shop, order_id, order, source).await?;
+        let outcome = self.sync_order(shop, order_id, order, source).await?;
         let record = outcome.record();
         let label = record.label();
         match &outcome {
@@ -209,6 +177,11 @@ impl Economic {
             ))),
         }
     }
+}
+
+/// Locks one of the app's caches, poisoned or not: a panic cannot leave an entry half made.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl ShoporamaApp for Economic {
@@ -278,16 +251,13 @@ impl ShoporamaApp for Economic {
         }
     }
 
+    /// `layouts`, the one external list the settings declare (the framework answers 404 to
+    /// any other name).
     async fn external_list(
         &self,
-        name: &str,
+        _name: &str,
         shop: Option<&Shop<Settings>>,
     ) -> Result<Vec<(String, String)>, AppError> {
-        if name != "layouts" {
-            return Err(AppError::not_found(format!(
-                "unknown external list `{name}`"
-            )));
-        }
         let Some(shop) = shop else {
             return Err(AppError::msg(
                 "save the e-conomic API key first: the layouts are read from your e-conomic agreement",

@@ -22,6 +22,7 @@ use shoporama_app::rest::{Address, Order, OrderLine};
 
 use crate::invoice::{
     AddressInput, CustomerInput, DiscountInput, InvoiceInput, LineInput, ShippingInput,
+    is_country_code,
 };
 use crate::money::{Money, Quantity, VatRate};
 
@@ -78,7 +79,7 @@ impl Countries {
                 .iter()
                 .find_map(|key| item.get(key).and_then(Value::as_str))
                 .map(str::trim)
-                .filter(|code| is_iso_code(code));
+                .filter(|code| is_country_code(code));
             let Some(code) = code.map(str::to_ascii_uppercase) else {
                 continue;
             };
@@ -112,7 +113,7 @@ impl Countries {
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty());
-        if let Some(code) = name.filter(|name| is_iso_code(name)) {
+        if let Some(code) = name.filter(|name| is_country_code(name)) {
             let code = code.to_ascii_uppercase();
             let known = self.by_id.values().find(|country| country.code == code);
             return Ok(Some(known.cloned().unwrap_or(Country { code, name: None })));
@@ -137,11 +138,6 @@ impl Countries {
     }
 }
 
-/// Whether `code` is a two-letter country code.
-fn is_iso_code(code: &str) -> bool {
-    code.len() == 2 && code.bytes().all(|byte| byte.is_ascii_alphabetic())
-}
-
 /// Whether mapping `order` needs the shop's country list (an address names its country by
 /// id or name rather than by code).
 pub fn needs_countries(order: &Order) -> bool {
@@ -152,7 +148,7 @@ pub fn needs_countries(order: &Order) -> bool {
                 || address
                     .country
                     .as_deref()
-                    .is_some_and(|name| !name.trim().is_empty() && !is_iso_code(name.trim()))
+                    .is_some_and(|name| !name.trim().is_empty() && !is_country_code(name.trim()))
         })
 }
 

@@ -1,11 +1,9 @@
 //! What the shop owner fills in on Shoporama's app form (economic-api.md §(a)).
 
-use serde_json::Value;
-use shoporama_app::fields::{FieldKind, FieldProblem, SettingType};
 use shoporama_app::prelude::*;
+use shoporama_app::secret::Secret;
 
-use crate::invoice::{InvoiceConfig, RoundingPolicy, VatZones};
-use crate::secret::Secret;
+use crate::invoice::{InvoiceConfig, RoundingPolicy, VatZones, is_country_code};
 
 /// When an order is transferred to e-conomic (Shoporama's "When is the order transferred?").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ListOptions)]
@@ -114,7 +112,7 @@ impl Settings {
     /// two-letter code).
     pub fn invoice_config(&self, webshop_id: u64, heading: &str) -> Result<InvoiceConfig, String> {
         let home_country = self.home_country.trim().to_ascii_uppercase();
-        if home_country.len() != 2 || !home_country.bytes().all(|b| b.is_ascii_alphabetic()) {
+        if !is_country_code(&home_country) {
             return Err(format!(
                 "the home country `{}` is not a two-letter country code (such as DK)",
                 self.home_country
@@ -151,26 +149,6 @@ impl Settings {
             heading_template: heading.replace('{', "(").replace('}', ")"),
             rounding: RoundingPolicy::Report,
         })
-    }
-}
-
-/// The grant token is a text field whose value never shows in `Debug` or errors.
-impl SettingType for Secret {
-    const KIND: FieldKind = FieldKind::Text;
-
-    fn parse_setting(value: &Value) -> Result<Self, FieldProblem> {
-        match value {
-            Value::String(text) => Ok(Secret::new(text.trim())),
-            // Never echo the value: it may be the token sent in the wrong shape.
-            _ => Err(FieldProblem::Invalid {
-                expected: "text",
-                received: "a value that is not text (not shown: it is a secret)".to_owned(),
-            }),
-        }
-    }
-
-    fn to_setting(&self) -> Value {
-        Value::String(self.expose().to_owned())
     }
 }
 

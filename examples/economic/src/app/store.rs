@@ -17,14 +17,15 @@
 //! `e-conomic-ok`, `e-conomic-pending` and `e-conomic-failed`.
 //!
 //! The table lives in SQLite: by default the framework's own database file (`DATABASE_URL`),
-//! in a table of its own. `memory://` keeps it in memory (tests).
+//! in a table of its own, opened with the framework's [`SqliteStore`] (WAL, busy timeout, one
+//! kept connection for `:memory:`). `memory://` keeps it in memory (tests).
 
-use std::str::FromStr as _;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use shoporama_app::store::{SqliteStore, mask_url};
 use sqlx::Row as _;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{SqlitePool, SqliteRow};
 use tokio::sync::OnceCell;
 
 use crate::money::Money;
@@ -77,12 +78,14 @@ const SUCCEED: &str = "UPDATE economic_order_invoices SET
         customer_number = ?5, draft_invoice_number = ?6, booked_invoice_number = ?7,
         net_amount = ?8, vat_amount = ?9, gross_amount = ?10, error = NULL, transient = 0,
         updated_at = ?11
-    WHERE webshop_id = ?1 AND order_id = ?2 AND state = 'pending' AND claim_token = ?3";
+    WHERE webshop_id = ?1 AND order_id = ?2 AND state = 'pending' AND claim_token = ?3
+    RETURNING *";
 const FAIL: &str = "UPDATE economic_order_invoices SET
         state = 'failed', claim_token = NULL, lease_until = NULL, error = ?4, transient = ?5,
         reference = COALESCE(?6, reference), draft_invoice_number = COALESCE(?7, draft_invoice_number),
         updated_at = ?8
-    WHERE webshop_id = ?1 AND order_id = ?2 AND state = 'pending' AND claim_token = ?3";
+    WHERE webshop_id = ?1 AND order_id = ?2 AND state = 'pending' AND claim_token = ?3
+    RETURNING *";
 const SELECT_ONE: &str =
     "SELECT * FROM economic_order_invoices WHERE webshop_id = ?1 AND order_id = ?2";
 const SELECT_SHOP: &str = "SELECT * FROM economic_order_invoices
@@ -231,22 +234,24 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// A failure that needs a change (settings, the order) before a retry can succeed.
-    pub fn permanent(message: impl Into<String>) -> Self {
+    /// A failure; `transient` when waiting may fix it.
+    pub fn new(message: impl Into<String>, transient: bool) -> Self {
         Self {
             message: message.into(),
-            transient: false,
+            transient,
             reference: None,
             draft_invoice_number: None,
         }
     }
 
+    /// A failure that needs a change (settings, the order) before a retry can succeed.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self::new(message, false)
+    }
+
     /// A failure that a later retry may get past.
     pub fn transient(message: impl Into<String>) -> Self {
-        Self {
-            transient: true,
-            ..Self::permanent(message)
-        }
+        Self::new(message, true)
     }
 }
 
@@ -258,15 +263,9 @@ pub enum StoreError {
         "the e-conomic order table needs SQLite (`sqlite://…`) or `memory://`, not `{0}`; set ECONOMIC_DATABASE_URL"
     )]
     Unsupported(String),
-    /// The database could not be opened or prepared.
-    #[error("cannot open the e-conomic order table at {url}: {source}")]
-    Open {
-        /// The URL.
-        url: String,
-        /// Why.
-        #[source]
-        source: sqlx::Error,
-    },
+    /// The database could not be opened (the error names the URL, password masked).
+    #[error("cannot open the e-conomic order table: {0}")]
+    Open(#[source] shoporama_app::store::StoreError),
     /// A query failed.
     #[error("the e-conomic order table failed ({operation}): {source}")]
     Query {
@@ -317,11 +316,6 @@ impl SyncStore {
         let store = Self::new(url, lease);
         store.pool().await?;
         Ok(store)
-    }
-
-    /// How long a claim lasts.
-    pub fn lease(&self) -> Duration {
-        self.lease
     }
 
     async fn pool(&self) -> Result<&SqlitePool, StoreError> {
@@ -390,9 +384,14 @@ impl SyncStore {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records the invoice and releases the claim; `false` when the claim was taken over.
-    pub async fn succeed(&self, claim: &Claim, success: &Success) -> Result<bool, StoreError> {
-        let done = sqlx::query(SUCCEED)
+    /// Records the invoice and releases the claim: the order's row, or `None` when the claim
+    /// was taken over.
+    pub async fn succeed(
+        &self,
+        claim: &Claim,
+        success: &Success,
+    ) -> Result<Option<InvoiceRecord>, StoreError> {
+        let row = sqlx::query(SUCCEED)
             .bind(column(claim.webshop_id, "webshop_id")?)
             .bind(column(claim.order_id, "order_id")?)
             .bind(&claim.token)
@@ -404,15 +403,20 @@ impl SyncStore {
             .bind(success.vat_amount.minor())
             .bind(success.gross_amount.minor())
             .bind(now_ms())
-            .execute(self.pool().await?)
+            .fetch_optional(self.pool().await?)
             .await
             .map_err(query_error("record success"))?;
-        Ok(done.rows_affected() == 1)
+        row.as_ref().map(decode).transpose()
     }
 
-    /// Records a failure and releases the claim; `false` when the claim was taken over.
-    pub async fn fail(&self, claim: &Claim, failure: &Failure) -> Result<bool, StoreError> {
-        let done = sqlx::query(FAIL)
+    /// Records a failure and releases the claim: the order's row, or `None` when the claim was
+    /// taken over.
+    pub async fn fail(
+        &self,
+        claim: &Claim,
+        failure: &Failure,
+    ) -> Result<Option<InvoiceRecord>, StoreError> {
+        let row = sqlx::query(FAIL)
             .bind(column(claim.webshop_id, "webshop_id")?)
             .bind(column(claim.order_id, "order_id")?)
             .bind(&claim.token)
@@ -421,10 +425,10 @@ impl SyncStore {
             .bind(failure.reference.as_deref())
             .bind(failure.draft_invoice_number.map(i64::from))
             .bind(now_ms())
-            .execute(self.pool().await?)
+            .fetch_optional(self.pool().await?)
             .await
             .map_err(query_error("record failure"))?;
-        Ok(done.rows_affected() == 1)
+        row.as_ref().map(decode).transpose()
     }
 
     /// The order's row, if it was ever synced.
@@ -480,54 +484,30 @@ pub fn sqlite_url(url: &str) -> Result<&str, StoreError> {
     } else if lower.starts_with("sqlite:") {
         Ok(url.trim())
     } else {
-        Err(StoreError::Unsupported(mask(url)))
+        Err(StoreError::Unsupported(mask_url(url)))
     }
 }
 
-/// Opens (creating) the database and the table.
+/// Opens (creating) the database, with the framework's [`SqliteStore`] (which also keeps its
+/// own tables there), and the table.
 async fn open(url: &str) -> Result<SqlitePool, StoreError> {
     let url = sqlite_url(url)?;
-    let open_error = |source| StoreError::Open {
-        url: mask(url),
-        source,
-    };
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(open_error)?
-        .create_if_missing(true)
-        .busy_timeout(Duration::from_secs(10));
-    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-    let pool = if in_memory {
-        // One connection, kept forever: every connection to `:memory:` is its own database.
-        SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(options)
-            .await
-    } else {
-        SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options.journal_mode(SqliteJournalMode::Wal))
-            .await
-    }
-    .map_err(open_error)?;
+    let pool = SqliteStore::connect(url)
+        .await
+        .map_err(StoreError::Open)?
+        .pool()
+        .clone();
     for statement in [CREATE_TABLE, CREATE_INDEX] {
         sqlx::query(statement)
             .execute(&pool)
             .await
-            .map_err(open_error)?;
+            .map_err(query_error("create the table"))?;
     }
-    tracing::debug!(url = %mask(url), "opened the e-conomic order table");
+    tracing::debug!(url = %mask_url(url), "opened the e-conomic order table");
     Ok(pool)
 }
 
-/// The URL without a password (`user:***@`).
-fn mask(url: &str) -> String {
-    shoporama_app::store::mask_url(url)
-}
-
-fn decode(row: &sqlx::sqlite::SqliteRow) -> Result<InvoiceRecord, StoreError> {
+fn decode(row: &SqliteRow) -> Result<InvoiceRecord, StoreError> {
     let invalid = |what: &str| StoreError::Invalid(what.to_owned());
     let get_i64 = |name: &'static str| -> Result<Option<i64>, StoreError> {
         row.try_get(name).map_err(query_error("decode"))
@@ -608,14 +588,21 @@ mod tests {
         claimed(store.claim(1, 6, "paid", true).await.expect("claims"));
         claimed(store.claim(2, 5, "paid", true).await.expect("claims"));
         assert!(store.renew(&claim).await.expect("renews"));
-        assert!(store.succeed(&claim, &success()).await.expect("records"));
+        assert!(
+            store
+                .succeed(&claim, &success())
+                .await
+                .expect("records")
+                .is_some()
+        );
         // The claim is spent: nothing more can be written with it.
         assert!(!store.renew(&claim).await.expect("answers"));
         assert!(
-            !store
+            store
                 .fail(&claim, &Failure::transient("late"))
                 .await
                 .expect("answers")
+                .is_none()
         );
         match store.claim(1, 5, "retry", true).await.expect("answers") {
             ClaimOutcome::Done(record) => {
@@ -639,7 +626,13 @@ mod tests {
             draft_invoice_number: Some(4),
             ..Failure::transient("e-conomic answered 500")
         };
-        assert!(store.fail(&claim, &failure).await.expect("records"));
+        assert!(
+            store
+                .fail(&claim, &failure)
+                .await
+                .expect("records")
+                .is_some()
+        );
         let record = store.record(1, 5).await.expect("reads").expect("exists");
         assert_eq!(record.state, SyncState::Failed);
         assert_eq!(record.label(), LABEL_FAILED);
@@ -665,6 +658,7 @@ mod tests {
                 .fail(&again, &Failure::permanent("no layout"))
                 .await
                 .expect("records")
+                .is_some()
         );
         match store.claim(1, 5, "paid", false).await.expect("answers") {
             ClaimOutcome::Failed(record) => assert_eq!(record.error.as_deref(), Some("no layout")),
@@ -683,8 +677,20 @@ mod tests {
             !store.renew(&old).await.expect("answers"),
             "old claim is fenced"
         );
-        assert!(!store.succeed(&old, &success()).await.expect("answers"));
-        assert!(store.succeed(&new, &success()).await.expect("records"));
+        assert!(
+            store
+                .succeed(&old, &success())
+                .await
+                .expect("answers")
+                .is_none()
+        );
+        assert!(
+            store
+                .succeed(&new, &success())
+                .await
+                .expect("records")
+                .is_some()
+        );
     }
 
     #[tokio::test]

@@ -21,11 +21,11 @@ use futures::TryStreamExt as _;
 use shoporama_app::Shop;
 use shoporama_app::rest::{Order, RestError};
 
-use super::Economic;
 use super::config::ConfigError;
 use super::order::{Countries, invoice_input, needs_countries};
 use super::settings::{Settings, Trigger};
 use super::store::{Claim, ClaimOutcome, Failure, InvoiceRecord, StoreError, Success};
+use super::{Economic, lock};
 use crate::client::{Client, ExistingInvoice};
 use crate::error::Error;
 use crate::invoice::{InvoiceConfig, InvoiceInput, build_draft, new_customer, reference_for};
@@ -116,19 +116,12 @@ impl From<Failure> for Stop {
 }
 
 /// A failure from an e-conomic call, while doing `context`.
-fn economic(context: &'static str) -> impl FnOnce(Error) -> Stop {
-    move |error| {
-        let message = format!("{context}: {error}");
-        Stop::Failed(if error.is_transient() {
-            Failure::transient(message)
-        } else {
-            Failure::permanent(message)
-        })
-    }
+fn economic(context: &'static str) -> impl FnOnce(Error) -> Failure {
+    move |error| Failure::new(format!("{context}: {error}"), error.is_transient())
 }
 
 /// A failure from a Shoporama REST call, while doing `context`.
-fn shoporama(context: &'static str) -> impl FnOnce(RestError) -> Stop {
+fn shoporama(context: &'static str) -> impl FnOnce(RestError) -> Failure {
     move |error| {
         let transient = error.is_rate_limit()
             || matches!(
@@ -138,18 +131,13 @@ fn shoporama(context: &'static str) -> impl FnOnce(RestError) -> Stop {
             || error
                 .status()
                 .is_some_and(|status| status.is_server_error());
-        let message = format!("{context}: {error}");
-        Stop::Failed(if transient {
-            Failure::transient(message)
-        } else {
-            Failure::permanent(message)
-        })
+        Failure::new(format!("{context}: {error}"), transient)
     }
 }
 
 /// A failure no retry gets past without a change (to the settings or the order).
-fn permanent<E: std::fmt::Display>(context: &'static str) -> impl FnOnce(E) -> Stop {
-    move |error| Stop::Failed(Failure::permanent(format!("{context}: {error}")))
+fn permanent<E: std::fmt::Display>(context: &'static str) -> impl FnOnce(E) -> Failure {
+    move |error| Failure::permanent(format!("{context}: {error}"))
 }
 
 /// Whether `order` is one the shop's trigger transfers (for backfills and statuses read
@@ -198,27 +186,9 @@ fn draft_success(reference: String, draft: &DraftInvoice) -> Success {
 }
 
 impl Economic {
-    /// Transfers order `order_id` of `shop`, fetching it over REST.
+    /// Transfers order `order_id` of `shop`: `order` when the caller has read it already (a
+    /// backfill's list, a status check), else read over REST once the order is claimed.
     pub async fn sync_order(
-        &self,
-        shop: &Shop<Settings>,
-        order_id: u64,
-        source: Source,
-    ) -> Result<SyncOutcome, SyncError> {
-        self.sync(shop, order_id, None, source).await
-    }
-
-    /// Transfers an order the caller has already read (a backfill's list).
-    pub async fn sync_fetched(
-        &self,
-        shop: &Shop<Settings>,
-        order: Order,
-        source: Source,
-    ) -> Result<SyncOutcome, SyncError> {
-        self.sync(shop, order.order_id, Some(order), source).await
-    }
-
-    pub(super) async fn sync(
         &self,
         shop: &Shop<Settings>,
         order_id: u64,
@@ -238,22 +208,22 @@ impl Economic {
         let recorded = match &result {
             Ok(success) => store.succeed(&claim, success).await?,
             Err(Stop::Failed(failure)) => store.fail(&claim, failure).await?,
-            Err(Stop::TakenOver) => false,
+            Err(Stop::TakenOver) => None,
         };
-        let record = store.record(webshop_id, order_id).await?.ok_or_else(|| {
-            StoreError::Invalid(format!("order {order_id} vanished from the order table"))
-        })?;
-        if !recorded {
-            tracing::warn!(
-                webshop_id,
-                order_id,
-                "another sync took the order over; this one recorded nothing"
-            );
-            return Ok(SyncOutcome::Busy(record));
-        }
-        Ok(match result {
-            Ok(_) => SyncOutcome::Invoiced(record),
-            Err(_) => SyncOutcome::Failed(record),
+        Ok(match (recorded, result) {
+            (Some(record), Ok(_)) => SyncOutcome::Invoiced(record),
+            (Some(record), Err(_)) => SyncOutcome::Failed(record),
+            (None, _) => {
+                tracing::warn!(
+                    webshop_id,
+                    order_id,
+                    "another sync took the order over; this one recorded nothing"
+                );
+                let record = store.record(webshop_id, order_id).await?;
+                SyncOutcome::Busy(record.ok_or_else(|| {
+                    StoreError::Invalid(format!("order {order_id} vanished from the order table"))
+                })?)
+            }
         })
     }
 
@@ -404,16 +374,14 @@ impl Economic {
             return Ok(draft_success(reference, draft));
         }
         self.fence(claim).await?;
-        match client.book_draft(draft.draft_invoice_number).await {
-            Ok(booked) => Ok(booked_success(reference, &booked)),
-            Err(error) => match economic("booking the invoice draft")(error) {
-                Stop::Failed(failure) => Err(Stop::Failed(Failure {
-                    draft_invoice_number: Some(draft.draft_invoice_number),
-                    ..failure
-                })),
-                Stop::TakenOver => Err(Stop::TakenOver),
-            },
-        }
+        let booked = client
+            .book_draft(draft.draft_invoice_number)
+            .await
+            .map_err(|error| Failure {
+                draft_invoice_number: Some(draft.draft_invoice_number),
+                ..economic("booking the invoice draft")(error)
+            })?;
+        Ok(booked_success(reference, &booked))
     }
 
     /// The collective debtor, or the buyer's debtor found by e-mail or created. Debtors are
@@ -444,8 +412,12 @@ impl Economic {
                      to book such orders on one debtor",
                 )
             })?;
-        let lock = self.customer_lock(shop.webshop_id());
-        let _one_at_a_time = lock.lock().await;
+        let debtors = Arc::clone(
+            lock(&self.inner.customer_locks)
+                .entry(shop.webshop_id())
+                .or_default(),
+        );
+        let _one_at_a_time = debtors.lock().await;
         if let Some(customer) = client
             .find_customer_by_email(email)
             .await
@@ -464,8 +436,8 @@ impl Economic {
     /// The shop's country table, read once per process.
     async fn countries(&self, shop: &Shop<Settings>) -> Result<Arc<Countries>, Stop> {
         let webshop_id = shop.webshop_id();
-        if let Some(countries) = self.cached_countries(webshop_id) {
-            return Ok(countries);
+        if let Some(countries) = lock(&self.inner.countries).get(&webshop_id) {
+            return Ok(Arc::clone(countries));
         }
         let items: Vec<serde_json::Value> = shop
             .rest()
@@ -475,7 +447,7 @@ impl Economic {
             .await
             .map_err(shoporama("reading the shop's countries"))?;
         let countries = Arc::new(Countries::from_rest(&items));
-        self.cache_countries(webshop_id, Arc::clone(&countries));
+        lock(&self.inner.countries).insert(webshop_id, Arc::clone(&countries));
         Ok(countries)
     }
 }

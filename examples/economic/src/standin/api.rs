@@ -749,6 +749,26 @@ fn display_name(property: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The property (`recipient.vatZone`) if present; a missing required one is a validation
+/// error.
+fn property_at<'a>(
+    document: &'a Value,
+    property: &str,
+    required: bool,
+    validation: &mut Validation,
+) -> Option<&'a Value> {
+    let found = document.pointer(&format!("/{}", property.replace('.', "/")));
+    if found.is_none() && required {
+        validation.add(
+            path(property),
+            codes::REQUIRED,
+            format!("Property {property} is required."),
+            None,
+        );
+    }
+    found
+}
+
 /// Reads a required or optional string property.
 fn string_at<'a>(
     document: &'a Value,
@@ -757,19 +777,8 @@ fn string_at<'a>(
     max_len: usize,
     validation: &mut Validation,
 ) -> Option<&'a str> {
-    let pointer = format!("/{}", property.replace('.', "/"));
-    match document.pointer(&pointer) {
-        None if required => {
-            validation.add(
-                path(property),
-                codes::REQUIRED,
-                format!("Property {property} is required."),
-                None,
-            );
-            None
-        }
-        None => None,
-        Some(Value::String(text)) if required && text.trim().is_empty() => {
+    match property_at(document, property, required, validation)? {
+        Value::String(text) if required && text.trim().is_empty() => {
             validation.add(
                 path(property),
                 codes::REQUIRED,
@@ -778,7 +787,7 @@ fn string_at<'a>(
             );
             None
         }
-        Some(Value::String(text)) if text.chars().count() > max_len => {
+        Value::String(text) if text.chars().count() > max_len => {
             validation.add(
                 path(property),
                 codes::OUT_OF_RANGE,
@@ -790,8 +799,8 @@ fn string_at<'a>(
             );
             None
         }
-        Some(Value::String(text)) => Some(text),
-        Some(other) => {
+        Value::String(text) => Some(text),
+        other => {
             validation.add(
                 path(property),
                 codes::INVALID_VALUE,
@@ -810,34 +819,20 @@ fn number_at(
     required: bool,
     validation: &mut Validation,
 ) -> Option<u32> {
-    let pointer = format!("/{}", property.replace('.', "/"));
-    match document.pointer(&pointer) {
-        None if required => {
-            validation.add(
-                path(property),
-                codes::REQUIRED,
-                format!("Property {property} is required."),
-                None,
-            );
-            None
-        }
-        None => None,
-        Some(value) => {
-            let number = value
-                .as_u64()
-                .and_then(|number| u32::try_from(number).ok())
-                .filter(|number| *number > 0);
-            if number.is_none() {
-                validation.add(
-                    path(property),
-                    codes::INVALID_VALUE,
-                    format!("{} must be a positive integer.", display_name(property)),
-                    Some(value),
-                );
-            }
-            number
-        }
+    let value = property_at(document, property, required, validation)?;
+    let number = value
+        .as_u64()
+        .and_then(|number| u32::try_from(number).ok())
+        .filter(|number| *number > 0);
+    if number.is_none() {
+        validation.add(
+            path(property),
+            codes::INVALID_VALUE,
+            format!("{} must be a positive integer.", display_name(property)),
+            Some(value),
+        );
     }
+    number
 }
 
 /// A reference `property.numberKey` that must exist in `known`.
@@ -848,18 +843,7 @@ fn reference(
     known: &BTreeMap<u32, Value>,
     validation: &mut Validation,
 ) -> Option<u32> {
-    if document
-        .pointer(&format!("/{}", property.replace('.', "/")))
-        .is_none()
-    {
-        validation.add(
-            path(property),
-            codes::REQUIRED,
-            format!("Property {property} is required."),
-            None,
-        );
-        return None;
-    }
+    property_at(document, property, true, validation)?;
     let number = number_at(
         document,
         &format!("{property}.{number_key}"),
@@ -1296,7 +1280,7 @@ fn create_draft(world: &mut World, base: &str, document: &Value, log_id: &str) -
         &world.payment_terms,
         &mut validation,
     );
-    let zone = if document.get("recipient").is_some() {
+    let zone = if property_at(document, "recipient", true, &mut validation).is_some() {
         string_at(document, "recipient.name", true, 250, &mut validation);
         for (property, max_len) in [
             ("recipient.address", 250),
@@ -1315,12 +1299,6 @@ fn create_draft(world: &mut World, base: &str, document: &Value, log_id: &str) -
             &mut validation,
         )
     } else {
-        validation.add(
-            path("recipient"),
-            codes::REQUIRED,
-            "Property recipient is required.",
-            None,
-        );
         None
     };
     string_at(document, "references.other", false, 250, &mut validation);
@@ -1448,16 +1426,8 @@ fn in_base(amount: Money, exchange_rate: f64) -> Money {
 
 fn book_draft(world: &mut World, base: &str, document: &Value, log_id: &str) -> Reply {
     let mut validation = Validation::default();
-    let draft_number = match document.get("draftInvoice") {
-        None => {
-            validation.add(
-                path("draftInvoice"),
-                codes::REQUIRED,
-                "Property draftInvoice is required.",
-                None,
-            );
-            None
-        }
+    let draft_number = match property_at(document, "draftInvoice", true, &mut validation) {
+        None => None,
         Some(reference) => {
             let by_number = reference.get("draftInvoiceNumber").and_then(Value::as_u64);
             let by_self = reference

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{ExtensionField, lenient, set_extra};
+use super::{ExtensionField, lenient};
 
 /// A product category. The platform sends every scalar of a category as a string
 /// (`"category_id": "158266"`, `"is_online": "1"`); the lenient readers accept either.
@@ -22,46 +22,22 @@ pub struct Category {
     #[serde(default, deserialize_with = "lenient::text")]
     pub name: String,
     /// Whether it is online.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub is_online: bool,
     /// Whether it is shown in the menu.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub in_menu: bool,
     /// Whether it is shown on the front page.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub is_front: bool,
     /// Whether it was removed.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub is_removed: bool,
     /// Whether search engines are told not to index it.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub no_index: bool,
     /// Whether it is hidden from the shop's own search.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub no_internal_search: bool,
     /// The text above the products (HTML).
     #[serde(default, deserialize_with = "lenient::opt_text")]
@@ -88,11 +64,7 @@ pub struct Category {
     #[serde(default, deserialize_with = "lenient::opt_int")]
     pub weight: Option<i64>,
     /// When it last changed.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_datetime",
-        serialize_with = "lenient::ser_opt_datetime"
-    )]
+    #[serde(default, with = "lenient::as_opt_datetime")]
     pub last_modified: Option<NaiveDateTime>,
     /// Images, as sent.
     #[serde(default, deserialize_with = "lenient::list")]
@@ -112,55 +84,30 @@ impl Category {
     }
 }
 
-/// The fields to create a category with, or to change on one (only `Some` fields are sent).
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct CategoryUpdate {
-    /// The name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The parent (`0` for top level).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_id: Option<u64>,
-    /// Online or not.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "lenient::ser_opt_flag"
-    )]
-    pub is_online: Option<bool>,
-    /// Shown in the menu.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "lenient::ser_opt_flag"
-    )]
-    pub in_menu: Option<bool>,
-    /// The text above the products.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description_a: Option<String>,
-    /// The text below the products.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description_b: Option<String>,
-    /// SEO title.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta_title: Option<String>,
-    /// SEO description.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta_description: Option<String>,
-    /// URL slug.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rewrite_url: Option<String>,
-    /// Sort order.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sort_order: Option<i64>,
-    /// Any other field, sent as given.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl CategoryUpdate {
-    /// Sets any field by its JSON name.
-    #[must_use]
-    pub fn set(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
-        set_extra(&mut self.extra, key, value);
-        self
+update_type! {
+    /// The fields to create a category with, or to change on one (only `Some` fields are sent).
+    pub struct CategoryUpdate {
+        /// The name.
+        pub name: Option<String>,
+        /// The parent (`0` for top level).
+        pub parent_id: Option<u64>,
+        /// Online or not.
+        #[serde(serialize_with = "lenient::ser_opt_flag")]
+        pub is_online: Option<bool>,
+        /// Shown in the menu.
+        #[serde(serialize_with = "lenient::ser_opt_flag")]
+        pub in_menu: Option<bool>,
+        /// The text above the products.
+        pub description_a: Option<String>,
+        /// The text below the products.
+        pub description_b: Option<String>,
+        /// SEO title.
+        pub meta_title: Option<String>,
+        /// SEO description.
+        pub meta_description: Option<String>,
+        /// URL slug.
+        pub rewrite_url: Option<String>,
+        /// Sort order.
+        pub sort_order: Option<i64>,
     }
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{lenient, set_extra};
+use super::lenient;
 
 /// A customer account. Shoporama publishes no customer JSON; the names follow the checkout
 /// form and the order's fields, with aliases for the likely variants, and everything else is
@@ -45,74 +45,40 @@ pub struct Customer {
     #[serde(default, alias = "cvr", deserialize_with = "lenient::opt_text")]
     pub vat_number: Option<String>,
     /// Whether the customer subscribed to the newsletter.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_flag",
-        serialize_with = "lenient::ser_opt_flag"
-    )]
+    #[serde(default, with = "lenient::as_opt_flag")]
     pub newsletter: Option<bool>,
     /// When the account was created.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_datetime",
-        serialize_with = "lenient::ser_opt_datetime"
-    )]
+    #[serde(default, with = "lenient::as_opt_datetime")]
     pub created: Option<NaiveDateTime>,
     /// When it last changed.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_datetime",
-        serialize_with = "lenient::ser_opt_datetime"
-    )]
+    #[serde(default, with = "lenient::as_opt_datetime")]
     pub last_modified: Option<NaiveDateTime>,
     /// Every field not named above, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-/// The fields to create a customer with, or to change on one (only `Some` fields are sent).
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct CustomerUpdate {
-    /// E-mail address.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// Full name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Company name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub company_name: Option<String>,
-    /// Street address.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
-    /// Postal code.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub zipcode: Option<String>,
-    /// City.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    /// Country.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country_id: Option<u64>,
-    /// Phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// Newsletter subscription.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "lenient::ser_opt_flag"
-    )]
-    pub newsletter: Option<bool>,
-    /// Any other field, sent as given.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl CustomerUpdate {
-    /// Sets any field by its JSON name.
-    #[must_use]
-    pub fn set(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
-        set_extra(&mut self.extra, key, value);
-        self
+update_type! {
+    /// The fields to create a customer with, or to change on one (only `Some` fields are sent).
+    pub struct CustomerUpdate {
+        /// E-mail address.
+        pub email: Option<String>,
+        /// Full name.
+        pub name: Option<String>,
+        /// Company name.
+        pub company_name: Option<String>,
+        /// Street address.
+        pub address: Option<String>,
+        /// Postal code.
+        pub zipcode: Option<String>,
+        /// City.
+        pub city: Option<String>,
+        /// Country.
+        pub country_id: Option<u64>,
+        /// Phone number.
+        pub phone: Option<String>,
+        /// Newsletter subscription.
+        #[serde(serialize_with = "lenient::ser_opt_flag")]
+        pub newsletter: Option<bool>,
     }
 }

@@ -6,6 +6,43 @@
 //! responses; order, customer and stock are modelled from the platform's templates and
 //! writable-field lists, so their `extra` maps matter more.
 
+/// Declares an update type: every field an `Option`, sent only when `Some`; an `extra` map for
+/// the fields not named, sent as given; and `set(key, value)` to fill it.
+macro_rules! update_type {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$field_meta:meta])* pub $field:ident: $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+        pub struct $name {
+            $(
+                $(#[$field_meta])*
+                #[serde(skip_serializing_if = "Option::is_none")]
+                pub $field: $ty,
+            )*
+            /// Any other field, sent as given.
+            #[serde(flatten)]
+            pub extra: serde_json::Map<String, serde_json::Value>,
+        }
+
+        impl $name {
+            /// Sets any field by its JSON name (one not modelled above, or `""` to clear one).
+            #[must_use]
+            pub fn set(
+                mut self,
+                key: impl Into<String>,
+                value: impl Into<serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(key.into(), value.into());
+                self
+            }
+        }
+    };
+}
+
 mod category;
 mod customer;
 mod order;
@@ -41,9 +78,4 @@ pub struct ExtensionField {
     /// Fields not modelled here.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
-}
-
-/// Adds `key: value` to an update's `extra` map (shared by the update types' `set`).
-fn set_extra(extra: &mut Map<String, Value>, key: impl Into<String>, value: impl Into<Value>) {
-    extra.insert(key.into(), value.into());
 }

@@ -6,7 +6,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::{lenient, set_extra};
+use super::lenient;
 
 /// An order.
 ///
@@ -176,13 +176,15 @@ struct Fields {
 }
 
 impl Fields {
+    /// Reads the first of `keys` present with `read`, borrowing the value: it is moved into
+    /// `extra` only when it does not fit.
     fn take<T>(
         &mut self,
         keys: &[&str],
-        read: impl Fn(Value) -> Result<T, serde_json::Error>,
+        read: impl FnOnce(&Value) -> Result<T, serde_json::Error>,
     ) -> Option<T> {
         let (key, value) = keys.iter().find_map(|key| self.raw.remove_entry(*key))?;
-        if let Ok(parsed) = read(value.clone()) {
+        if let Ok(parsed) = read(&value) {
             Some(parsed)
         } else {
             self.extra.insert(key, value);
@@ -191,16 +193,16 @@ impl Fields {
     }
 
     fn text(&mut self, keys: &[&str]) -> Option<String> {
-        self.take(keys, lenient::opt_text).flatten()
+        self.take(keys, |v| lenient::opt_text(v)).flatten()
     }
     fn id(&mut self, keys: &[&str]) -> Option<u64> {
-        self.take(keys, lenient::opt_id).flatten()
+        self.take(keys, |v| lenient::opt_id(v)).flatten()
     }
     fn decimal(&mut self, keys: &[&str]) -> Option<f64> {
-        self.take(keys, lenient::opt_decimal).flatten()
+        self.take(keys, |v| lenient::opt_decimal(v)).flatten()
     }
     fn datetime(&mut self, keys: &[&str]) -> Option<NaiveDateTime> {
-        self.take(keys, lenient::opt_datetime).flatten()
+        self.take(keys, |v| lenient::opt_datetime(v)).flatten()
     }
 
     fn address(&mut self, prefix: &str, fallback_unprefixed: bool) -> Address {
@@ -239,17 +241,16 @@ impl<'de> Deserialize<'de> for Order {
         let order_id =
             lenient::id(raw_id).map_err(|e| D::Error::custom(format_args!("order_id: {e}")))?;
         let lines = f
-            .take(
-                &["products", "order_products", "lines"],
-                lenient::list::<Value, OrderLine>,
-            )
+            .take(&["products", "order_products", "lines"], |v| {
+                lenient::list::<_, OrderLine>(v)
+            })
             .unwrap_or_default();
         let order = Order {
             order_id,
             webshop_order_id: f.id(&["webshop_order_id"]),
             invoice_id: f.id(&["invoice_id"]),
             status: f.text(&["status"]),
-            paid: f.take(&["paid"], lenient::flag).unwrap_or_default(),
+            paid: f.take(&["paid"], |v| lenient::flag(v)).unwrap_or_default(),
             created: f.datetime(&["created", "time", "date"]),
             last_modified: f.datetime(&["last_modified"]),
             customer_id: f.id(&["customer_id"]),
@@ -378,50 +379,29 @@ impl Serialize for Order {
     }
 }
 
-/// The fields to create an order with, or to change on one (only `Some` fields are sent).
-///
-/// Anything else the platform accepts (`del_country_id`, `voucher_id`, `products`, …) goes
-/// through [`set`](Self::set).
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct OrderUpdate {
-    /// The status.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Paid or not.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "lenient::ser_opt_flag"
-    )]
-    pub paid: Option<bool>,
-    /// The invoice number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub invoice_id: Option<u64>,
-    /// Parcel tracking number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tracking_number: Option<String>,
-    /// Parcel tracking URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tracking_url: Option<String>,
-    /// The delivery method.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shipping_id: Option<u64>,
-    /// Comments.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub comments: Option<String>,
-    /// A voucher code.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub voucher_code: Option<String>,
-    /// Any other field, sent as given.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl OrderUpdate {
-    /// Sets any field by its JSON name.
-    #[must_use]
-    pub fn set(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
-        set_extra(&mut self.extra, key, value);
-        self
+update_type! {
+    /// The fields to create an order with, or to change on one (only `Some` fields are sent).
+    ///
+    /// Anything else the platform accepts (`del_country_id`, `voucher_id`, `products`, …) goes
+    /// through [`set`](Self::set).
+    pub struct OrderUpdate {
+        /// The status.
+        pub status: Option<String>,
+        /// Paid or not.
+        #[serde(serialize_with = "lenient::ser_opt_flag")]
+        pub paid: Option<bool>,
+        /// The invoice number.
+        pub invoice_id: Option<u64>,
+        /// Parcel tracking number.
+        pub tracking_number: Option<String>,
+        /// Parcel tracking URL.
+        pub tracking_url: Option<String>,
+        /// The delivery method.
+        pub shipping_id: Option<u64>,
+        /// Comments.
+        pub comments: Option<String>,
+        /// A voucher code.
+        pub voucher_code: Option<String>,
     }
 }
 

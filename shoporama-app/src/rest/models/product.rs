@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{ExtensionField, lenient, set_extra};
+use super::{ExtensionField, lenient};
 
 /// A product, as the platform returns it.
 ///
@@ -92,53 +92,25 @@ pub struct Product {
     #[serde(default, deserialize_with = "lenient::opt_int")]
     pub min_stock_value: Option<i64>,
     /// Whether the product is online.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub is_online: bool,
     /// Whether search engines are told not to index it.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub no_index: bool,
     /// Whether free-shipping rules never apply.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub never_free_shipping: bool,
     /// Whether it can be sold below zero stock.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub allow_negative_stock: bool,
     /// Whether it goes offline when sold out.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub auto_offline: bool,
     /// Whether it is hidden from the shop's own search.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub no_internal_search: bool,
     /// Whether it cannot be bought.
-    #[serde(
-        default,
-        deserialize_with = "lenient::flag",
-        serialize_with = "lenient::ser_flag"
-    )]
+    #[serde(default, with = "lenient::as_flag")]
     pub no_shopping: bool,
     /// Delivery time text when in stock.
     #[serde(default, deserialize_with = "lenient::opt_text")]
@@ -153,32 +125,16 @@ pub struct Product {
     #[serde(default, deserialize_with = "lenient::opt_text")]
     pub meta_description: Option<String>,
     /// When it was created (shop-local time).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_datetime",
-        serialize_with = "lenient::ser_opt_datetime"
-    )]
+    #[serde(default, with = "lenient::as_opt_datetime")]
     pub created: Option<NaiveDateTime>,
     /// When it went online.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_datetime",
-        serialize_with = "lenient::ser_opt_datetime"
-    )]
+    #[serde(default, with = "lenient::as_opt_datetime")]
     pub online_since: Option<NaiveDateTime>,
     /// When it last changed (what `last_modified` filters on).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_datetime",
-        serialize_with = "lenient::ser_opt_datetime"
-    )]
+    #[serde(default, with = "lenient::as_opt_datetime")]
     pub last_modified: Option<NaiveDateTime>,
     /// When it was removed, if it was.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_datetime",
-        serialize_with = "lenient::ser_opt_datetime"
-    )]
+    #[serde(default, with = "lenient::as_opt_datetime")]
     pub removed_on: Option<NaiveDateTime>,
     /// Every category it is in.
     #[serde(default, deserialize_with = "lenient::id_list")]
@@ -244,108 +200,67 @@ impl Product {
     }
 }
 
-/// The fields to create a product with, or to change on one (`PUT` is a partial update:
-/// only fields that are `Some` are sent; the rest are left as they are).
-///
-/// ```
-/// use shoporama_app::rest::ProductUpdate;
-/// let update = ProductUpdate { price: Some(199.0), is_online: Some(false), ..Default::default() }
-///     .set("tariff_code", "61091000");
-/// assert_eq!(serde_json::to_value(&update).ok(),
-///            Some(serde_json::json!({"price": 199.0, "is_online": 0, "tariff_code": "61091000"})));
-/// ```
-///
-/// To clear a field, [`set`](Self::set) it to `""` (Shoporama's "unset").
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct ProductUpdate {
-    /// The name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The description (HTML).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The short description for lists.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub list_description: Option<String>,
-    /// The shop's own SKU.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub own_id: Option<String>,
-    /// A second SKU.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sec_own_id: Option<String>,
-    /// The price.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub price: Option<f64>,
-    /// The sale price.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sale_price: Option<f64>,
-    /// The VAT rate.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub vat: Option<f64>,
-    /// Shipping weight.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shipping_weight: Option<f64>,
-    /// Supplier.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub supplier_id: Option<u64>,
-    /// Brand.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub brand_id: Option<u64>,
-    /// Product profile.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub profile_id: Option<u64>,
-    /// Main category.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub main_category_id: Option<u64>,
-    /// Every category (replaces the list).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub categories: Option<Vec<u64>>,
-    /// Online or not.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "lenient::ser_opt_flag"
-    )]
-    pub is_online: Option<bool>,
-    /// Offline when sold out.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "lenient::ser_opt_flag"
-    )]
-    pub auto_offline: Option<bool>,
-    /// Sellable below zero stock.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "lenient::ser_opt_flag"
-    )]
-    pub allow_negative_stock: Option<bool>,
-    /// Hidden from search engines.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "lenient::ser_opt_flag"
-    )]
-    pub no_index: Option<bool>,
-    /// Delivery time text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub delivery_time: Option<String>,
-    /// URL slug.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rewrite_url: Option<String>,
-    /// SEO title.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta_title: Option<String>,
-    /// SEO description.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meta_description: Option<String>,
-    /// Any other field, sent as given.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl ProductUpdate {
-    /// Sets any field by its JSON name (one not modelled above, or `""` to clear one).
-    #[must_use]
-    pub fn set(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
-        set_extra(&mut self.extra, key, value);
-        self
+update_type! {
+    /// The fields to create a product with, or to change on one (`PUT` is a partial update:
+    /// only fields that are `Some` are sent; the rest are left as they are).
+    ///
+    /// ```
+    /// use shoporama_app::rest::ProductUpdate;
+    /// let update = ProductUpdate { price: Some(199.0), is_online: Some(false), ..Default::default() }
+    ///     .set("tariff_code", "61091000");
+    /// assert_eq!(serde_json::to_value(&update).ok(),
+    ///            Some(serde_json::json!({"price": 199.0, "is_online": 0, "tariff_code": "61091000"})));
+    /// ```
+    ///
+    /// To clear a field, [`set`](Self::set) it to `""` (Shoporama's "unset").
+    pub struct ProductUpdate {
+        /// The name.
+        pub name: Option<String>,
+        /// The description (HTML).
+        pub description: Option<String>,
+        /// The short description for lists.
+        pub list_description: Option<String>,
+        /// The shop's own SKU.
+        pub own_id: Option<String>,
+        /// A second SKU.
+        pub sec_own_id: Option<String>,
+        /// The price.
+        pub price: Option<f64>,
+        /// The sale price.
+        pub sale_price: Option<f64>,
+        /// The VAT rate.
+        pub vat: Option<f64>,
+        /// Shipping weight.
+        pub shipping_weight: Option<f64>,
+        /// Supplier.
+        pub supplier_id: Option<u64>,
+        /// Brand.
+        pub brand_id: Option<u64>,
+        /// Product profile.
+        pub profile_id: Option<u64>,
+        /// Main category.
+        pub main_category_id: Option<u64>,
+        /// Every category (replaces the list).
+        pub categories: Option<Vec<u64>>,
+        /// Online or not.
+        #[serde(serialize_with = "lenient::ser_opt_flag")]
+        pub is_online: Option<bool>,
+        /// Offline when sold out.
+        #[serde(serialize_with = "lenient::ser_opt_flag")]
+        pub auto_offline: Option<bool>,
+        /// Sellable below zero stock.
+        #[serde(serialize_with = "lenient::ser_opt_flag")]
+        pub allow_negative_stock: Option<bool>,
+        /// Hidden from search engines.
+        #[serde(serialize_with = "lenient::ser_opt_flag")]
+        pub no_index: Option<bool>,
+        /// Delivery time text.
+        pub delivery_time: Option<String>,
+        /// URL slug.
+        pub rewrite_url: Option<String>,
+        /// SEO title.
+        pub meta_title: Option<String>,
+        /// SEO description.
+        pub meta_description: Option<String>,
     }
 }

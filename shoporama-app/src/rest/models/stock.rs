@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{lenient, set_extra};
+use super::lenient;
 
 /// A stock level: of a product, or of one variant of it (`attribute_value_id`).
 ///
@@ -35,27 +35,21 @@ pub struct Stock {
     pub extra: Map<String, Value>,
 }
 
-/// A new stock level, sent with `PUT /REST/stock` ([`ShopClient::set_stock`]): identify the
-/// product by `product_id` or `own_id`, a variant by `attribute_value_id` too.
-///
-/// [`ShopClient::set_stock`]: crate::rest::ShopClient::set_stock
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct StockUpdate {
-    /// The product.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub product_id: Option<u64>,
-    /// The product's (or variant's) SKU.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub own_id: Option<String>,
-    /// The variant.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attribute_value_id: Option<u64>,
-    /// The new level.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stock: Option<i64>,
-    /// Any other field, sent as given.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+update_type! {
+    /// A new stock level, sent with `PUT /REST/stock` ([`ShopClient::set_stock`]): identify the
+    /// product by `product_id` or `own_id`, a variant by `attribute_value_id` too.
+    ///
+    /// [`ShopClient::set_stock`]: crate::rest::ShopClient::set_stock
+    pub struct StockUpdate {
+        /// The product.
+        pub product_id: Option<u64>,
+        /// The product's (or variant's) SKU.
+        pub own_id: Option<String>,
+        /// The variant.
+        pub attribute_value_id: Option<u64>,
+        /// The new level.
+        pub stock: Option<i64>,
+    }
 }
 
 impl StockUpdate {
@@ -74,12 +68,5 @@ impl StockUpdate {
             attribute_value_id: Some(attribute_value_id),
             ..Self::product(product_id, stock)
         }
-    }
-
-    /// Sets any field by its JSON name.
-    #[must_use]
-    pub fn set(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
-        set_extra(&mut self.extra, key, value);
-        self
     }
 }

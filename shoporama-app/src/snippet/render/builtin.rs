@@ -40,10 +40,8 @@ pub(crate) fn render(template: &str, vars: &Map<String, Json>) -> Result<String>
         segments: &segments,
         at: 0,
     };
+    // Without stop tags this reads every segment (a stray closing tag is an error).
     let nodes = parser.nodes(&[])?;
-    if let Some(extra) = parser.segments.get(parser.at) {
-        return Err(parser.error(extra, &format!("unexpected `<{{{}}}>`", extra.text)));
-    }
     let mut machine = Machine {
         vars: vars
             .iter()
@@ -572,31 +570,35 @@ impl ExprParser {
         }
     }
 
-    fn expr(&mut self) -> Result<Expr> {
-        let mut left = self.and()?;
-        while self.eat("||") || self.eat_word("or") {
-            left = Expr::Bin("||", Box::new(left), Box::new(self.and()?));
+    /// A left-associative chain of `next`s joined by `ops` (an operator, and the word Smarty
+    /// also spells it as).
+    fn chain(
+        &mut self,
+        ops: &[(&'static str, Option<&str>)],
+        next: fn(&mut Self) -> Result<Expr>,
+    ) -> Result<Expr> {
+        let mut left = next(self)?;
+        while let Some(&(op, _)) = ops
+            .iter()
+            .find(|(op, word)| self.eat(op) || word.is_some_and(|w| self.eat_word(w)))
+        {
+            left = Expr::Bin(op, Box::new(left), Box::new(next(self)?));
         }
         Ok(left)
     }
 
+    fn expr(&mut self) -> Result<Expr> {
+        self.chain(&[("||", Some("or"))], Self::and)
+    }
+
     fn and(&mut self) -> Result<Expr> {
-        let mut left = self.comparison()?;
-        while self.eat("&&") || self.eat_word("and") {
-            left = Expr::Bin("&&", Box::new(left), Box::new(self.comparison()?));
-        }
-        Ok(left)
+        self.chain(&[("&&", Some("and"))], Self::comparison)
     }
 
     fn comparison(&mut self) -> Result<Expr> {
         let left = self.additive()?;
         for op in ["===", "!==", "==", "!=", "<=", ">=", "<", ">"] {
             if self.eat(op) {
-                let op = PUNCTUATION
-                    .iter()
-                    .find(|p| **p == op)
-                    .copied()
-                    .unwrap_or("==");
                 return Ok(Expr::Bin(op, Box::new(left), Box::new(self.additive()?)));
             }
         }
@@ -617,33 +619,11 @@ impl ExprParser {
     }
 
     fn additive(&mut self) -> Result<Expr> {
-        let mut left = self.multiplicative()?;
-        loop {
-            let op = if self.eat("+") {
-                "+"
-            } else if self.eat("-") {
-                "-"
-            } else {
-                return Ok(left);
-            };
-            left = Expr::Bin(op, Box::new(left), Box::new(self.multiplicative()?));
-        }
+        self.chain(&[("+", None), ("-", None)], Self::multiplicative)
     }
 
     fn multiplicative(&mut self) -> Result<Expr> {
-        let mut left = self.unary()?;
-        loop {
-            let op = if self.eat("*") {
-                "*"
-            } else if self.eat("/") {
-                "/"
-            } else if self.eat("%") {
-                "%"
-            } else {
-                return Ok(left);
-            };
-            left = Expr::Bin(op, Box::new(left), Box::new(self.unary()?));
-        }
+        self.chain(&[("*", None), ("/", None), ("%", None)], Self::unary)
     }
 
     fn unary(&mut self) -> Result<Expr> {
@@ -874,12 +854,7 @@ impl<'a> TreeParser<'a, '_> {
     fn tag(&mut self, segment: &Segment<'a>, name: &str) -> Result<Option<Node<'a>>> {
         let rest = segment.text.trim_start()[name.len()..].trim();
         match name {
-            "$" => {
-                let mut parser = ExprParser::new(segment.text)?;
-                let expr = parser.expr()?;
-                parser.finish()?;
-                Ok(Some(Node::Print(expr)))
-            }
+            "$" => Ok(Some(Node::Print(parse_expr(segment.text)?))),
             "literal" | "/literal" => Ok(None),
             "if" => {
                 let mut branches = Vec::new();
@@ -1062,15 +1037,13 @@ impl Machine {
                         self.run(otherwise, out)?;
                     }
                     for index in 0..total {
-                        self.loops.push(LoopState {
+                        let state = LoopState {
                             name: name.clone(),
                             is_section: true,
                             index,
                             total,
-                        });
-                        let result = self.run(body, out);
-                        self.loops.pop();
-                        result?;
+                        };
+                        self.iteration(state, body, out)?;
                     }
                 }
                 Node::Foreach {
@@ -1092,25 +1065,28 @@ impl Machine {
                     for (index, (k, v)) in items.into_iter().enumerate() {
                         self.vars.insert(item.clone(), v);
                         if let Some(key) = key {
-                            self.vars.insert(
-                                key.clone(),
-                                numeric_string(&k).map_or(V::Str(k.clone()), |_| V::Str(k)),
-                            );
+                            self.vars.insert(key.clone(), V::Str(k));
                         }
-                        self.loops.push(LoopState {
+                        let state = LoopState {
                             name: item.clone(),
                             is_section: false,
                             index,
                             total,
-                        });
-                        let result = self.run(body, out);
-                        self.loops.pop();
-                        result?;
+                        };
+                        self.iteration(state, body, out)?;
                     }
                 }
             }
         }
         Ok(())
+    }
+
+    /// Runs one pass of a loop's body, with `state` as the innermost loop.
+    fn iteration(&mut self, state: LoopState, body: &[Node<'_>], out: &mut String) -> Result<()> {
+        self.loops.push(state);
+        let result = self.run(body, out);
+        self.loops.pop();
+        result
     }
 
     fn section(&self, name: &str) -> Option<&LoopState> {

@@ -55,6 +55,9 @@ mod routes;
 mod seed;
 mod state;
 
+/// The daily limit of a token when none is given: Shoporama's default, as in the lifecycle
+/// payload.
+pub use crate::callback::DEFAULT_DAILY_LIMIT;
 pub use faults::{Fault, Faults};
 pub use seed::seeded_last_modified;
 pub use state::RecordedRequest;
@@ -74,9 +77,6 @@ use crate::rest::{Budget, PacingPolicy, ResourceKind, RestConfig, RetryPolicy, S
 use crate::secret::AppToken;
 use routes::Shared;
 use state::{AppStatusBody, Data, Usage};
-
-/// The daily limit of a token when none is given (Shoporama's default).
-pub const DEFAULT_DAILY_LIMIT: u64 = 1000;
 
 /// Configures a [`FakeShoporama`]; [`start`](Self::start) runs it.
 #[derive(Debug, Clone)]
@@ -276,6 +276,7 @@ impl FakeShoporamaBuilder {
     }
 }
 
+/// The object in `value`; anything else is an empty object.
 fn as_object(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,

@@ -4,8 +4,9 @@
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use serde_json::{Map, Value, json};
 
+use super::as_object;
+use super::state::stamp;
 use crate::rest::ResourceKind;
-use crate::rest::lenient::DATETIME_FORMAT;
 
 /// The first seeded product id (the reference product is 3042680).
 pub(super) const FIRST_PRODUCT_ID: u64 = 3_000_000;
@@ -20,17 +21,6 @@ fn base_time() -> NaiveDateTime {
 /// 2025-02-07 11:22:05.
 pub fn seeded_last_modified(index: u64) -> NaiveDateTime {
     base_time() + TimeDelta::minutes(i64::try_from(index).unwrap_or(i64::MAX / 120))
-}
-
-fn stamp(at: NaiveDateTime) -> Value {
-    Value::String(at.format(DATETIME_FORMAT).to_string())
-}
-
-fn object(value: Value) -> Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
 }
 
 /// Seeded product number `index` (id `3000000 + index`), varied the way real answers vary.
@@ -55,7 +45,7 @@ pub(super) fn product(index: u64) -> Map<String, Value> {
         json!(199.95)
     };
     let on_sale = index.is_multiple_of(10);
-    let mut product = object(json!({
+    let mut product = as_object(json!({
         "product_id": id_value,
         "own_id": id.to_string(),
         "sec_own_id": if index.is_multiple_of(4) { Value::Null } else { Value::String(format!("SEC-{id}")) },
@@ -82,7 +72,7 @@ pub(super) fn product(index: u64) -> Map<String, Value> {
         "removed_on": Value::Null,
     }));
     // Two halves: one `json!` of the whole product exceeds the macro recursion limit.
-    product.extend(object(json!({
+    product.extend(as_object(json!({
         "rewrite_url": format!("produkt-{id}"),
         "name": format!("Produkt {index}"),
         "list_description": "",
@@ -107,7 +97,7 @@ pub(super) fn product(index: u64) -> Map<String, Value> {
         "mailing_list_ids": Value::Null,
         "url": format!("http://fake.shoporama.dk/produkt-{id}"),
     })));
-    product.extend(object(json!({
+    product.extend(as_object(json!({
         "categories": [157_783, 158_266],
         "related": [],
         "similar": [],
@@ -239,6 +229,6 @@ pub(super) fn catalog() -> Vec<(ResourceKind, Map<String, Value>)> {
     ];
     items
         .into_iter()
-        .map(|(kind, value)| (kind, object(value)))
+        .map(|(kind, value)| (kind, as_object(value)))
         .collect()
 }

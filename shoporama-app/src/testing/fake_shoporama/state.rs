@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
 use crate::rest::ResourceKind;
-use crate::rest::lenient::{DATETIME_FORMAT, parse_datetime};
+use crate::rest::lenient::{self, DATETIME_FORMAT, parse_datetime};
 
 /// Requests kept in the log; older ones are dropped.
 pub(super) const MAX_LOGGED: usize = 10_000;
@@ -95,21 +96,18 @@ pub(super) struct Listing<'a> {
     pub(super) total: u64,
 }
 
+/// A datetime in the platform's form, `"2025-02-07 11:22:05"`.
+pub(super) fn stamp(at: NaiveDateTime) -> Value {
+    Value::String(at.format(DATETIME_FORMAT).to_string())
+}
+
+/// Now, in the shop's (here: the machine's) local time.
 pub(super) fn now_stamp() -> Value {
-    Value::String(
-        chrono::Local::now()
-            .naive_local()
-            .format(DATETIME_FORMAT)
-            .to_string(),
-    )
+    stamp(chrono::Local::now().naive_local())
 }
 
 fn id_of(value: Option<&Value>) -> Option<u64> {
-    match value? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+    value.and_then(lenient::value::id)
 }
 
 fn text_of(value: &Value) -> Option<String> {
@@ -240,11 +238,7 @@ impl Data {
         let level = ["stock", "amount", "quantity"]
             .iter()
             .find_map(|key| row.get(*key))
-            .and_then(|v| match v {
-                Value::Number(n) => n.as_i64(),
-                Value::String(s) => s.trim().parse().ok(),
-                _ => None,
-            });
+            .and_then(lenient::value::integer);
         let Some(level) = level else {
             return Err(Refusal::BadRequest("stock is required"));
         };
