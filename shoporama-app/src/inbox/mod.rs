@@ -325,18 +325,26 @@ impl Inbox {
         webshop_id: u64,
         body: &str,
     ) -> Result<Enqueued, InboxError> {
-        let job = NewJob {
-            kind,
-            webshop_id: shop_column(webshop_id)?,
-            body,
-            received_at: Utc::now(),
-        };
-        match self
-            .inner
-            .pool
-            .enqueue(&job, self.inner.config.dedup_window)
-            .await?
-        {
+        let webshop_id = shop_column(webshop_id)?;
+        let (pool, window) = (self.inner.pool.clone(), self.inner.config.dedup_window);
+        let (kind, body) = (kind.to_owned(), body.to_owned());
+        // Recorded in a task of its own: a client that hangs up mid-request cannot cancel
+        // the write half-way (see `store::detached`).
+        let recorded = crate::store::detached(async move {
+            let job = NewJob {
+                kind: &kind,
+                webshop_id,
+                body: &body,
+                received_at: Utc::now(),
+            };
+            pool.enqueue(&job, window).await
+        })
+        .await
+        .map_err(|panic| InboxError::Database {
+            operation: "enqueue",
+            source: panic.into(),
+        })??;
+        match recorded {
             Some(id) => {
                 self.inner.wake.notify_one();
                 Ok(Enqueued::Queued(id))

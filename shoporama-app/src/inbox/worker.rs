@@ -105,11 +105,23 @@ impl<A: ShoporamaApp> Worker<A> {
         while *self.phase.borrow() == Phase::Run {
             let owner = format!("{}/{}", self.name, CLAIMS.fetch_add(1, Ordering::Relaxed));
             let config = self.inbox.config();
-            let claimed = self
-                .inbox
-                .pool()
-                .claim(&owner, Utc::now(), config.lease, config.per_shop_ordering)
-                .await;
+            let (pool, lease, ordered) = (
+                self.inbox.pool().clone(),
+                config.lease,
+                config.per_shop_ordering,
+            );
+            let claim_owner = owner.clone();
+            // In a task of its own, so that nothing can cancel a claim half-way.
+            let claimed = crate::store::detached(async move {
+                pool.claim(&claim_owner, Utc::now(), lease, ordered).await
+            })
+            .await
+            .unwrap_or_else(|panic| {
+                Err(super::InboxError::Database {
+                    operation: "claim",
+                    source: panic.into(),
+                })
+            });
             let idle = match claimed {
                 Ok(Some(job)) => {
                     self.process(job, &owner).await;

@@ -59,3 +59,30 @@ impl Database {
 fn backend_name<DB: sqlx::Database>(_: &sqlx::Pool<DB>) -> &'static str {
     DB::NAME
 }
+
+/// Runs `work` to completion in a task of its own, whatever becomes of the caller; `Err` only
+/// when the task panicked (its message).
+///
+/// A request's future is dropped when its client hangs up. Dropped inside a transaction, or
+/// worse inside `BEGIN` before sqlx counts the transaction as open, a connection can go back
+/// to the pool still in that transaction, and whoever gets it next runs their statements in
+/// it: claims that never commit, "there is already a transaction in progress", handlers run
+/// twice. Every write the framework makes from a request or a worker runs through this, so a
+/// cancelled caller only stops waiting for it.
+pub(crate) async fn detached<T: Send + 'static>(
+    work: impl Future<Output = T> + Send + 'static,
+) -> Result<T, String> {
+    tokio::spawn(work).await.map_err(|error| {
+        if !error.is_panic() {
+            return "the task was cancelled".to_owned();
+        }
+        let panic = error.into_panic();
+        match panic.downcast::<String>() {
+            Ok(message) => format!("panicked: {message}"),
+            Err(panic) => match panic.downcast::<&str>() {
+                Ok(message) => format!("panicked: {message}"),
+                Err(_) => "panicked".to_owned(),
+            },
+        }
+    })
+}

@@ -34,7 +34,7 @@ use futures::future::BoxFuture;
 
 pub use connect::connect;
 pub use database::Database;
-pub(crate) use database::with_database;
+pub(crate) use database::{detached, with_database};
 pub(crate) use error::describe;
 pub use error::{StoreError, mask_url};
 pub use installation::{

@@ -429,11 +429,27 @@ macro_rules! install_store_via_sql {
             };
 
             impl InstallStore for $store {
+                // Writes run in a task of their own (see `detached`): a caller dropped
+                // mid-transaction cannot leave a pooled connection inside it.
                 fn upsert_installation<'a>(
                     &'a self,
                     installation: &'a Installation,
                 ) -> BoxFuture<'a, Result<UpsertOutcome, StoreError>> {
-                    self.sql.upsert(installation).boxed()
+                    let sql = self.sql.clone();
+                    let installation = installation.clone();
+                    let webshop_id = installation.webshop_id;
+                    async move {
+                        $crate::store::detached(async move { sql.upsert(&installation).await })
+                            .await
+                            .unwrap_or_else(|panic| {
+                                Err(StoreError::query(
+                                    "upsert_installation",
+                                    Some(webshop_id),
+                                    panic,
+                                ))
+                            })
+                    }
+                    .boxed()
                 }
 
                 fn installation(
@@ -448,7 +464,22 @@ macro_rules! install_store_via_sql {
                     webshop_id: u64,
                     update: &'a SettingsUpdate,
                 ) -> BoxFuture<'a, Result<Option<Installation>, StoreError>> {
-                    self.sql.update_settings(webshop_id, update).boxed()
+                    let sql = self.sql.clone();
+                    let update = update.clone();
+                    async move {
+                        $crate::store::detached(async move {
+                            sql.update_settings(webshop_id, &update).await
+                        })
+                        .await
+                        .unwrap_or_else(|panic| {
+                            Err(StoreError::query(
+                                "update_settings",
+                                Some(webshop_id),
+                                panic,
+                            ))
+                        })
+                    }
+                    .boxed()
                 }
 
                 fn uninstall(
@@ -456,7 +487,15 @@ macro_rules! install_store_via_sql {
                     webshop_id: u64,
                     at: DateTime<Utc>,
                 ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
-                    self.sql.uninstall(webshop_id, at).boxed()
+                    let sql = self.sql.clone();
+                    async move {
+                        $crate::store::detached(async move { sql.uninstall(webshop_id, at).await })
+                            .await
+                            .unwrap_or_else(|panic| {
+                                Err(StoreError::query("uninstall", Some(webshop_id), panic))
+                            })
+                    }
+                    .boxed()
                 }
 
                 fn tombstone(
