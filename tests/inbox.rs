@@ -94,6 +94,48 @@ on_both_databases!(
     "inbox_dup"
 );
 
+/// A failing job is retried until `retry_for` has passed since it was received, however many
+/// attempts are left: then it is dead-lettered, saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_end_at_the_retry_horizon() {
+    let (_dir, url) = sqlite_db();
+    let (server, db, runtime) = start(
+        &url,
+        InboxConfig {
+            retry_for: Duration::from_millis(1500),
+            backoff: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(200),
+            max_attempts: 1000,
+            ..fast()
+        },
+    )
+    .await;
+    install(&server.callback_url, 3).await;
+    let client = RoundRobin::new(vec![server.callback_url.clone()]);
+    client.deliver("paid", 3, 900_000_003).await; // always fails
+    assert_reaches(&db, DEAD_JOBS, 1, Duration::from_secs(10)).await;
+    let inbox = runtime.inbox().expect("an inbox");
+    let dead = inbox
+        .list(Some(JobState::Dead), Some(3), 10)
+        .await
+        .expect("lists");
+    let [job] = dead.as_slice() else {
+        panic!("one dead job: {dead:?}")
+    };
+    assert!(
+        (3..20).contains(&job.attempts),
+        "dead by time, not by count: {} attempts",
+        job.attempts
+    );
+    let error = job.last_error.as_deref().unwrap_or_default();
+    assert!(error.contains("gave up after"), "{error}");
+    assert!(
+        (job.finished_at.expect("finished") - job.received_at).num_milliseconds() < 1500 + 1000,
+        "dead soon after the horizon"
+    );
+    server.stop().await;
+}
+
 /// A failing handler is retried with backoff; out of attempts it is dead-lettered with its
 /// error, listed at `GET /inbox/dead-letters` (token required), and `retry` runs it again.
 async fn retries_and_dead_letters(url: &str) {

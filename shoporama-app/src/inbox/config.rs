@@ -48,9 +48,10 @@ impl Delivery {
 /// | `SHOPORAMA_INBOX` | `webhooks` | `webhooks` (the rule above), `all` (events too) or `off` (everything inline) |
 /// | `SHOPORAMA_INBOX_ROUTES` | none | per-type overrides, `paid=inline,add_to_basket=inbox` |
 /// | `SHOPORAMA_INBOX_WORKERS` | `4` | concurrent jobs per process |
-/// | `SHOPORAMA_INBOX_MAX_ATTEMPTS` | `8` | runs before a job is dead-lettered |
+/// | `SHOPORAMA_INBOX_RETRY_FOR_MS` | `172800000` (48 h) | how long a failing job is retried, from when it was received, before it is dead-lettered |
+/// | `SHOPORAMA_INBOX_MAX_ATTEMPTS` | `100` | runs before a job is dead-lettered, whatever the time (with the defaults, 48 h come first: about 60 runs) |
 /// | `SHOPORAMA_INBOX_BACKOFF_MS` | `1000` | the first retry's delay; doubled per attempt |
-/// | `SHOPORAMA_INBOX_BACKOFF_MAX_MS` | `600000` | the longest retry delay |
+/// | `SHOPORAMA_INBOX_BACKOFF_MAX_MS` | `3600000` (1 h) | the longest retry delay |
 /// | `SHOPORAMA_INBOX_LEASE_MS` | `60000` | how long a claim lasts unless renewed (a crashed worker's job is taken over after this) |
 /// | `SHOPORAMA_INBOX_DEDUP_WINDOW_MS` | `86400000` | duplicates (same type, shop and body) within this are acknowledged, not queued; 0 disables |
 /// | `SHOPORAMA_INBOX_ORDERED` | `false` | process each shop's callbacks one at a time, in arrival order |
@@ -73,7 +74,12 @@ pub struct InboxConfig {
     pub routes: BTreeMap<String, Delivery>,
     /// Jobs run at once by one process.
     pub workers: usize,
-    /// Runs before a job is dead-lettered (at least 1).
+    /// How long a failing job is retried, counted from when it was received: a retry that
+    /// would start later is not scheduled, and the job is dead-lettered instead. Shopify
+    /// retries webhooks for 48 hours; so does this by default.
+    pub retry_for: Duration,
+    /// Runs before a job is dead-lettered (at least 1), whatever [`retry_for`](Self::retry_for)
+    /// allows.
     pub max_attempts: u32,
     /// The delay before the first retry; each further retry doubles it.
     pub backoff: Duration,
@@ -102,9 +108,10 @@ impl Default for InboxConfig {
             webhooks: Delivery::Inbox,
             routes: BTreeMap::new(),
             workers: 4,
-            max_attempts: 8,
+            retry_for: Duration::from_hours(48),
+            max_attempts: 100,
             backoff: Duration::from_secs(1),
-            backoff_max: Duration::from_mins(10),
+            backoff_max: Duration::from_hours(1),
             lease: Duration::from_mins(1),
             dedup_window: Duration::from_hours(24),
             per_shop_ordering: false,
@@ -173,6 +180,39 @@ impl InboxConfig {
         self.backoff.saturating_mul(factor).min(self.backoff_max)
     }
 
+    /// How long after its first run a failing job can still be retried: the shorter of
+    /// [`retry_for`](Self::retry_for) and the sum of the backoffs of
+    /// [`max_attempts`](Self::max_attempts) runs.
+    pub fn retry_horizon(&self) -> Duration {
+        let mut total = Duration::ZERO;
+        for attempt in 1..self.max_attempts {
+            total = total.saturating_add(self.backoff_for(attempt));
+            if total >= self.retry_for {
+                return self.retry_for;
+            }
+        }
+        total
+    }
+
+    /// Refuses a claim `lease` (named `what`, e.g. `SHOPORAMA_EFFECTS_LEASE_MS`) that is not
+    /// well inside the [retry horizon](Self::retry_horizon): a job waiting on a claim whose
+    /// holder crashed must still be retried after the claim expires, several times over, or
+    /// an acknowledged callback ends as a dead letter although nothing was wrong with it.
+    pub fn check_lease(&self, what: &'static str, lease: Duration) -> Result<(), ConfigError> {
+        let horizon = self.retry_horizon();
+        if lease.saturating_mul(LEASES_PER_HORIZON) > horizon {
+            return Err(invalid(
+                what,
+                format!(
+                    "a lease of {} s outlives the inbox's retry horizon: failing jobs are retried                      for {} s (SHOPORAMA_INBOX_RETRY_FOR_MS, SHOPORAMA_INBOX_MAX_ATTEMPTS,                      SHOPORAMA_INBOX_BACKOFF_MS, SHOPORAMA_INBOX_BACKOFF_MAX_MS), and a lease must                      fit {LEASES_PER_HORIZON} times into that, or a job waiting on a crashed                      claim is dead-lettered before the claim expires; shorten the lease or                      retry for longer",
+                    lease.as_secs_f64(),
+                    horizon.as_secs_f64(),
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Reads the `SHOPORAMA_INBOX*` variables through `get` (trimmed, empty = unset), on top
     /// of [`InboxConfig::default`].
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
@@ -231,6 +271,7 @@ impl InboxConfig {
                 })?;
         }
         for (variable, duration) in [
+            ("SHOPORAMA_INBOX_RETRY_FOR_MS", &mut config.retry_for),
             ("SHOPORAMA_INBOX_BACKOFF_MS", &mut config.backoff),
             ("SHOPORAMA_INBOX_BACKOFF_MAX_MS", &mut config.backoff_max),
             ("SHOPORAMA_INBOX_LEASE_MS", &mut config.lease),
@@ -276,6 +317,9 @@ impl InboxConfig {
         Ok(())
     }
 }
+
+/// How many times a claim's lease must fit into the inbox's retry horizon.
+const LEASES_PER_HORIZON: u32 = 4;
 
 fn invalid(variable: &'static str, reason: String) -> ConfigError {
     ConfigError::Invalid { variable, reason }
@@ -332,6 +376,49 @@ mod tests {
         assert_eq!(config.backoff_for(4), Duration::from_millis(800));
         assert_eq!(config.backoff_for(5), Duration::from_secs(1));
         assert_eq!(config.backoff_for(200), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_default_retry_horizon_is_48_hours() {
+        let config = InboxConfig::default();
+        assert_eq!(config.retry_horizon(), Duration::from_hours(48));
+        // 1 + 2 + … + 2048 s, then hourly: 60 runs fit 48 h, the cap of 100 never bites.
+        let capped = InboxConfig {
+            max_attempts: 14,
+            ..InboxConfig::default()
+        };
+        assert_eq!(capped.retry_horizon(), Duration::from_secs(4095 + 3600));
+        assert!(config.check_lease("lease", Duration::from_mins(5)).is_ok());
+    }
+
+    #[test]
+    fn a_lease_that_outlives_the_retry_horizon_is_refused() {
+        // The landed defaults that lost an order: 8 runs (about 291 s of backoff at 1 s
+        // doubling, 10 min cap) against an app's 300 s claim lease.
+        let short = InboxConfig {
+            max_attempts: 8,
+            backoff_max: Duration::from_mins(10),
+            ..InboxConfig::default()
+        };
+        assert_eq!(short.retry_horizon(), Duration::from_secs(127));
+        let error = short
+            .check_lease("SHOPORAMA_EFFECTS_LEASE_MS", Duration::from_mins(5))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("SHOPORAMA_EFFECTS_LEASE_MS"), "{error}");
+        assert!(
+            error.contains("outlives the inbox's retry horizon"),
+            "{error}"
+        );
+        let config =
+            InboxConfig::from_lookup(env(&[("SHOPORAMA_INBOX_RETRY_FOR_MS", "60000")])).unwrap();
+        assert_eq!(config.retry_horizon(), Duration::from_mins(1));
+        assert!(
+            config
+                .check_lease("lease", Duration::from_secs(16))
+                .is_err()
+        );
+        assert!(config.check_lease("lease", Duration::from_secs(15)).is_ok());
     }
 
     #[test]

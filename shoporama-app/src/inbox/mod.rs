@@ -12,8 +12,9 @@
 //! - on success mark the job `done` (kept for [`InboxConfig::retention`], then purged);
 //! - on an error, a panic or a time-out schedule a retry after an exponential backoff
 //!   ([`InboxConfig::backoff`] doubled per attempt, capped by
-//!   [`InboxConfig::backoff_max`]), until [`InboxConfig::max_attempts`] runs have failed:
-//!   then the job is `dead`, with its last error (`<app> inbox list --state dead`,
+//!   [`InboxConfig::backoff_max`], 1 h by default), for [`InboxConfig::retry_for`] (48 h by
+//!   default) or until [`InboxConfig::max_attempts`] runs have failed: then the job is
+//!   `dead`, with its last error (`<app> inbox list --state dead`,
 //!   `GET /inbox/dead-letters`, `<app> inbox retry`).
 //!
 //! Which callbacks use the inbox is chosen per app and per type: see [`InboxConfig`]

@@ -150,9 +150,10 @@ impl<A: ShoporamaApp> Worker<A> {
     async fn process_in_span(&mut self, job: Job, owner: &str) {
         let config = self.inbox.config();
         let pool = self.inbox.pool();
-        if job.attempts > config.max_attempts {
-            // Taken over after expired leases more often than it may run: its runs kill or
-            // stall the process. Stop here rather than loop.
+        let deadline = job.received_at + config.retry_for;
+        if job.attempts > config.max_attempts || (job.attempts > 1 && Utc::now() > deadline) {
+            // Taken over after expired leases more often, or for longer, than it may run: its
+            // runs kill or stall the process. Stop here rather than loop.
             let error = format!(
                 "out of attempts: started {} times without finishing (lease expired each time)",
                 job.attempts - 1
@@ -194,8 +195,16 @@ impl<A: ShoporamaApp> Worker<A> {
                 tracing::warn!(reason, "inbox job not dispatched");
                 record(pool.complete(job.id, owner, now).await, "complete");
             }
-            Some(Err(error)) if job.attempts >= config.max_attempts => {
-                tracing::error!(%error, "inbox job failed for the last time: dead-lettered");
+            Some(Err(error))
+                if job.attempts >= config.max_attempts
+                    || now + config.backoff_for(job.attempts) > deadline =>
+            {
+                tracing::error!(%error, attempts = job.attempts, "inbox job failed for the last time: dead-lettered");
+                let error = format!(
+                    "{error} (gave up after {} attempts over {} s)",
+                    job.attempts,
+                    (now - job.received_at).num_seconds()
+                );
                 record(
                     pool.dead_letter(job.id, owner, now, &error).await,
                     "dead-letter",
