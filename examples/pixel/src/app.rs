@@ -56,7 +56,8 @@ impl ShoporamaApp for Pixel {
         match event {
             SettingsEvent::Paid(order) | SettingsEvent::OrderCreated(order) => {
                 self.conversions.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(
+                // The framework logs one info line per callback; the detail is debug.
+                tracing::debug!(
                     webshop_id = shop.webshop_id(),
                     order_id = ?order.order_id,
                     value = ?order.total_price,
@@ -65,7 +66,7 @@ impl ShoporamaApp for Pixel {
                 );
             }
             SettingsEvent::AddToBasket(basket) => {
-                tracing::info!(webshop_id = shop.webshop_id(), product_id = ?basket.product_id, amount = ?basket.amount, "add to basket reported");
+                tracing::debug!(webshop_id = shop.webshop_id(), product_id = ?basket.product_id, amount = ?basket.amount, "add to basket reported");
             }
             SettingsEvent::ViewThanks(view) => {
                 tracing::debug!(webshop_id = shop.webshop_id(), order_id = ?view.order_id, "thank-you page viewed");

@@ -174,14 +174,39 @@ where
     }
 }
 
-/// Installs a `tracing` subscriber reading `RUST_LOG` (default `info`), once.
+/// Installs a `tracing` subscriber, once: the level from `RUST_LOG` (default `info`: one line
+/// per callback), written to stderr as text, with colours only when stderr is a terminal,
+/// or as one JSON object per line with `SHOPORAMA_LOG_FORMAT=json`.
 pub fn init_tracing() {
+    use std::io::IsTerminal as _;
+
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let format = std::env::var("SHOPORAMA_LOG_FORMAT").unwrap_or_default();
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format.trim().to_ascii_lowercase().as_str() {
+        "json" => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+        other => {
+            let installed = builder
+                .with_ansi(std::io::stderr().is_terminal())
+                .try_init();
+            if !matches!(other, "" | "text") {
+                tracing::warn!(
+                    value = other,
+                    "SHOPORAMA_LOG_FORMAT is neither `text` nor `json`: logging text"
+                );
+            }
+            installed
+        }
+    };
 }
 
 async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
