@@ -136,6 +136,41 @@ async fn retries_end_at_the_retry_horizon() {
     server.stop().await;
 }
 
+/// On PostgreSQL a job recorded (or retried) by another process wakes this process's idle
+/// workers at once, through `LISTEN`/`NOTIFY`, though they poll only once a minute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_processes_wake_idle_workers_on_postgres() {
+    let Some(url) = inbox_support::postgres_db(
+        "other_processes_wake_idle_workers_on_postgres",
+        "inbox_notify",
+    ) else {
+        return;
+    };
+    let slow_poll = InboxConfig {
+        poll_interval: Duration::from_mins(1),
+        ..InboxConfig::default()
+    };
+    let (server, db, _runtime) = start(&url, slow_poll.clone()).await;
+    install(&server.callback_url, 4).await;
+    // Let the workers go idle (the first claims at start find nothing) and the listener
+    // subscribe.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // "Another process": an inbox of its own on the same database, with no workers.
+    let other = shoporama_app::inbox::Inbox::open(&url, slow_poll)
+        .await
+        .expect("opens");
+    let body = serde_json::json!({ "order_id": 700_000_001_u64, "status": "paid" }).to_string();
+    other.enqueue("paid", 4, &body).await.expect("recorded");
+    assert_reaches(
+        &db,
+        "SELECT COUNT(*) FROM ledger_effects WHERE order_id = 700000001",
+        1,
+        Duration::from_secs(5),
+    )
+    .await;
+    server.stop().await;
+}
+
 /// A failing handler is retried with backoff; out of attempts it is dead-lettered with its
 /// error, listed at `GET /inbox/dead-letters` (token required), and `retry` runs it again.
 async fn retries_and_dead_letters(url: &str) {

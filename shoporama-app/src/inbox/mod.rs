@@ -46,6 +46,13 @@
 //!   id (`INSERT … ON CONFLICT (job_id) DO NOTHING` in the same database, or an idempotency
 //!   key sent to the remote service) gives exactly one effect per acknowledged callback. The
 //!   crash test (`tests/inbox_crash.rs`) checks exactly that.
+//! - **No stalls.** Idle workers wake when this process records a job, on PostgreSQL also
+//!   when any process records or retries one (`LISTEN`/`NOTIFY` on the channel
+//!   `shoporama_inbox`), and in any case every [`InboxConfig::poll_interval`], which picks
+//!   up retries that came due and jobs whose claims expired, with no new traffic needed.
+//! - **Cancellation.** Recording a callback and claiming a job run to completion in tasks of
+//!   their own: a client that hangs up mid-request, or a shutdown, cannot leave a
+//!   connection inside a transaction or a claim half made.
 //! - **Ordering** is by arrival (`id`) when [`InboxConfig::per_shop_ordering`] is on: a job
 //!   waits while an older job of its shop is pending (also during its backoff) or running;
 //!   dead jobs no longer block. Without it, jobs start in arrival order but run concurrently.
@@ -53,7 +60,8 @@
 //! - **Shutdown.** `serve` stops accepting, finishes the requests in flight, stops workers
 //!   from claiming, lets running jobs finish for [`InboxConfig::shutdown_grace`], then
 //!   releases the rest (back to `pending`, the attempt not counted) for another process or
-//!   the next start.
+//!   the next start. If the database does not answer the releases within 5 s more, the
+//!   workers stop anyway and the claims expire with their leases: shutdown never hangs.
 //!
 //! A job's handler runs with the shop's installation as it is when the job runs: a shop
 //! uninstalled meanwhile gets its job marked done without running the handler (logged), and

@@ -57,6 +57,10 @@ impl Workers {
                 };
                 tasks.spawn(worker.run());
             }
+            #[cfg(feature = "postgres")]
+            if let crate::store::Database::Postgres(pool) = inbox.pool() {
+                tasks.spawn(listen_loop(inbox.clone(), pool.clone(), watcher.clone()));
+            }
             tasks.spawn(prune_loop(inbox.clone(), watcher));
             Workers { phase, tasks }
         });
@@ -82,7 +86,20 @@ impl Workers {
                 "inbox jobs still running after the shutdown grace: releasing them"
             );
             let _ = self.phase.send(Phase::Abort);
-            while self.tasks.join_next().await.is_some() {}
+            let released = tokio::time::timeout(RELEASE_GRACE, async {
+                while self.tasks.join_next().await.is_some() {}
+            })
+            .await;
+            if released.is_err() {
+                // The database does not answer: stop anyway. The claims left behind expire
+                // with their leases, and their jobs run again then.
+                tracing::error!(
+                    ?RELEASE_GRACE,
+                    "could not release every running job in time: leaving them to their leases"
+                );
+                self.tasks.abort_all();
+                while self.tasks.join_next().await.is_some() {}
+            }
         }
         tracing::info!("inbox workers stopped");
     }
@@ -247,6 +264,48 @@ fn record(result: Result<bool, super::InboxError>, what: &'static str) {
         Err(error) => {
             tracing::error!(%error, what, "could not record an inbox job's outcome; it runs again when its lease expires");
         }
+    }
+}
+
+/// How long, after the shutdown grace, releasing the jobs still running may take before the
+/// workers stop regardless.
+const RELEASE_GRACE: Duration = Duration::from_secs(5);
+
+/// The channel migration `0004_inbox_notify.sql` notifies when a job becomes pending.
+#[cfg(feature = "postgres")]
+const NOTIFY_CHANNEL: &str = "shoporama_inbox";
+
+/// On PostgreSQL, wakes this process's idle workers as soon as any process records a job (or
+/// puts one back), instead of at their next poll. A lost connection is reopened after a
+/// second; meanwhile the workers poll.
+#[cfg(feature = "postgres")]
+async fn listen_loop(inbox: Inbox, pool: sqlx::PgPool, mut phase: watch::Receiver<Phase>) {
+    loop {
+        tokio::select! {
+            result = relay_notifications(&inbox, &pool) => {
+                let Err(error) = result;
+                tracing::warn!(error = %crate::store::describe(&error), "inbox notifications interrupted; polling until they are back");
+            }
+            () = stopping(&mut phase) => return,
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            () = stopping(&mut phase) => return,
+        }
+    }
+}
+
+/// Wakes the idle workers on every notification, until the connection fails.
+#[cfg(feature = "postgres")]
+async fn relay_notifications(
+    inbox: &Inbox,
+    pool: &sqlx::PgPool,
+) -> Result<std::convert::Infallible, sqlx::Error> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(NOTIFY_CHANNEL).await?;
+    loop {
+        listener.recv().await?;
+        inbox.wake().notify_waiters();
     }
 }
 
