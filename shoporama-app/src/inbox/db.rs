@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest as _, Sha256};
-use sqlx::query::QueryScalar;
+use sqlx::query::{Query, QueryScalar};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 use sqlx::{ColumnIndex, Decode, Row};
 use sqlx::{Database, Encode, Type};
@@ -91,19 +91,21 @@ macro_rules! no_older_unfinished {
     };
 }
 
-/// Claims one job. `$1`: the claim's owner, `$2`: lease end, `$3`: now. `$hint` makes
-/// SQLite walk the unfinished jobs in id order (its planner otherwise prefers the
-/// `(state, finished_at)` index and sorts every pending job per claim).
+/// Claims up to `$4` jobs, oldest first. `$1`: the claim's owner, `$2`: lease end, `$3`:
+/// now. `$hint` makes SQLite walk the unfinished jobs in id order (its planner otherwise
+/// prefers the `(state, finished_at)` index and sorts every pending job per claim). With
+/// per-shop ordering a batch never holds two jobs of one shop: the second sees the first
+/// still pending in the statement's snapshot.
 macro_rules! claim_sql {
     ($hint:literal, $filter:expr, $lock:literal) => {
         concat!(
             "UPDATE shoporama_inbox SET state = 'running', attempts = attempts + 1, \
-             lease_owner = $1, lease_until_micros = $2 WHERE id = (SELECT j.id FROM shoporama_inbox j",
+             lease_owner = $1, lease_until_micros = $2 WHERE id IN (SELECT j.id FROM shoporama_inbox j",
             $hint,
             " WHERE ",
             claimable!(),
             $filter,
-            " ORDER BY j.id LIMIT 1",
+            " ORDER BY j.id LIMIT $4",
             $lock,
             ") RETURNING ",
             job_columns!()
@@ -227,6 +229,183 @@ where
         .bind(now.saturating_sub(duration_micros(window)))
 }
 
+/// A change to a claimed job that names the claim: it applies only while `owner` still
+/// holds job `id`. Owned, so that it can be handed to the SQLite writer.
+#[derive(Debug, Clone)]
+pub(super) struct Guarded {
+    operation: &'static str,
+    sql: &'static str,
+    id: i64,
+    owner: String,
+    /// The time parameter `$3`: new lease end, next run, or now.
+    at: i64,
+    /// The error parameter `$4`, for the statements that record one.
+    error: Option<String>,
+}
+
+impl Guarded {
+    fn new(operation: &'static str, sql: &'static str, id: i64, owner: &str, at: i64) -> Self {
+        Self {
+            operation,
+            sql,
+            id,
+            owner: owner.to_owned(),
+            at,
+            error: None,
+        }
+    }
+
+    /// Extends the claim until `lease_until`.
+    pub(super) fn renew(id: i64, owner: &str, lease_until: i64) -> Self {
+        Self::new("renew lease", RENEW, id, owner, lease_until)
+    }
+
+    /// Marks the job done.
+    pub(super) fn complete(id: i64, owner: &str, now: DateTime<Utc>) -> Self {
+        Self::new("complete", COMPLETE, id, owner, micros(now))
+    }
+
+    /// Puts the job back to run at `run_at`, with `error`.
+    pub(super) fn retry_later(id: i64, owner: &str, run_at: i64, error: &str) -> Self {
+        Self {
+            error: Some(error.to_owned()),
+            ..Self::new("schedule retry", RETRY_LATER, id, owner, run_at)
+        }
+    }
+
+    /// Marks the job dead, with `error`.
+    pub(super) fn dead_letter(id: i64, owner: &str, now: DateTime<Utc>, error: &str) -> Self {
+        Self {
+            error: Some(error.to_owned()),
+            ..Self::new("dead-letter", DEAD_LETTER, id, owner, micros(now))
+        }
+    }
+
+    /// Gives the job back without counting the attempt.
+    pub(super) fn release(id: i64, owner: &str, now: DateTime<Utc>) -> Self {
+        Self::new("release", RELEASE, id, owner, micros(now))
+    }
+
+    /// What it does, for logs.
+    pub(super) fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The statement, bound; `execute` it and check that it changed one row.
+    pub(super) fn query<DB>(&self) -> Query<'_, DB, DB::Arguments>
+    where
+        DB: Database,
+        for<'e> i64: Encode<'e, DB> + Type<DB>,
+        for<'e> &'e str: Encode<'e, DB> + Type<DB>,
+    {
+        let query = sqlx::query(self.sql)
+            .bind(self.id)
+            .bind(self.owner.as_str())
+            .bind(self.at);
+        match &self.error {
+            Some(error) => query.bind(error.as_str()),
+            None => query,
+        }
+    }
+
+    /// The error of running it.
+    pub(super) fn failed(&self, error: &sqlx::Error) -> InboxError {
+        InboxError::Database {
+            operation: self.operation,
+            source: crate::store::describe(error),
+        }
+    }
+}
+
+/// The claim of up to `limit` jobs, oldest first, for `owner` for `lease`: fetch its rows and
+/// [`decode_claimed`] them (inside a write transaction on SQLite).
+pub(super) fn claim_query<DB>(
+    owner: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+    ordered: bool,
+    limit: usize,
+) -> Query<'_, DB, DB::Arguments>
+where
+    DB: ClaimSql,
+    for<'e> i64: Encode<'e, DB> + Type<DB>,
+    for<'e> &'e str: Encode<'e, DB> + Type<DB>,
+{
+    sqlx::query(DB::claim(ordered))
+        .bind(owner)
+        .bind(after(now, lease))
+        .bind(micros(now))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+}
+
+/// The jobs of a claim's rows, in id order.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(super) fn decode_claimed<'r, R>(rows: &'r [R]) -> Result<Vec<Job>, InboxError>
+where
+    R: Row,
+    &'static str: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let mut jobs = rows.iter().map(decode_job).collect::<Result<Vec<_>, _>>()?;
+    jobs.sort_unstable_by_key(|job| job.id);
+    Ok(jobs)
+}
+
+/// The claim statement of a backend.
+pub(super) trait ClaimSql: Database {
+    fn claim(ordered: bool) -> &'static str;
+}
+
+#[cfg(feature = "sqlite")]
+impl ClaimSql for sqlx::Sqlite {
+    fn claim(ordered: bool) -> &'static str {
+        if ordered {
+            CLAIM_SQLITE_ORDERED
+        } else {
+            CLAIM_SQLITE
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl ClaimSql for sqlx::Postgres {
+    fn claim(ordered: bool) -> &'static str {
+        if ordered {
+            CLAIM_POSTGRES_ORDERED
+        } else {
+            CLAIM_POSTGRES
+        }
+    }
+}
+
+/// Records `job` unless it duplicates one seen within `window`, inside `tx` (a SQLite write
+/// transaction): its id, or `None` for a duplicate.
+#[cfg(feature = "sqlite")]
+pub(super) async fn enqueue_sqlite(
+    tx: &mut sqlx::SqliteConnection,
+    job: &NewJob<'_>,
+    window: Duration,
+) -> Result<Option<i64>, InboxError> {
+    let e = fail("enqueue");
+    let hash = content_hash(job.kind, job.webshop_id, job.body);
+    if !window.is_zero() {
+        let fresh: Option<i64> = bind_guard(sqlx::query_scalar(MARK_SEEN), job, &hash, window)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(&e)?;
+        if fresh.is_none() {
+            return Ok(None);
+        }
+    }
+    bind_guard(sqlx::query_scalar(INSERT_JOB), job, &hash, window)
+        .bind(job.body)
+        .fetch_one(&mut *tx)
+        .await
+        .map(Some)
+        .map_err(&e)
+}
+
 impl Pool {
     /// Records `job` unless it duplicates one seen within `window` (zero: no guard),
     /// atomically; its id, or `None` for a duplicate.
@@ -252,21 +431,7 @@ impl Pool {
             #[cfg(feature = "sqlite")]
             Self::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(&e)?;
-                let fresh: Option<i64> =
-                    bind_guard(sqlx::query_scalar(MARK_SEEN), job, &hash, window)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(&e)?;
-                let id = match fresh {
-                    Some(_) => Some(
-                        bind_guard(sqlx::query_scalar(INSERT_JOB), job, &hash, window)
-                            .bind(job.body)
-                            .fetch_one(&mut *tx)
-                            .await
-                            .map_err(&e)?,
-                    ),
-                    None => None,
-                };
+                let id = enqueue_sqlite(&mut tx, job, window).await?;
                 tx.commit().await.map_err(&e)?;
                 Ok(id)
             }
@@ -286,144 +451,49 @@ impl Pool {
         }
     }
 
-    /// Claims the oldest claimable job for `owner` until `lease_until`.
+    /// Claims up to `limit` of the oldest claimable jobs for `owner` for `lease`, in id order.
     pub(super) async fn claim(
         &self,
         owner: &str,
         now: DateTime<Utc>,
         lease: Duration,
         ordered: bool,
-    ) -> Result<Option<Job>, InboxError> {
+        limit: usize,
+    ) -> Result<Vec<Job>, InboxError> {
         let e = fail("claim");
-        let lease_until = after(now, lease);
         match self {
             #[cfg(feature = "sqlite")]
             Self::Sqlite(pool) => {
                 // One writer at a time: the claim's read and write cannot interleave with
                 // another process's claim.
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(&e)?;
-                let sql = if ordered {
-                    CLAIM_SQLITE_ORDERED
-                } else {
-                    CLAIM_SQLITE
-                };
-                let row = sqlx::query(sql)
-                    .bind(owner)
-                    .bind(lease_until)
-                    .bind(micros(now))
-                    .fetch_optional(&mut *tx)
+                let rows = claim_query(owner, now, lease, ordered, limit)
+                    .fetch_all(&mut *tx)
                     .await
                     .map_err(&e)?;
-                let job = row.as_ref().map(decode_job).transpose()?;
                 tx.commit().await.map_err(&e)?;
-                Ok(job)
+                decode_claimed(&rows)
             }
             #[cfg(feature = "postgres")]
-            Self::Postgres(pool) => {
-                let sql = if ordered {
-                    CLAIM_POSTGRES_ORDERED
-                } else {
-                    CLAIM_POSTGRES
-                };
-                let row = sqlx::query(sql)
-                    .bind(owner)
-                    .bind(lease_until)
-                    .bind(micros(now))
-                    .fetch_optional(pool)
+            Self::Postgres(pool) => decode_claimed(
+                &claim_query(owner, now, lease, ordered, limit)
+                    .fetch_all(pool)
                     .await
-                    .map_err(&e)?;
-                Ok(row.as_ref().map(decode_job).transpose()?)
-            }
+                    .map_err(&e)?,
+            ),
             #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
             Self::Unavailable(never) => match *never {},
         }
     }
 
     /// Runs one of the claim-guarded updates; whether the claim still held.
-    async fn guarded(
-        &self,
-        operation: &'static str,
-        sql: &'static str,
-        id: i64,
-        owner: &str,
-        at: i64,
-        error: Option<&str>,
-    ) -> Result<bool, InboxError> {
-        let e = fail(operation);
-        let affected: u64 = with_pool!(self, |pool| {
-            let mut query = sqlx::query(sql).bind(id).bind(owner).bind(at);
-            if let Some(error) = error {
-                query = query.bind(error);
-            }
-            query.execute(pool).await.map_err(&e)?.rows_affected()
-        });
-        Ok(affected == 1)
-    }
-
-    pub(super) async fn renew(
-        &self,
-        id: i64,
-        owner: &str,
-        lease_until: i64,
-    ) -> Result<bool, InboxError> {
-        self.guarded("renew lease", RENEW, id, owner, lease_until, None)
+    pub(super) async fn record(&self, update: &Guarded) -> Result<bool, InboxError> {
+        with_pool!(self, |pool| update
+            .query()
+            .execute(pool)
             .await
-    }
-
-    pub(super) async fn complete(
-        &self,
-        id: i64,
-        owner: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, InboxError> {
-        self.guarded("complete", COMPLETE, id, owner, micros(now), None)
-            .await
-    }
-
-    pub(super) async fn retry_later(
-        &self,
-        id: i64,
-        owner: &str,
-        run_at: i64,
-        error: &str,
-    ) -> Result<bool, InboxError> {
-        self.guarded(
-            "schedule retry",
-            RETRY_LATER,
-            id,
-            owner,
-            run_at,
-            Some(error),
-        )
-        .await
-    }
-
-    pub(super) async fn dead_letter(
-        &self,
-        id: i64,
-        owner: &str,
-        now: DateTime<Utc>,
-        error: &str,
-    ) -> Result<bool, InboxError> {
-        self.guarded(
-            "dead-letter",
-            DEAD_LETTER,
-            id,
-            owner,
-            micros(now),
-            Some(error),
-        )
-        .await
-    }
-
-    pub(super) async fn release(
-        &self,
-        id: i64,
-        owner: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, InboxError> {
-        self.guarded("release", RELEASE, id, owner, micros(now), None)
-            .await
+            .map(|done| done.rows_affected() == 1)
+            .map_err(|error| update.failed(&error)))
     }
 
     /// Jobs by arrival, newest first, filtered by state and shop.

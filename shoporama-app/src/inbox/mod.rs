@@ -71,6 +71,8 @@ mod config;
 mod db;
 pub(crate) mod http;
 pub(crate) mod worker;
+#[cfg(feature = "sqlite")]
+mod writer;
 
 pub use config::{Delivery, InboxConfig};
 
@@ -259,6 +261,9 @@ pub struct Inbox {
 
 struct InboxInner {
     pool: Pool,
+    /// On SQLite, the task every inbox write goes through (group commit).
+    #[cfg(feature = "sqlite")]
+    writer: Option<writer::Writer>,
     config: InboxConfig,
     /// Wakes an idle worker of this process when a job is queued.
     wake: Notify,
@@ -280,8 +285,16 @@ impl Inbox {
     /// [`InstallStore::database`](crate::store::InstallStore::database)), whose schema the
     /// store has migrated. Checks that the inbox's tables answer.
     pub async fn new(database: Database, config: InboxConfig) -> Result<Self, InboxError> {
+        #[cfg(feature = "sqlite")]
+        let writer = match &database {
+            Database::Sqlite(pool) => Some(writer::Writer::start(pool.clone())),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        };
         let inbox = Self {
             inner: Arc::new(InboxInner {
+                #[cfg(feature = "sqlite")]
+                writer,
                 pool: database,
                 config,
                 wake: Notify::new(),
@@ -335,7 +348,22 @@ impl Inbox {
         body: &str,
     ) -> Result<Enqueued, InboxError> {
         let webshop_id = shop_column(webshop_id)?;
-        let (pool, window) = (self.inner.pool.clone(), self.inner.config.dedup_window);
+        let window = self.inner.config.dedup_window;
+        let received_at = Utc::now();
+        #[cfg(feature = "sqlite")]
+        if let Some(writer) = &self.inner.writer {
+            // The writer commits it with whatever else is waiting; it is in the writer's
+            // queue before this can be cancelled.
+            let job = writer::OwnedJob {
+                kind: kind.to_owned(),
+                webshop_id,
+                body: body.to_owned(),
+                received_at,
+            };
+            let recorded = writer.enqueue(job, window).await?;
+            return Ok(self.queued(recorded));
+        }
+        let pool = self.inner.pool.clone();
         let (kind, body) = (kind.to_owned(), body.to_owned());
         // Recorded in a task of its own: a client that hangs up mid-request cannot cancel
         // the write half-way (see `store::detached`).
@@ -344,7 +372,7 @@ impl Inbox {
                 kind: &kind,
                 webshop_id,
                 body: &body,
-                received_at: Utc::now(),
+                received_at,
             };
             pool.enqueue(&job, window).await
         })
@@ -353,13 +381,54 @@ impl Inbox {
             operation: "enqueue",
             source: panic.into(),
         })??;
+        Ok(self.queued(recorded))
+    }
+
+    /// What recording a callback came to, waking a worker for a new job.
+    fn queued(&self, recorded: Option<i64>) -> Enqueued {
         match recorded {
             Some(id) => {
                 self.inner.wake.notify_one();
-                Ok(Enqueued::Queued(id))
+                Enqueued::Queued(id)
             }
-            None => Ok(Enqueued::Duplicate),
+            None => Enqueued::Duplicate,
         }
+    }
+
+    /// Claims up to `limit` claimable jobs, oldest first, for `owner`, in a task of its own
+    /// (or the SQLite writer) so that nothing can cancel it half-way.
+    async fn claim(&self, owner: &str, limit: usize) -> Result<Vec<Job>, InboxError> {
+        let config = &self.inner.config;
+        let (now, lease, ordered) = (Utc::now(), config.lease, config.per_shop_ordering);
+        #[cfg(feature = "sqlite")]
+        if let Some(writer) = &self.inner.writer {
+            return writer
+                .claim(writer::Claim {
+                    owner: owner.to_owned(),
+                    now,
+                    lease,
+                    ordered,
+                    limit,
+                })
+                .await;
+        }
+        let pool = self.inner.pool.clone();
+        let owner = owner.to_owned();
+        crate::store::detached(async move { pool.claim(&owner, now, lease, ordered, limit).await })
+            .await
+            .map_err(|panic| InboxError::Database {
+                operation: "claim",
+                source: panic.into(),
+            })?
+    }
+
+    /// Applies a claim-guarded change to a job; whether the claim still held.
+    async fn record(&self, update: db::Guarded) -> Result<bool, InboxError> {
+        #[cfg(feature = "sqlite")]
+        if let Some(writer) = &self.inner.writer {
+            return writer.record(update).await;
+        }
+        self.inner.pool.record(&update).await
     }
 
     /// Jobs, newest first: all or those in `state`, all shops or one, at most `limit`.

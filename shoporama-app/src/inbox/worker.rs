@@ -8,7 +8,8 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument as _;
 
-use super::{Inbox, Job, JobInfo, db, with_job};
+use super::db::{self, Guarded};
+use super::{Inbox, Job, JobInfo, with_job};
 use crate::app::ShoporamaApp;
 use crate::server::AppRuntime;
 
@@ -38,7 +39,7 @@ pub(crate) struct Workers {
     tasks: JoinSet<()>,
 }
 
-/// Claim owners are unique per claim: process tag, worker, sequence.
+/// Claim owners are unique per claim: process tag, sequence.
 static CLAIMS: AtomicU64 = AtomicU64::new(0);
 
 impl Workers {
@@ -47,16 +48,13 @@ impl Workers {
         let started = inbox.set_workers(|| {
             let (phase, watcher) = watch::channel(Phase::Run);
             let mut tasks = JoinSet::new();
-            let process = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
-            for number in 0..inbox.config().workers {
-                let worker = Worker {
-                    runtime: runtime.clone(),
-                    inbox: inbox.clone(),
-                    phase: watcher.clone(),
-                    name: format!("{process}/{number}"),
-                };
-                tasks.spawn(worker.run());
-            }
+            let scheduler = Scheduler {
+                runtime: runtime.clone(),
+                inbox: inbox.clone(),
+                phase: watcher.clone(),
+                process: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
+            };
+            tasks.spawn(scheduler.run());
             #[cfg(feature = "postgres")]
             if let crate::store::Database::Postgres(pool) = inbox.pool() {
                 tasks.spawn(listen_loop(inbox.clone(), pool.clone(), watcher.clone()));
@@ -105,68 +103,88 @@ impl Workers {
     }
 }
 
+/// Claims jobs for the free worker slots of this process, several at once, and runs each in
+/// a task of its own.
+struct Scheduler<A: ShoporamaApp> {
+    runtime: AppRuntime<A>,
+    inbox: Inbox,
+    phase: watch::Receiver<Phase>,
+    /// This process's tag in claim owners.
+    process: String,
+}
+
+impl<A: ShoporamaApp> Scheduler<A> {
+    /// Claims and runs jobs until the workers stop claiming, then waits for the running ones.
+    ///
+    /// It claims while slots are free and the queue may hold claimable jobs: after a claim
+    /// that filled every free slot, a job queued in this process ([`Inbox::enqueue`] wakes
+    /// it), a notification from another process, or the poll interval (retries that came
+    /// due, expired leases, jobs of processes it hears nothing from).
+    async fn run(mut self) {
+        let workers = self.inbox.config().workers;
+        let mut poll = tokio::time::interval(self.inbox.config().poll_interval);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut running = JoinSet::new();
+        let mut look = true;
+        while *self.phase.borrow() == Phase::Run {
+            let free = workers.saturating_sub(running.len());
+            if look && free > 0 {
+                let owner = format!(
+                    "{}/{}",
+                    self.process,
+                    CLAIMS.fetch_add(1, Ordering::Relaxed)
+                );
+                match self.inbox.claim(&owner, free).await {
+                    Ok(jobs) => {
+                        look = jobs.len() == free;
+                        for job in jobs {
+                            let worker = Worker {
+                                runtime: self.runtime.clone(),
+                                inbox: self.inbox.clone(),
+                                phase: self.phase.clone(),
+                                owner: owner.clone(),
+                            };
+                            running.spawn(worker.process(job));
+                        }
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "inbox claim failed; retrying");
+                        look = false;
+                    }
+                }
+                if look {
+                    continue;
+                }
+            }
+            tokio::select! {
+                Some(_) = running.join_next(), if !running.is_empty() => {}
+                () = self.inbox.wake().notified() => look = true,
+                _ = poll.tick() => look = true,
+                () = stopping(&mut self.phase) => break,
+            }
+        }
+        while running.join_next().await.is_some() {}
+    }
+}
+
+/// One claimed job and what it needs to run.
 struct Worker<A: ShoporamaApp> {
     runtime: AppRuntime<A>,
     inbox: Inbox,
     phase: watch::Receiver<Phase>,
-    name: String,
+    owner: String,
 }
 
 impl<A: ShoporamaApp> Worker<A> {
-    /// Claims and runs jobs until the workers stop claiming. Idle (nothing claimable, or the
-    /// claim failed), it waits for a job queued in this process ([`Inbox::enqueue`] wakes
-    /// one worker), the poll interval (jobs of other processes, retries that came due) or
-    /// the end.
-    async fn run(mut self) {
-        let poll = self.inbox.config().poll_interval;
-        while *self.phase.borrow() == Phase::Run {
-            let owner = format!("{}/{}", self.name, CLAIMS.fetch_add(1, Ordering::Relaxed));
-            let config = self.inbox.config();
-            let (pool, lease, ordered) = (
-                self.inbox.pool().clone(),
-                config.lease,
-                config.per_shop_ordering,
-            );
-            let claim_owner = owner.clone();
-            // In a task of its own, so that nothing can cancel a claim half-way.
-            let claimed = crate::store::detached(async move {
-                pool.claim(&claim_owner, Utc::now(), lease, ordered).await
-            })
-            .await
-            .unwrap_or_else(|panic| {
-                Err(super::InboxError::Database {
-                    operation: "claim",
-                    source: panic.into(),
-                })
-            });
-            let idle = match claimed {
-                Ok(Some(job)) => {
-                    self.process(job, &owner).await;
-                    continue;
-                }
-                Ok(None) => poll,
-                Err(error) => {
-                    tracing::error!(%error, "inbox claim failed; retrying");
-                    poll.max(Duration::from_millis(200))
-                }
-            };
-            tokio::select! {
-                () = self.inbox.wake().notified() => {}
-                () = tokio::time::sleep(idle) => {}
-                () = stopping(&mut self.phase) => break,
-            }
-        }
-    }
-
     /// Runs a claimed job and records its outcome under the claim.
-    async fn process(&mut self, job: Job, owner: &str) {
+    async fn process(self, job: Job) {
         let span = tracing::info_span!("inbox_job", job = job.id, kind = %job.kind, webshop_id = job.webshop_id, attempt = job.attempts);
-        self.process_in_span(job, owner).instrument(span).await;
+        self.process_in_span(job).instrument(span).await;
     }
 
-    async fn process_in_span(&mut self, job: Job, owner: &str) {
+    async fn process_in_span(mut self, job: Job) {
         let config = self.inbox.config();
-        let pool = self.inbox.pool();
+        let owner = self.owner.as_str();
         let deadline = job.received_at + config.retry_for;
         if job.attempts > config.max_attempts || (job.attempts > 1 && Utc::now() > deadline) {
             // Taken over after expired leases more often, or for longer, than it may run: its
@@ -176,10 +194,8 @@ impl<A: ShoporamaApp> Worker<A> {
                 job.attempts - 1
             );
             tracing::error!(%error, "inbox job dead-lettered");
-            record(
-                pool.dead_letter(job.id, owner, Utc::now(), &error).await,
-                "dead-letter",
-            );
+            self.record(Guarded::dead_letter(job.id, owner, Utc::now(), &error))
+                .await;
             return;
         }
         let info = JobInfo {
@@ -194,23 +210,23 @@ impl<A: ShoporamaApp> Worker<A> {
         let outcome = loop {
             tokio::select! {
                 outcome = &mut handler => break Some(outcome),
-                _ = renew.tick() => renew_lease(pool, job.id, owner, config.lease).await,
+                _ = renew.tick() => renew_lease(&self.inbox, job.id, owner, config.lease).await,
                 () = aborted(&mut self.phase) => break None,
             }
         };
         let now = Utc::now();
-        match outcome {
+        let update = match outcome {
             None => {
                 tracing::warn!("shutting down: released a running job");
-                record(pool.release(job.id, owner, now).await, "release");
+                Guarded::release(job.id, owner, now)
             }
             Some(Ok(JobOutcome::Handled)) => {
                 tracing::debug!("inbox job done");
-                record(pool.complete(job.id, owner, now).await, "complete");
+                Guarded::complete(job.id, owner, now)
             }
             Some(Ok(JobOutcome::Skipped(reason))) => {
                 tracing::warn!(reason, "inbox job not dispatched");
-                record(pool.complete(job.id, owner, now).await, "complete");
+                Guarded::complete(job.id, owner, now)
             }
             Some(Err(error))
                 if job.attempts >= config.max_attempts
@@ -222,19 +238,30 @@ impl<A: ShoporamaApp> Worker<A> {
                     job.attempts,
                     (now - job.received_at).num_seconds()
                 );
-                record(
-                    pool.dead_letter(job.id, owner, now, &error).await,
-                    "dead-letter",
-                );
+                Guarded::dead_letter(job.id, owner, now, &error)
             }
             Some(Err(error)) => {
                 let delay = config.backoff_for(job.attempts);
                 tracing::warn!(%error, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "inbox job failed; will retry");
-                record(
-                    pool.retry_later(job.id, owner, db::after(now, delay), &error)
-                        .await,
-                    "schedule retry",
-                );
+                Guarded::retry_later(job.id, owner, db::after(now, delay), &error)
+            }
+        };
+        self.record(update).await;
+    }
+
+    /// Records an outcome under the claim and logs what that came to. A lost claim means
+    /// another worker owns the job now; a database error leaves the claim to expire, after
+    /// which the job runs again.
+    async fn record(&self, update: Guarded) {
+        let what = update.operation();
+        match self.inbox.record(update).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                what,
+                "the job's claim was lost before its outcome was recorded; another worker owns it"
+            ),
+            Err(error) => {
+                tracing::error!(%error, what, "could not record an inbox job's outcome; it runs again when its lease expires");
             }
         }
     }
@@ -242,28 +269,16 @@ impl<A: ShoporamaApp> Worker<A> {
 
 /// Extends the claim `owner` holds on job `id` by `lease` from now; a lost claim or a
 /// failed renewal is logged (the handler runs on: its outcome is recorded under the claim).
-async fn renew_lease(pool: &db::Pool, id: i64, owner: &str, lease: Duration) {
-    match pool.renew(id, owner, db::after(Utc::now(), lease)).await {
+async fn renew_lease(inbox: &Inbox, id: i64, owner: &str, lease: Duration) {
+    match inbox
+        .record(Guarded::renew(id, owner, db::after(Utc::now(), lease)))
+        .await
+    {
         Ok(true) => {}
         Ok(false) => tracing::warn!(
             "lost the claim on a running job (its lease expired and another worker took it over)"
         ),
         Err(error) => tracing::warn!(%error, "could not renew a job's lease"),
-    }
-}
-
-/// Logs what recording an outcome came to. A lost claim means another worker owns the job
-/// now; a database error leaves the claim to expire, after which the job runs again.
-fn record(result: Result<bool, super::InboxError>, what: &'static str) {
-    match result {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!(
-            what,
-            "the job's claim was lost before its outcome was recorded; another worker owns it"
-        ),
-        Err(error) => {
-            tracing::error!(%error, what, "could not record an inbox job's outcome; it runs again when its lease expires");
-        }
     }
 }
 

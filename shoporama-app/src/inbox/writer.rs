@@ -1,0 +1,239 @@
+//! The SQLite writer: group commit for the inbox.
+//!
+//! SQLite has one write lock for the whole database. Requests and workers that each opened
+//! a write transaction of their own would queue for it in SQLite's busy handler, and each
+//! would pay a commit of its own: an fsync at `synchronous = FULL`. Here they queue in a
+//! channel instead, and one task writes: every change waiting when the previous commit ended
+//! goes into the next transaction, which commits them all with one fsync. Each caller hears
+//! back only after its batch committed, so a 200 still means "on disk".
+//!
+//! A change whose statement fails makes the whole batch roll back; the writer then runs that
+//! batch's changes again one transaction each, so one bad change fails alone. A caller that
+//! stops waiting (a client that hung up) cancels nothing: its change is in the channel and is
+//! written all the same.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
+use tokio::sync::{mpsc, oneshot};
+
+use super::db::{self, Guarded, NewJob};
+use super::{InboxError, Job};
+
+/// The most changes one transaction takes.
+const MAX_BATCH: usize = 512;
+/// Changes waiting for the writer before callers wait to hand theirs over.
+const QUEUE: usize = 4096;
+
+/// A handle on the writer task; the task ends when the last handle is dropped.
+#[derive(Debug, Clone)]
+pub(super) struct Writer {
+    changes: mpsc::Sender<Change>,
+}
+
+/// A callback to record.
+#[derive(Debug)]
+pub(super) struct OwnedJob {
+    pub(super) kind: String,
+    pub(super) webshop_id: i64,
+    pub(super) body: String,
+    pub(super) received_at: DateTime<Utc>,
+}
+
+/// A claim of up to `limit` jobs.
+#[derive(Debug)]
+pub(super) struct Claim {
+    pub(super) owner: String,
+    pub(super) now: DateTime<Utc>,
+    pub(super) lease: Duration,
+    pub(super) ordered: bool,
+    pub(super) limit: usize,
+}
+
+#[derive(Debug)]
+enum Change {
+    Enqueue {
+        job: OwnedJob,
+        window: Duration,
+        done: oneshot::Sender<Result<Option<i64>, InboxError>>,
+    },
+    Claim {
+        claim: Claim,
+        done: oneshot::Sender<Result<Vec<Job>, InboxError>>,
+    },
+    Record {
+        update: Guarded,
+        done: oneshot::Sender<Result<bool, InboxError>>,
+    },
+}
+
+/// What a change came to, before its batch committed.
+enum Applied {
+    Enqueued(Option<i64>),
+    Claimed(Vec<Job>),
+    Recorded(bool),
+}
+
+impl Writer {
+    /// Starts the writer over `pool`.
+    pub(super) fn start(pool: SqlitePool) -> Self {
+        let (changes, queue) = mpsc::channel(QUEUE);
+        tokio::spawn(run(pool, queue));
+        Self { changes }
+    }
+
+    /// Records `job` unless it duplicates one seen within `window`; its id, or `None`.
+    pub(super) async fn enqueue(
+        &self,
+        job: OwnedJob,
+        window: Duration,
+    ) -> Result<Option<i64>, InboxError> {
+        self.send(|done| Change::Enqueue { job, window, done }, "enqueue")
+            .await
+    }
+
+    /// Claims up to `claim.limit` jobs, oldest first.
+    pub(super) async fn claim(&self, claim: Claim) -> Result<Vec<Job>, InboxError> {
+        self.send(|done| Change::Claim { claim, done }, "claim")
+            .await
+    }
+
+    /// Applies a claim-guarded change; whether the claim still held.
+    pub(super) async fn record(&self, update: Guarded) -> Result<bool, InboxError> {
+        let operation = update.operation();
+        self.send(|done| Change::Record { update, done }, operation)
+            .await
+    }
+
+    async fn send<T>(
+        &self,
+        change: impl FnOnce(oneshot::Sender<Result<T, InboxError>>) -> Change,
+        operation: &'static str,
+    ) -> Result<T, InboxError> {
+        let (done, answer) = oneshot::channel();
+        let gone = || InboxError::Database {
+            operation,
+            source: "the inbox's writer has stopped".into(),
+        };
+        self.changes.send(change(done)).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+/// Writes batches until every handle is gone.
+async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Change>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        match write(&pool, &batch).await {
+            Ok(applied) => {
+                for (change, applied) in batch.drain(..).zip(applied) {
+                    answer(change, Ok(applied));
+                }
+            }
+            Err(error) if batch.len() == 1 => {
+                if let Some(change) = batch.pop() {
+                    change.fail(error);
+                }
+            }
+            Err(error) => {
+                tracing::debug!(%error, changes = batch.len(), "inbox batch failed: writing its changes one by one");
+                for change in batch.drain(..) {
+                    let result = write(&pool, std::slice::from_ref(&change))
+                        .await
+                        .and_then(|mut applied| applied.pop().ok_or_else(mixed_up));
+                    answer(change, result);
+                }
+            }
+        }
+    }
+}
+
+fn mixed_up() -> InboxError {
+    InboxError::Invalid("the inbox's writer mixed up its answers".to_owned())
+}
+
+/// Applies `changes` in one `BEGIN IMMEDIATE` transaction and commits it; what each came to.
+/// Any failure rolls the whole transaction back.
+async fn write(pool: &SqlitePool, changes: &[Change]) -> Result<Vec<Applied>, InboxError> {
+    let failed = |operation: &'static str| {
+        move |error: sqlx::Error| InboxError::Database {
+            operation,
+            source: crate::store::describe(&error),
+        }
+    };
+    let mut tx = pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(failed("begin"))?;
+    let mut applied = Vec::with_capacity(changes.len());
+    for change in changes {
+        applied.push(match change {
+            Change::Enqueue { job, window, .. } => {
+                let new = NewJob {
+                    kind: &job.kind,
+                    webshop_id: job.webshop_id,
+                    body: &job.body,
+                    received_at: job.received_at,
+                };
+                Applied::Enqueued(db::enqueue_sqlite(&mut tx, &new, *window).await?)
+            }
+            Change::Claim { claim, .. } => {
+                let rows = db::claim_query(
+                    &claim.owner,
+                    claim.now,
+                    claim.lease,
+                    claim.ordered,
+                    claim.limit,
+                )
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(failed("claim"))?;
+                Applied::Claimed(db::decode_claimed(&rows)?)
+            }
+            Change::Record { update, .. } => {
+                let done = update
+                    .query()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|error| update.failed(&error))?;
+                Applied::Recorded(done.rows_affected() == 1)
+            }
+        });
+    }
+    tx.commit().await.map_err(failed("commit"))?;
+    Ok(applied)
+}
+
+/// Tells the caller of `change` what it came to (a caller that stopped waiting is skipped).
+fn answer(change: Change, result: Result<Applied, InboxError>) {
+    match (change, result) {
+        (Change::Enqueue { done, .. }, Ok(Applied::Enqueued(id))) => {
+            let _ = done.send(Ok(id));
+        }
+        (Change::Claim { done, .. }, Ok(Applied::Claimed(jobs))) => {
+            let _ = done.send(Ok(jobs));
+        }
+        (Change::Record { done, .. }, Ok(Applied::Recorded(held))) => {
+            let _ = done.send(Ok(held));
+        }
+        (change, Err(error)) => change.fail(error),
+        (change, Ok(_)) => change.fail(mixed_up()),
+    }
+}
+
+impl Change {
+    fn fail(self, error: InboxError) {
+        match self {
+            Self::Enqueue { done, .. } => {
+                let _ = done.send(Err(error));
+            }
+            Self::Claim { done, .. } => {
+                let _ = done.send(Err(error));
+            }
+            Self::Record { done, .. } => {
+                let _ = done.send(Err(error));
+            }
+        }
+    }
+}
