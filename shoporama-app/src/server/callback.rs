@@ -114,12 +114,44 @@ async fn process<A: ShoporamaApp>(
     span.record("webshop_id", query.webshop_id);
 
     let bytes = read_body(&parts.headers, body, runtime.config().body_limit).await?;
+    let kind = CallbackKind::parse(&query.kind);
+    if let CallbackKind::Event(name) = kind {
+        if let Some(inbox) = runtime.inbox_for(name) {
+            if let Some(json) = json_text(&parts.headers, &bytes)? {
+                return dispatch::queue_raw(runtime, inbox, query.webshop_id, name, json).await;
+            }
+        }
+    }
     let body = parse_body(&parts.headers, &bytes)?;
-    match CallbackKind::parse(&query.kind) {
+    match kind {
         CallbackKind::Install => lifecycle::install(runtime, &query, &body).await,
         CallbackKind::Update => lifecycle::update(runtime, &query, &body).await,
         CallbackKind::Uninstall => lifecycle::uninstall(runtime, &query, &body).await,
         CallbackKind::Event(kind) => dispatch::event(runtime, query.webshop_id, kind, body).await,
+    }
+}
+
+/// The body as JSON text, checked to be well-formed without building a parsed copy, when it
+/// is a JSON body (not a form, not empty): what the inbox stores as received. `None` for
+/// the other bodies, which [`parse_body`] normalises.
+fn json_text<'b>(headers: &HeaderMap, bytes: &'b [u8]) -> Result<Option<&'b str>, ApiError> {
+    let is_form = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    if is_form || bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    // Any JSON error: `parse_body` reports it, with its line and column.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Ok(None);
+    };
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Ok(_) => Ok(Some(text)),
+        Err(_) => parse_body(headers, bytes).map(|_| None),
     }
 }
 

@@ -15,16 +15,47 @@ use super::lifecycle::{store_error, unknown_webshop};
 use crate::app::{AppError, ShoporamaApp};
 use crate::events::AppEvent;
 use crate::inbox::worker::JobOutcome;
-use crate::inbox::{Enqueued, Job};
+use crate::inbox::{Enqueued, Inbox, Job};
 use crate::settings::AppSettings;
 
-/// Dispatches an event or webhook to `on_event`.
+/// Dispatches an event or webhook to `on_event`, or records it in the inbox.
 pub(super) async fn event<A: ShoporamaApp>(
     runtime: &AppRuntime<A>,
     webshop_id: u64,
     kind: &str,
     body: Value,
 ) -> Result<Outcome, ApiError> {
+    let Some(shop) = configured_shop(runtime, webshop_id).await? else {
+        return Ok(Outcome::IgnoredUnconfigured);
+    };
+    if let Some(inbox) = runtime.inbox_for(kind) {
+        return queue(inbox, webshop_id, kind, &body.to_string()).await;
+    }
+    handle_event(runtime, &shop, kind, body).await?;
+    Ok(Outcome::Dispatched)
+}
+
+/// Records an event or webhook for the inbox from its JSON text `body` as received (already
+/// checked to be JSON): no parsed copy is built on the request path.
+pub(super) async fn queue_raw<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    inbox: &Inbox,
+    webshop_id: u64,
+    kind: &str,
+    body: &str,
+) -> Result<Outcome, ApiError> {
+    if configured_shop(runtime, webshop_id).await?.is_none() {
+        return Ok(Outcome::IgnoredUnconfigured);
+    }
+    queue(inbox, webshop_id, kind, body).await
+}
+
+/// The installed shop, or `None` (logged) when its settings are not valid: 404 when it is
+/// not installed.
+async fn configured_shop<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    webshop_id: u64,
+) -> Result<Option<crate::app::Shop<A::Settings>>, ApiError> {
     let Some(cached) = runtime
         .lookup(webshop_id)
         .await
@@ -32,36 +63,40 @@ pub(super) async fn event<A: ShoporamaApp>(
     else {
         return Err(unknown_webshop(webshop_id));
     };
-    let Some(shop) = cached.shop else {
+    if cached.shop.is_none() {
         tracing::warn!(errors = ?cached.installation.settings_status.errors(), "event for a shop without valid settings: acknowledged, not dispatched");
-        return Ok(Outcome::IgnoredUnconfigured);
-    };
-    // The inbox hook: the callback is verified, parsed and its shop known; record it, answer
-    // 200 once committed (a duplicate within the window too), and let the workers run it.
-    if let Some(inbox) = runtime.inbox_for(kind) {
-        return match inbox.enqueue(kind, webshop_id, &body.to_string()).await {
-            Ok(Enqueued::Queued(job)) => {
-                tracing::debug!(job, "queued in the inbox");
-                Ok(Outcome::Queued)
-            }
-            Ok(Enqueued::Duplicate) => {
-                tracing::info!(
-                    "duplicate callback within the inbox's window: acknowledged, not queued"
-                );
-                Ok(Outcome::Duplicate)
-            }
-            Err(error) => {
-                tracing::error!(%error, "the inbox failed");
-                // Not acknowledged: Shoporama delivers it again.
-                Err(ApiError::new(
-                    http::StatusCode::SERVICE_UNAVAILABLE,
-                    format!("the inbox failed: {error}"),
-                ))
-            }
-        };
     }
-    handle_event(runtime, &shop, kind, body).await?;
-    Ok(Outcome::Dispatched)
+    Ok(cached.shop)
+}
+
+/// The inbox hook: the callback is verified, parsed and its shop known; record it and answer
+/// 200 once committed (a duplicate within the window too); the workers run it.
+async fn queue(
+    inbox: &Inbox,
+    webshop_id: u64,
+    kind: &str,
+    body: &str,
+) -> Result<Outcome, ApiError> {
+    match inbox.enqueue(kind, webshop_id, body).await {
+        Ok(Enqueued::Queued(job)) => {
+            tracing::debug!(job, "queued in the inbox");
+            Ok(Outcome::Queued)
+        }
+        Ok(Enqueued::Duplicate) => {
+            tracing::info!(
+                "duplicate callback within the inbox's window: acknowledged, not queued"
+            );
+            Ok(Outcome::Duplicate)
+        }
+        Err(error) => {
+            tracing::error!(%error, "the inbox failed");
+            // Not acknowledged: Shoporama delivers it again.
+            Err(ApiError::new(
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                format!("the inbox failed: {error}"),
+            ))
+        }
+    }
 }
 
 /// Parses the typed event and runs `on_event` through [`run_handler`].
