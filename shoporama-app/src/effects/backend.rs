@@ -51,6 +51,7 @@ pub(super) enum Claim {
     Held(Box<EffectRecord>),
     /// The row disappeared between the claim and the look (an operator deleted it): claim
     /// again.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     Vanished,
 }
 

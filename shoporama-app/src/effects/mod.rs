@@ -130,17 +130,18 @@ impl fmt::Debug for Effects {
 }
 
 impl Effects {
-    /// Effects in `database` (the install store's: see
-    /// [`InstallStore::database`](crate::store::InstallStore::database)), whose schema the
-    /// store has migrated.
+    /// Effects in `database` (the install store's: see [`InstallStore::database`]), whose
+    /// schema the store has migrated.
     pub fn new(database: Database, config: EffectsConfig) -> Self {
         #[cfg(any(feature = "sqlite", feature = "postgres"))]
-        let backend = Backend::Sql(db::SqlEffects(database));
+        return Self::with_backend(Backend::Sql(db::SqlEffects(database)), config);
         #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
-        let backend = match database {
-            Database::Unavailable(never) => match never {},
-        };
-        Self::with_backend(backend, config)
+        {
+            let _ = config;
+            match database {
+                Database::Unavailable(never) => match never {},
+            }
+        }
     }
 
     /// Effects kept in this process's memory: for tests, and for a store without a SQL
