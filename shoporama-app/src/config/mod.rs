@@ -14,7 +14,7 @@
 //! | `SHOPORAMA_SHOP_CACHE_MS` | `2000` | how long an installation read for an event is reused |
 //! | `SHOPORAMA_REST_BASE_URL` | `https://www.shoporama.dk/REST/` | the REST API base |
 //! | `SHOPORAMA_INBOX*` | webhooks through the inbox | see [`InboxConfig`](crate::inbox::InboxConfig) |
-//! | `SHOPORAMA_EFFECTS_*` | 30 s lease, 60 s wait | see [`EffectsConfig`](crate::effects::EffectsConfig) |
+//! | `SHOPORAMA_EFFECTS_*` | 30 s lease, 20 s wait | see [`EffectsConfig`](crate::effects::EffectsConfig) |
 
 mod ip;
 
@@ -460,6 +460,31 @@ mod tests {
                 .body_limit(0)
                 .build()
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn effects_settings_come_from_the_environment() {
+        let config = Config::from_lookup(env(&[
+            ("SHOPORAMA_APP_TOKEN", "t"),
+            ("SHOPORAMA_EFFECTS_LEASE_MS", "5000"),
+        ]))
+        .unwrap();
+        assert_eq!(config.effects.lease(), Duration::from_secs(5));
+        assert_eq!(
+            Config::builder().app_token("t").build().unwrap().effects,
+            crate::effects::EffectsConfig::default()
+        );
+        let error = Config::from_lookup(env(&[
+            ("SHOPORAMA_APP_TOKEN", "t"),
+            ("SHOPORAMA_EFFECTS_WAIT_MS", "soon"),
+        ]))
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("SHOPORAMA_EFFECTS_WAIT_MS is invalid"),
+            "{error}"
         );
     }
 }

@@ -9,12 +9,14 @@ use crate::config::ConfigError;
 /// | Variable | Default | Meaning |
 /// |---|---|---|
 /// | `SHOPORAMA_EFFECTS_LEASE_MS` | `30000` | how long a claim lasts unless renewed (renewed every third of it while the effect runs; a crashed process's effect is taken over after this) |
-/// | `SHOPORAMA_EFFECTS_WAIT_MS` | `60000` | how long a call waits for the same effect running elsewhere before it returns [`EffectError::Busy`](super::EffectError::Busy); 0 returns at once |
+/// | `SHOPORAMA_EFFECTS_WAIT_MS` | `20000` | how long a call waits for the same effect running elsewhere before it returns [`EffectError::Busy`](super::EffectError::Busy); 0 returns at once |
 /// | `SHOPORAMA_EFFECTS_POLL_MS` | `50` | the first pause between looks at a running effect while waiting; doubled per look, at most 1 s |
 ///
 /// Keep the lease well inside the time after which the caller is retried (the inbox's
 /// backoff, Shoporama's own retries): a retry that comes while a crashed attempt's lease
-/// still holds waits for it, up to [`wait`](Self::wait).
+/// still holds waits for it, up to [`wait`](Self::wait). Keep the wait below the handler
+/// time-out ([`Config::handler_timeout`](crate::Config::handler_timeout), 30 s): a handler
+/// that waits in vain then answers 503 with `Retry-After` rather than timing out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EffectsConfig {
     /// How long a claim lasts unless renewed.
@@ -34,7 +36,7 @@ impl Default for EffectsConfig {
     fn default() -> Self {
         Self {
             lease: Duration::from_secs(30),
-            wait: Duration::from_mins(1),
+            wait: Duration::from_secs(20),
             poll: Duration::from_millis(50),
         }
     }
@@ -125,7 +127,7 @@ mod tests {
         let config = EffectsConfig::from_lookup(env(&[])).unwrap_or_default();
         assert_eq!(config, EffectsConfig::default());
         assert_eq!(config.lease(), Duration::from_secs(30));
-        assert_eq!(config.wait, Duration::from_mins(1));
+        assert_eq!(config.wait, Duration::from_secs(20));
         let config = EffectsConfig::from_lookup(env(&[
             ("SHOPORAMA_EFFECTS_LEASE_MS", "300"),
             ("SHOPORAMA_EFFECTS_WAIT_MS", "0"),

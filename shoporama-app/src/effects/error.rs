@@ -131,3 +131,51 @@ impl EffectError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AppError;
+
+    #[test]
+    fn retryable_errors_become_503_with_retry_after_through_question_mark() {
+        fn handler(error: EffectError) -> Result<(), AppError> {
+            Err(error)?
+        }
+        let busy = EffectError::Busy {
+            webshop_id: 7,
+            name: "invoice".to_owned(),
+            key: "1001".to_owned(),
+            lease_until: DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default(),
+        };
+        assert!(busy.is_retryable());
+        let error = handler(busy)
+            .err()
+            .unwrap_or_else(|| AppError::msg("no error"));
+        assert_eq!(error.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(error.retry_delay(), Some(RETRY_AFTER));
+        assert!(
+            error.to_string().contains("still running elsewhere"),
+            "{error}"
+        );
+
+        let permanent = EffectError::Failed {
+            webshop_id: 7,
+            name: "invoice".to_owned(),
+            key: "1001".to_owned(),
+            message: "refused".to_owned(),
+            retryable: false,
+            attempts: 1,
+        };
+        assert!(!permanent.is_retryable());
+        let error = handler(permanent)
+            .err()
+            .unwrap_or_else(|| AppError::msg("no error"));
+        assert_eq!(error.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(error.retry_delay(), None);
+
+        let later = AppError::retry_after(Duration::from_millis(1200));
+        assert_eq!(later.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+        assert!(later.to_string().contains("try again in 2 s"), "{later}");
+    }
+}

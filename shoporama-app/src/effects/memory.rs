@@ -74,7 +74,7 @@ impl MemoryEffects {
                 });
             };
             let expired = row.state == EffectState::Running
-                && row.lease_until.is_none_or(|until| until <= at);
+                && row.lease_until.is_some_and(|until| until <= at);
             let retryable = row.state == EffectState::Failed && row.retryable;
             if !(expired || retryable) {
                 return Claim::Held(Box::new(row.clone()));

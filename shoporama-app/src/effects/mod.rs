@@ -36,7 +36,7 @@
 //!
 //! A call that finds the effect `running` under someone else's live claim **waits**,
 //! looking again with a growing pause ([`EffectsConfig::poll`]), for up to
-//! [`EffectsConfig::wait`]: then it returns the outcome, runs the effect itself if the other
+//! [`EffectsConfig::wait`] (20 s): then it returns the outcome, runs the effect itself if the other
 //! attempt failed retryably or vanished, or gives up with [`EffectError::Busy`].
 //!
 //! # Crashes and fencing
@@ -56,7 +56,9 @@
 //!
 //! Cancelling a call (dropping its future, a handler time-out) leaves nothing half done:
 //! every statement is a single atomic one run in its own task, so it completes or does not
-//! happen, and an abandoned claim simply expires.
+//! happen, and an abandoned claim simply expires. So does the claim of an effect whose
+//! outcome could not be recorded because the database failed ([`EffectError::Database`]):
+//! the next call after the lease takes it over, as after a crash.
 //!
 //! # Where effects live
 //!
