@@ -4,8 +4,13 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::effects::{Attempt, EffectError, EffectFailure, Effects, EffectsConfig};
 
 use crate::fields::SettingsError;
 use crate::settings::AppSettings;
@@ -123,12 +128,14 @@ pub struct ShopInfo {
     pub installed_at: DateTime<Utc>,
 }
 
-/// An installed, configured shop, as handlers receive it: who it is, its typed settings, and
-/// (with [`Shop::rest`]) a REST client bound to its token. Cheap to clone.
+/// An installed, configured shop, as handlers receive it: who it is, its typed settings,
+/// (with [`Shop::rest`]) a REST client bound to its token, and (with [`Shop::once`]) the app's
+/// keyed effects. Cheap to clone.
 pub struct Shop<S> {
     pub(crate) info: Arc<ShopInfo>,
     pub(crate) settings: Arc<S>,
     pub(crate) rest: crate::rest::ShopClient,
+    pub(crate) effects: Effects,
 }
 
 impl<S> Clone for Shop<S> {
@@ -137,18 +144,109 @@ impl<S> Clone for Shop<S> {
             info: Arc::clone(&self.info),
             settings: Arc::clone(&self.settings),
             rest: self.rest.clone(),
+            effects: self.effects.clone(),
         }
     }
 }
 
 impl<S> Shop<S> {
     /// Builds a shop (the framework does this; tests may too).
+    ///
+    /// Its effects are kept in memory, shared by this shop and its clones only; the runtime's
+    /// shops share the app's ([`with_effects`](Self::with_effects)).
     pub fn new(info: ShopInfo, settings: S, rest: crate::rest::ShopClient) -> Self {
         Self {
             info: Arc::new(info),
             settings: Arc::new(settings),
             rest,
+            effects: Effects::in_memory(EffectsConfig::default()),
         }
+    }
+
+    /// The same shop, recording its effects in `effects`.
+    #[must_use]
+    pub fn with_effects(mut self, effects: Effects) -> Self {
+        self.effects = effects;
+        self
+    }
+
+    /// The keyed effects this shop's [`once`](Self::once) records in.
+    pub fn effects(&self) -> &Effects {
+        &self.effects
+    }
+
+    /// Runs `effect` once for this shop and `(name, key)` (create the invoice of order
+    /// `key`), across retries, duplicate callbacks, crashes and processes; a later call
+    /// returns the stored result without running it. See [`effects`](crate::effects) for the
+    /// rules; [`Effects::once`] is the same for any webshop id.
+    ///
+    /// The closure gets the [`Attempt`]: when [`taken_over`](Attempt::taken_over) is set, an
+    /// earlier attempt may have done the work without recording it, so look first. It returns
+    /// the result (stored as JSON) or an [`EffectFailure`], retryable or permanent. `?` on
+    /// the [`EffectError`] in a handler answers a retryable one with 503 and `Retry-After`.
+    ///
+    /// ```
+    /// use shoporama_app::prelude::*;
+    ///
+    /// #[shoporama_app(name = "Invoicer", access = read, webhooks(paid))]
+    /// pub struct Settings {
+    ///     api_key: String,
+    /// }
+    ///
+    /// struct Invoicer;
+    ///
+    /// impl ShoporamaApp for Invoicer {
+    ///     type Settings = Settings;
+    ///
+    ///     async fn on_event(&self, shop: &Shop<Settings>, event: SettingsEvent) -> Result<(), AppError> {
+    ///         let SettingsEvent::Paid(order) = event else { return Ok(()) };
+    ///         let Some(order_id) = order.order_id else { return Ok(()) };
+    ///         let key = &shop.settings().api_key;
+    ///         // Once per paid order, however often the webhook arrives.
+    ///         let invoice: String = shop
+    ///             .once("invoice", order_id, |attempt| async move {
+    ///                 if attempt.taken_over {
+    ///                     // An earlier attempt may have created it before crashing.
+    ///                     if let Some(invoice) = find_invoice(key, order_id).await? {
+    ///                         return Ok(invoice);
+    ///                     }
+    ///                 }
+    ///                 attempt.confirm_claim().await?;
+    ///                 create_invoice(key, order_id).await
+    ///             })
+    ///             .await?;
+    ///         tracing::info!(order_id, invoice, "invoiced");
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// /// The accounting system's invoice for the order, if it has one.
+    /// async fn find_invoice(_api_key: &str, _order_id: u64) -> Result<Option<String>, EffectFailure> {
+    ///     Ok(None)
+    /// }
+    ///
+    /// /// Creates the invoice: a time-out is worth retrying, a refusal is not.
+    /// async fn create_invoice(_api_key: &str, order_id: u64) -> Result<String, EffectFailure> {
+    ///     if order_id == 0 {
+    ///         return Err(EffectFailure::permanent("the accounting system refused order 0"));
+    ///     }
+    ///     Ok(format!("INV-{order_id}"))
+    /// }
+    /// ```
+    pub async fn once<T, F, Fut>(
+        &self,
+        name: &str,
+        key: impl fmt::Display,
+        effect: F,
+    ) -> Result<T, EffectError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(Attempt) -> Fut,
+        Fut: Future<Output = Result<T, EffectFailure>>,
+    {
+        self.effects
+            .once(self.info.webshop_id, name, key, effect)
+            .await
     }
 
     /// Shoporama's id of the webshop.
@@ -198,9 +296,14 @@ impl<S: fmt::Debug> fmt::Debug for Shop<S> {
 
 /// An error from an app's handler: any error, with a message Shoporama receives in the 500's
 /// JSON body (so never put secrets in it).
+///
+/// Converting an [`EffectError`] (`?` on [`Shop::once`]) gives a
+/// [`retry_after`](Self::retry_after) error when the effect may succeed later, a 500
+/// otherwise.
 pub struct AppError {
     status: http::StatusCode,
     source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    retry_after: Option<Duration>,
 }
 
 impl AppError {
@@ -209,6 +312,7 @@ impl AppError {
         Self {
             status: http::StatusCode::INTERNAL_SERVER_ERROR,
             source: message.to_string().into(),
+            retry_after: None,
         }
     }
 
@@ -217,12 +321,39 @@ impl AppError {
         Self {
             status: http::StatusCode::NOT_FOUND,
             source: message.to_string().into(),
+            retry_after: None,
         }
+    }
+
+    /// "Try again later": answered with 503 Service Unavailable, a `Retry-After` header of
+    /// `delay` in whole seconds (at least 1) and `"retry_after"` in the JSON body. Shoporama
+    /// delivers the callback again; use it when something the handler needs is busy or down.
+    pub fn retry_after(delay: Duration) -> Self {
+        Self::msg(format_args!(
+            "temporarily unavailable: try again in {} s",
+            retry_after_secs(delay)
+        ))
+        .with_retry_after(delay)
+    }
+
+    /// This error, answered as "try again later" ([`retry_after`](Self::retry_after)) with
+    /// its own message.
+    #[must_use]
+    pub fn with_retry_after(mut self, delay: Duration) -> Self {
+        self.status = http::StatusCode::SERVICE_UNAVAILABLE;
+        self.retry_after = Some(delay);
+        self
     }
 
     /// The HTTP status Shoporama receives.
     pub fn status(&self) -> http::StatusCode {
         self.status
+    }
+
+    /// How long the caller is asked to wait before trying again, for a
+    /// [`retry_after`](Self::retry_after) error.
+    pub fn retry_delay(&self) -> Option<Duration> {
+        self.retry_after
     }
 
     /// The underlying error.
@@ -232,12 +363,29 @@ impl AppError {
 }
 
 impl<E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>> From<E> for AppError {
+    /// A 500 with the error's message; for an [`EffectError`] that may succeed later, a
+    /// [`retry_after`](AppError::retry_after) error instead.
     fn from(error: E) -> Self {
-        Self {
+        let source = error.into();
+        let retry_after = source
+            .downcast_ref::<EffectError>()
+            .and_then(EffectError::retry_after);
+        let error = Self {
             status: http::StatusCode::INTERNAL_SERVER_ERROR,
-            source: error.into(),
+            source,
+            retry_after: None,
+        };
+        match retry_after {
+            Some(delay) => error.with_retry_after(delay),
+            None => error,
         }
     }
+}
+
+/// `delay` in the whole seconds of a `Retry-After` header: rounded up, at least 1.
+pub(crate) fn retry_after_secs(delay: Duration) -> u64 {
+    let secs = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+    secs.max(1)
 }
 
 impl fmt::Display for AppError {
@@ -257,6 +405,7 @@ impl fmt::Debug for AppError {
         f.debug_struct("AppError")
             .field("status", &self.status)
             .field("source", &self.source)
+            .field("retry_after", &self.retry_after)
             .finish()
     }
 }

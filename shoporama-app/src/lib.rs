@@ -8,6 +8,7 @@ pub mod app;
 pub mod callback;
 pub mod cli;
 pub mod config;
+pub mod effects;
 pub mod events;
 pub mod fields;
 pub mod inbox;
@@ -157,6 +158,7 @@ pub use shoporama_app_macros::shoporama_app;
 /// The names most apps need: `use shoporama_app::prelude::*;`.
 pub mod prelude {
     pub use crate::app::{AppError, InstallKind, Shop, ShopInfo, ShoporamaApp};
+    pub use crate::effects::{Attempt, EffectError, EffectFailure};
     pub use crate::events::{
         AppEvent, BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, LabelEvent,
         NewsletterEvent, OrderEvent, ProductEvent, StockEvent,

@@ -7,11 +7,13 @@
 //!                                     send a realistic callback to a running app
 //! <app> doctor                        check the configuration, the store and the manifest
 //! <app> inbox list|retry|purge        look at and repair the durable inbox
+//! <app> effects list|retry            look at and repair keyed effects (`Shop::once`)
 //! <app> preview --page thanks [--field k=v …] [--out FILE]
 //!                                     render the snippets of a page into a sample HTML page
 //! ```
 
 mod doctor;
+mod effects;
 mod inbox;
 mod simulate;
 
@@ -51,6 +53,8 @@ enum Command<C: Subcommand> {
     Doctor,
     /// Look at and repair the durable inbox: list jobs, retry dead ones, purge finished ones.
     Inbox(inbox::InboxArgs),
+    /// Look at and repair keyed effects: list them, retry failed ones.
+    Effects(effects::EffectsArgs),
     /// Render the snippets that apply to a page into a sample HTML page, with sample settings.
     Preview {
         /// The page, as the manifest names it (thanks, products, all, …) or as a route (/basket).
@@ -164,6 +168,7 @@ where
         Command::Simulate(args) => simulate::run::<A::Settings>(args).await,
         Command::Doctor => doctor::run::<A::Settings>().await,
         Command::Inbox(args) => inbox::run(args).await,
+        Command::Effects(args) => effects::run(args).await,
         Command::Preview { page, fields, out } => {
             preview_command::<A::Settings>(&page, &fields, out.as_ref())
         }

@@ -14,6 +14,7 @@
 //! | `SHOPORAMA_SHOP_CACHE_MS` | `2000` | how long an installation read for an event is reused |
 //! | `SHOPORAMA_REST_BASE_URL` | `https://www.shoporama.dk/REST/` | the REST API base |
 //! | `SHOPORAMA_INBOX*` | webhooks through the inbox | see [`InboxConfig`](crate::inbox::InboxConfig) |
+//! | `SHOPORAMA_EFFECTS_*` | 30 s lease, 20 s wait | see [`EffectsConfig`](crate::effects::EffectsConfig) |
 
 mod ip;
 
@@ -108,6 +109,8 @@ pub struct Config {
     pub shop_cache_ttl: Duration,
     /// Which callbacks go through the durable inbox, and how its workers behave.
     pub inbox: crate::inbox::InboxConfig,
+    /// The keyed effects' lease and wait ([`Shop::once`](crate::Shop::once)).
+    pub effects: crate::effects::EffectsConfig,
 }
 
 impl Config {
@@ -169,6 +172,7 @@ impl Config {
             builder = builder.rest_base_url(base);
         }
         builder = builder.inbox(crate::inbox::InboxConfig::from_lookup(get)?);
+        builder = builder.effects(crate::effects::EffectsConfig::from_lookup(get)?);
         builder.build()
     }
 }
@@ -204,6 +208,7 @@ pub struct ConfigBuilder {
     handler_timeout: Option<Duration>,
     shop_cache_ttl: Option<Duration>,
     inbox: Option<crate::inbox::InboxConfig>,
+    effects: Option<crate::effects::EffectsConfig>,
 }
 
 impl ConfigBuilder {
@@ -300,6 +305,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// The keyed effects' lease and wait (default [`EffectsConfig::default`](crate::effects::EffectsConfig::default)).
+    pub fn effects(mut self, effects: crate::effects::EffectsConfig) -> Self {
+        self.effects = Some(effects);
+        self
+    }
+
     /// The configuration, or what is missing or invalid.
     pub fn build(self) -> Result<Config, ConfigError> {
         let current = self
@@ -325,6 +336,8 @@ impl ConfigBuilder {
         };
         let inbox = self.inbox.unwrap_or_else(crate::inbox::InboxConfig::inline);
         inbox.validate()?;
+        let effects = self.effects.unwrap_or_default();
+        effects.validate()?;
         Ok(Config {
             tokens: TokenSet::new(current, self.previous.filter(|t| !t.is_empty())),
             database_url: self
@@ -339,6 +352,7 @@ impl ConfigBuilder {
             handler_timeout: self.handler_timeout.unwrap_or(Duration::from_secs(30)),
             shop_cache_ttl: self.shop_cache_ttl.unwrap_or(Duration::from_secs(2)),
             inbox,
+            effects,
         })
     }
 }
@@ -446,6 +460,31 @@ mod tests {
                 .body_limit(0)
                 .build()
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn effects_settings_come_from_the_environment() {
+        let config = Config::from_lookup(env(&[
+            ("SHOPORAMA_APP_TOKEN", "t"),
+            ("SHOPORAMA_EFFECTS_LEASE_MS", "5000"),
+        ]))
+        .unwrap();
+        assert_eq!(config.effects.lease(), Duration::from_secs(5));
+        assert_eq!(
+            Config::builder().app_token("t").build().unwrap().effects,
+            crate::effects::EffectsConfig::default()
+        );
+        let error = Config::from_lookup(env(&[
+            ("SHOPORAMA_APP_TOKEN", "t"),
+            ("SHOPORAMA_EFFECTS_WAIT_MS", "soon"),
+        ]))
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("SHOPORAMA_EFFECTS_WAIT_MS is invalid"),
+            "{error}"
         );
     }
 }

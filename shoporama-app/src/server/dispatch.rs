@@ -147,11 +147,15 @@ pub(super) async fn run_handler<A: ShoporamaApp, T>(
     match tokio::time::timeout(timeout, AssertUnwindSafe(handler).catch_unwind()).await {
         Ok(Ok(Ok(value))) => Ok(value),
         Ok(Ok(Err(error))) => {
-            tracing::error!(%error, "the app's handler failed");
-            Err(ApiError::new(
-                error.status(),
-                format!("the app's handler failed: {error}"),
-            ))
+            let answer =
+                ApiError::new(error.status(), format!("the app's handler failed: {error}"));
+            if let Some(delay) = error.retry_delay() {
+                tracing::warn!(%error, retry_after_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "the app's handler asked to be called again later");
+                Err(answer.with_retry_after(delay))
+            } else {
+                tracing::error!(%error, "the app's handler failed");
+                Err(answer)
+            }
         }
         Ok(Err(panic)) => {
             let message = panic_message(&*panic);

@@ -10,6 +10,8 @@ use serde_json::{Map, Value, json};
 pub struct ApiError {
     status: StatusCode,
     body: Map<String, Value>,
+    /// The `Retry-After` header, in seconds.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -17,7 +19,25 @@ impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
         let mut body = Map::new();
         body.insert("error".to_owned(), Value::String(message.into()));
-        Self { status, body }
+        Self {
+            status,
+            body,
+            retry_after: None,
+        }
+    }
+
+    /// Asks the caller to try again after `delay`: a `Retry-After` header in whole seconds
+    /// (rounded up, at least 1), and the same number as `retry_after` in the body.
+    #[must_use]
+    pub fn with_retry_after(mut self, delay: std::time::Duration) -> Self {
+        let secs = crate::app::retry_after_secs(delay);
+        self.retry_after = Some(secs);
+        self.with("retry_after", secs)
+    }
+
+    /// The `Retry-After` the answer carries, in seconds.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
     }
 
     /// Adds a detail field to the body.
@@ -68,7 +88,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(Value::Object(self.body))).into_response()
+        let mut response = (self.status, Json(Value::Object(self.body))).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
+        response
     }
 }
 

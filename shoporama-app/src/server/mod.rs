@@ -38,6 +38,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::app::{Shop, ShopInfo, ShoporamaApp};
 use crate::config::Config;
+use crate::effects::Effects;
 use crate::inbox::{Delivery, Inbox};
 use crate::rest::{Budget, ShopClient};
 use crate::store::{InstallStore, Installation, StoreError};
@@ -59,6 +60,9 @@ struct Inner<A: ShoporamaApp> {
     shops: shop_cache::ShopCache<A::Settings>,
     /// The durable inbox, when `config.inbox` routes any type to it and the store is SQL.
     inbox: Option<Inbox>,
+    /// The keyed effects, in the store's database (or in memory without one); every shop
+    /// built here carries them.
+    effects: Effects,
     /// The external lists the settings declare, read from the manifest once.
     external_lists: std::collections::BTreeSet<String>,
 }
@@ -137,6 +141,7 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         inbox: Option<Inbox>,
     ) -> Self {
         let shops = shop_cache::ShopCache::new(config.shop_cache_ttl);
+        let effects = Effects::for_store(&*store, config.effects.clone());
         Self {
             inner: Arc::new(Inner {
                 app,
@@ -145,6 +150,7 @@ impl<A: ShoporamaApp> AppRuntime<A> {
                 budgets: std::sync::Mutex::default(),
                 shops,
                 inbox,
+                effects,
                 external_lists: <A::Settings as crate::settings::AppSettings>::manifest()
                     .fields
                     .into_iter()
@@ -216,7 +222,14 @@ impl<A: ShoporamaApp> AppRuntime<A> {
             installation.token.clone(),
             budget,
         );
-        Shop::new(shop_info(installation), settings, client)
+        Shop::new(shop_info(installation), settings, client).with_effects(self.effects().clone())
+    }
+
+    /// The keyed effects ([`Shop::once`]): in the install store's database, or in this
+    /// process's memory when it has none (`memory://`). For work outside a handler, e.g. a
+    /// CLI command: `runtime.effects().once(webshop_id, "invoice", order_id, …)`.
+    pub fn effects(&self) -> &Effects {
+        &self.inner.effects
     }
 }
 

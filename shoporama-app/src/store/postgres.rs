@@ -14,6 +14,7 @@ use super::{StoreError, describe, mask_url};
 pub(super) const MIGRATIONS: &[EmbeddedMigration] = &[
     embedded_migration!("postgres", "0001_installations.sql"),
     embedded_migration!("postgres", "0002_inbox.sql"),
+    embedded_migration!("postgres", "0003_effects.sql"),
     embedded_migration!("postgres", "0004_inbox_notify.sql"),
 ];
 
