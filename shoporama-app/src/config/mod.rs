@@ -338,6 +338,11 @@ impl ConfigBuilder {
         inbox.validate()?;
         let effects = self.effects.unwrap_or_default();
         effects.validate()?;
+        if inbox.uses_inbox() {
+            // An effect's claim must expire, and the inbox retry the job waiting on it,
+            // several times over before the inbox gives that job up.
+            inbox.check_lease("SHOPORAMA_EFFECTS_LEASE_MS", effects.lease())?;
+        }
         Ok(Config {
             tokens: TokenSet::new(current, self.previous.filter(|t| !t.is_empty())),
             database_url: self
@@ -485,6 +490,36 @@ mod tests {
                 .to_string()
                 .starts_with("SHOPORAMA_EFFECTS_WAIT_MS is invalid"),
             "{error}"
+        );
+    }
+
+    /// The configuration that lost an acknowledged order: a claim lease longer than the
+    /// inbox's retries last is refused at start-up, naming both sides.
+    #[test]
+    fn an_effect_lease_must_fit_inside_the_inbox_retry_horizon() {
+        let error = Config::from_lookup(env(&[
+            ("SHOPORAMA_APP_TOKEN", "t"),
+            ("SHOPORAMA_INBOX_MAX_ATTEMPTS", "8"),
+            ("SHOPORAMA_INBOX_BACKOFF_MAX_MS", "600000"),
+            ("SHOPORAMA_EFFECTS_LEASE_MS", "300000"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("SHOPORAMA_EFFECTS_LEASE_MS is invalid"),
+            "{error}"
+        );
+        assert!(error.contains("SHOPORAMA_INBOX_RETRY_FOR_MS"), "{error}");
+        // The defaults fit, and so does any lease when nothing goes through the inbox.
+        assert!(Config::from_lookup(env(&[("SHOPORAMA_APP_TOKEN", "t")])).is_ok());
+        assert!(
+            Config::from_lookup(env(&[
+                ("SHOPORAMA_APP_TOKEN", "t"),
+                ("SHOPORAMA_INBOX", "off"),
+                ("SHOPORAMA_INBOX_MAX_ATTEMPTS", "8"),
+                ("SHOPORAMA_EFFECTS_LEASE_MS", "300000"),
+            ]))
+            .is_ok()
         );
     }
 }
