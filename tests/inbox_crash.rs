@@ -187,3 +187,82 @@ async fn sigterm_releases_running_jobs_and_the_next_start_runs_them() {
     )
     .await;
 }
+
+/// SIGTERM while 32 clients keep sending and jobs keep running: the process stops accepting,
+/// answers or drops what is in flight, releases its running jobs and exits 0 within its
+/// grace (plus the bounded release); restarted, it loses nothing acknowledged and doubles
+/// nothing.
+async fn sigterm_under_load(database_url: &str) {
+    const TOTAL: u64 = 3000;
+    let db = ledger_db(database_url).await;
+    let env = [
+        ("SHOPORAMA_INBOX_SHUTDOWN_GRACE_MS", "2000"),
+        ("SHOPORAMA_INBOX_POLL_MS", "100"),
+        ("SHOPORAMA_INBOX_LEASE_MS", "2000"),
+        ("LEDGER_DELAY_MS", "20"),
+    ];
+    let server = AppProcess::start(database_url, free_port(), &env);
+    let url = server.callback_url();
+    install(&url, 1).await;
+    let server = Arc::new(std::sync::Mutex::new(server));
+    let acked = Arc::new(AtomicU64::new(0));
+    let stopper = {
+        let (acked, server) = (Arc::clone(&acked), Arc::clone(&server));
+        tokio::spawn(async move {
+            while acked.load(Ordering::Relaxed) < TOTAL / 3 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            tokio::task::spawn_blocking(move || {
+                let mut server = server.lock().expect("server lock");
+                let started = Instant::now();
+                let clean = server.terminate();
+                let took = started.elapsed();
+                server.restart();
+                (clean, took)
+            })
+            .await
+            .expect("the stopper")
+        })
+    };
+    let client = RoundRobin::new(vec![url]);
+    futures::stream::iter(1..=TOTAL)
+        .map(|order| {
+            let (client, acked) = (client.clone(), Arc::clone(&acked));
+            async move {
+                client.deliver("paid", 1, order).await;
+                acked.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<()>>()
+        .await;
+    let (clean, took) = stopper.await.expect("stopper task");
+    assert!(clean, "SIGTERM under load exits 0");
+    assert!(
+        took < Duration::from_secs(2 + 5 + 3),
+        "stopped within the grace and the bounded release: {took:?}"
+    );
+    let total = i64::try_from(TOTAL).unwrap_or(i64::MAX);
+    assert_reaches(&db, EFFECTS, total, Duration::from_mins(2)).await;
+    assert_reaches(
+        &db,
+        "SELECT COUNT(*) FROM shoporama_inbox WHERE state <> 'done'",
+        0,
+        Duration::from_secs(30),
+    )
+    .await;
+    assert_eq!(
+        db.count("SELECT COUNT(DISTINCT order_id) FROM ledger_effects")
+            .await,
+        total,
+        "no order booked twice, none lost"
+    );
+    eprintln!("SIGTERM under load on {database_url}: stopped in {took:?}");
+    drop(server);
+}
+
+on_both_databases!(
+    sigterm_under_load: sigterm_under_load_on_sqlite,
+    sigterm_under_load_on_postgres,
+    "inbox_sigterm"
+);
