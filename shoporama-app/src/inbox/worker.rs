@@ -1,17 +1,23 @@
 //! The workers: claim a job, run the app's handler under a renewed lease, record the outcome.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
+use futures::future::BoxFuture;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument as _;
 
 use super::db::{self, Guarded};
 use super::{Inbox, Job, JobInfo, with_job};
-use crate::app::ShoporamaApp;
-use crate::server::AppRuntime;
+
+/// How the workers run a job's handler: the server hands them one (it parses the stored
+/// callback, finds the shop and calls the app), so the inbox knows nothing of apps. `Err` is
+/// the reason to retry.
+pub(crate) type RunJob =
+    Arc<dyn Fn(Job) -> BoxFuture<'static, Result<JobOutcome, String>> + Send + Sync>;
 
 /// What running a job's handler came to, when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,13 +49,14 @@ pub(crate) struct Workers {
 static CLAIMS: AtomicU64 = AtomicU64::new(0);
 
 impl Workers {
-    /// Starts `runtime`'s inbox workers (and the pruning task), unless they already run.
-    pub(crate) fn start<A: ShoporamaApp>(runtime: &AppRuntime<A>, inbox: &Inbox) {
+    /// Starts `inbox`'s workers running jobs with `run` (and the pruning task), unless they
+    /// already run.
+    pub(crate) fn start(inbox: &Inbox, run: &RunJob) {
         let started = inbox.set_workers(|| {
             let (phase, watcher) = watch::channel(Phase::Run);
             let mut tasks = JoinSet::new();
             let scheduler = Scheduler {
-                runtime: runtime.clone(),
+                run: Arc::clone(run),
                 inbox: inbox.clone(),
                 phase: watcher.clone(),
                 process: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
@@ -105,15 +112,15 @@ impl Workers {
 
 /// Claims jobs for the free worker slots of this process, several at once, and runs each in
 /// a task of its own.
-struct Scheduler<A: ShoporamaApp> {
-    runtime: AppRuntime<A>,
+struct Scheduler {
+    run: RunJob,
     inbox: Inbox,
     phase: watch::Receiver<Phase>,
     /// This process's tag in claim owners.
     process: String,
 }
 
-impl<A: ShoporamaApp> Scheduler<A> {
+impl Scheduler {
     /// Claims and runs jobs until the workers stop claiming, then waits for the running ones.
     ///
     /// It claims while slots are free and the queue may hold claimable jobs: after a claim
@@ -139,7 +146,7 @@ impl<A: ShoporamaApp> Scheduler<A> {
                         look = jobs.len() == free;
                         for job in jobs {
                             let worker = Worker {
-                                runtime: self.runtime.clone(),
+                                run: Arc::clone(&self.run),
                                 inbox: self.inbox.clone(),
                                 phase: self.phase.clone(),
                                 owner: owner.clone(),
@@ -168,14 +175,14 @@ impl<A: ShoporamaApp> Scheduler<A> {
 }
 
 /// One claimed job and what it needs to run.
-struct Worker<A: ShoporamaApp> {
-    runtime: AppRuntime<A>,
+struct Worker {
+    run: RunJob,
     inbox: Inbox,
     phase: watch::Receiver<Phase>,
     owner: String,
 }
 
-impl<A: ShoporamaApp> Worker<A> {
+impl Worker {
     /// Runs a claimed job and records its outcome under the claim.
     async fn process(self, job: Job) {
         let span = tracing::info_span!("inbox_job", job = job.id, kind = %job.kind, webshop_id = job.webshop_id, attempt = job.attempts);
@@ -203,7 +210,7 @@ impl<A: ShoporamaApp> Worker<A> {
             attempt: job.attempts,
             received_at: job.received_at,
         };
-        let handler = with_job(info, crate::server::run_job(&self.runtime, &job));
+        let handler = with_job(info, (self.run)(job.clone()));
         tokio::pin!(handler);
         let period = config.lease / 3;
         let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + period, period);

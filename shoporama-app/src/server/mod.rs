@@ -178,7 +178,12 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     /// and [`shutdown_inbox`](Self::shutdown_inbox) when you stop.
     pub fn start_inbox_workers(&self) {
         if let Some(inbox) = &self.inner.inbox {
-            crate::inbox::worker::Workers::start(self, inbox);
+            let runtime = self.clone();
+            let run: crate::inbox::worker::RunJob = Arc::new(move |job| {
+                let runtime = runtime.clone();
+                Box::pin(async move { run_job(&runtime, &job).await })
+            });
+            crate::inbox::worker::Workers::start(inbox, &run);
         }
     }
 
