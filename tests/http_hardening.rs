@@ -500,6 +500,14 @@ async fn a_slow_head_is_closed_within_the_header_timeout() {
         "closed after {elapsed:?}"
     );
 
+    // A head over 32 KiB is refused whole.
+    let big = format!(
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\nConnection: close\r\n\r\n",
+        "a".repeat(40 * 1024)
+    );
+    let answer = exchange(s.addr, big.as_bytes()).await;
+    assert_eq!(answer.status, 431, "{}", answer.raw);
+
     // Other clients were answered all along.
     exchange(s.addr, &get("/healthz")).await.assert_status_ok();
     s.running.stop().await;
@@ -535,13 +543,41 @@ async fn idle_connections_are_closed_within_the_idle_timeout() {
 }
 
 #[tokio::test]
-async fn shutdown_finishes_within_the_grace() {
+async fn shutdown_closes_idle_connections_at_once_and_waits_at_most_the_grace() {
+    // Idle connections, new or kept alive, do not hold a stop (the grace here is long).
+    let s = start_with(false, |config| {
+        config.idle_timeout = Duration::from_mins(1);
+        config.shutdown_grace = Duration::from_secs(20);
+    })
+    .await;
+    let mut fresh = TcpStream::connect(s.addr).await.expect("connects");
+    let mut kept = TcpStream::connect(s.addr).await.expect("connects");
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .expect("sends");
+    assert_eq!(read_answer(&mut kept).await.expect("an answer").status, 200);
+    let mut partial = TcpStream::connect(s.addr).await.expect("connects");
+    partial.write_all(b"GET /heal").await.expect("sends");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    tokio::time::timeout(SLACK, s.running.stop())
+        .await
+        .expect("idle connections did not hold the stop");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    for stream in [&mut fresh, &mut kept, &mut partial] {
+        closed_after(stream, SLACK).await;
+    }
+
+    // A request in progress gets the grace, then its connection is dropped.
     let s = start_with(false, |config| {
         config.body_timeout = Duration::from_mins(1);
         config.shutdown_grace = Duration::from_millis(500);
     })
     .await;
-    let mut idle = TcpStream::connect(s.addr).await.expect("connects");
     let mut stalled = TcpStream::connect(s.addr).await.expect("connects");
     stalled
         .write_all(
@@ -559,7 +595,6 @@ async fn shutdown_finishes_within_the_grace() {
         .await
         .expect("the server stopped within its grace");
     assert!(started.elapsed() >= Duration::from_millis(450));
-    closed_after(&mut idle, SLACK).await;
     closed_after(&mut stalled, SLACK).await;
     assert!(
         TcpStream::connect(addr).await.is_err(),

@@ -60,6 +60,8 @@ struct Phase {
     idle_since: Instant,
     /// When the first byte of the next request's head arrived.
     head_since: Option<Instant>,
+    /// Whether a request was ever handed to the router.
+    used: bool,
 }
 
 /// One connection's phase, shared by its I/O, its requests, its task and the eviction scan.
@@ -93,6 +95,7 @@ impl Clock {
         let mut phase = self.phase();
         phase.in_flight += 1;
         phase.head_since = None;
+        phase.used = true;
         RequestGuard {
             clock: Arc::clone(self),
         }
@@ -122,6 +125,13 @@ impl Clock {
     /// Whether no request is in progress (the connection may be closed without losing one).
     pub(crate) fn is_between_requests(&self) -> bool {
         self.phase().in_flight == 0
+    }
+
+    /// Whether the connection never carried a request: at shutdown it has nothing to finish
+    /// or flush (hyper's graceful shutdown waits for a first request on such a connection).
+    pub(crate) fn is_unused(&self) -> bool {
+        let phase = self.phase();
+        !phase.used && phase.in_flight == 0
     }
 
     /// Whether the eviction scan asked this connection to close.
@@ -183,6 +193,7 @@ impl Connections {
                 in_flight: 0,
                 idle_since: Instant::now(),
                 head_since: None,
+                used: false,
             }),
             evict: AtomicBool::new(false),
             read_once: AtomicBool::new(false),
@@ -443,7 +454,9 @@ mod tests {
             clock.deadline(),
             Some((start + Duration::from_secs(11), Expired::Header))
         );
+        assert!(clock.is_unused());
         let guard = clock.request();
+        assert!(!clock.is_unused());
         assert_eq!(clock.deadline(), None);
         clock.read(); // body bytes
         assert!(!clock.is_between_requests());

@@ -35,6 +35,10 @@ use crate::config::Config;
 const RETRY: Duration = Duration::from_millis(100);
 /// How often a persisting accept error is logged.
 const WARN_EVERY: Duration = Duration::from_secs(10);
+/// The largest request head (request line and headers): 32 KiB.
+const MAX_HEAD: usize = 32 * 1024;
+/// A connection's read buffer: 64 KiB.
+const MAX_BUFFER: usize = 64 * 1024;
 
 /// Serves the runtime's router on `runtime.config().listen` until Ctrl-C or SIGTERM, then
 /// finishes the callbacks in flight.
@@ -246,6 +250,10 @@ async fn connection(
         hyper::server::conn::http1::Builder::new()
             // Our clock times heads; hyper's would also time idle keep-alive connections.
             .header_read_timeout(None)
+            // Callbacks' heads are small: a larger one is refused (431), and each connection's
+            // read buffer stays bounded (hyper's default is ~400 KiB).
+            .max_header_size(MAX_HEAD)
+            .max_buf_size(MAX_BUFFER)
             .serve_connection(io, service)
     );
     let mut sleep = pin!(tokio::time::sleep(Duration::ZERO));
@@ -261,6 +269,11 @@ async fn connection(
                 break;
             }
             _ = stopping.wait_for(|stop| *stop), if !draining => {
+                if clock.is_unused() {
+                    break;
+                }
+                // Closes a kept-alive connection between requests (after flushing), else
+                // after the response in progress.
                 conn.as_mut().graceful_shutdown();
                 draining = true;
             }
