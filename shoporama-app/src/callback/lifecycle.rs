@@ -148,8 +148,8 @@ impl LifecyclePayload {
             webshop_id: body_id,
             webshop_url,
             app_token,
-            daily_limit: unsigned(object, "app_token_daily_limit")?.unwrap_or(DEFAULT_DAILY_LIMIT),
-            current_usage: unsigned(object, "app_token_current_usage")?.unwrap_or(0),
+            daily_limit: storable(object, "app_token_daily_limit")?.unwrap_or(DEFAULT_DAILY_LIMIT),
+            current_usage: storable(object, "app_token_current_usage")?.unwrap_or(0),
             installed,
             fields,
         })
@@ -184,6 +184,21 @@ fn unsigned(object: &Map<String, Value>, key: &'static str) -> Result<Option<u64
                 crate::fields::describe_value(value)
             ),
         })
+}
+
+/// An [`unsigned`] number that the install store can keep: at most
+/// [`MAX_STORABLE`](crate::store::MAX_STORABLE) (2^63 − 1).
+fn storable(object: &Map<String, Value>, key: &'static str) -> Result<Option<u64>, PayloadError> {
+    match unsigned(object, key)? {
+        Some(value) if value > crate::store::MAX_STORABLE => Err(PayloadError::Invalid {
+            key,
+            problem: format!(
+                "must be at most {}, got {value}",
+                crate::store::MAX_STORABLE
+            ),
+        }),
+        other => Ok(other),
+    }
 }
 
 fn json_type(value: &Value) -> &'static str {
@@ -253,6 +268,26 @@ mod tests {
             "`app_token` in the body must be a string, got a number"
         );
         assert!(err(json!({"app_token": "t", "fields": "x"})).starts_with("`fields` in the body"));
+        for key in ["app_token_daily_limit", "app_token_current_usage"] {
+            assert_eq!(
+                err(json!({"app_token": "t", key: 9_223_372_036_854_775_808_u64})),
+                format!(
+                    "`{key}` in the body must be at most 9223372036854775807, got 9223372036854775808"
+                )
+            );
+            assert_eq!(
+                err(json!({"app_token": "t", key: "18446744073709551615"})),
+                format!(
+                    "`{key}` in the body must be at most 9223372036854775807, got 18446744073709551615"
+                )
+            );
+            let largest = json!({"app_token": "t", key: 9_223_372_036_854_775_807_u64});
+            assert!(LifecyclePayload::from_json("install", 1, &largest).is_ok());
+        }
+        assert!(
+            err(json!({"app_token": "t", "app_token_daily_limit": "99999999999999999999"}))
+                .contains("must be a non-negative integer")
+        );
         assert!(LifecyclePayload::from_json("uninstall", 1, &Value::Null).is_ok());
     }
 }

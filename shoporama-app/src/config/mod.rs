@@ -13,6 +13,11 @@
 //! | `SHOPORAMA_TRUSTED_PROXIES` | none | proxies whose `x-forwarded-for` is believed |
 //! | `SHOPORAMA_SHOP_CACHE_MS` | `2000` | how long an installation read for an event is reused |
 //! | `SHOPORAMA_REST_BASE_URL` | `https://www.shoporama.dk/REST/` | the REST API base |
+//! | `SHOPORAMA_HEADER_TIMEOUT_MS` | `10000` | how long a client may take to send a request's head, from its first byte |
+//! | `SHOPORAMA_BODY_TIMEOUT_MS` | `15000` | how long a client may take to send a request's body, from the end of its head (408 after) |
+//! | `SHOPORAMA_IDLE_TIMEOUT_MS` | `30000` | how long a connection may stay open without a request in progress |
+//! | `SHOPORAMA_MAX_CONNECTIONS` | half the open-file limit, at most `1024` | connections served at once; beyond it the longest-idle one is closed, or the new one waits |
+//! | `SHOPORAMA_SHUTDOWN_GRACE_MS` | `10000` | how long a stopping server lets requests in progress finish before it closes their connections |
 //! | `SHOPORAMA_INBOX*` | webhooks through the inbox | see [`InboxConfig`](crate::inbox::InboxConfig) |
 //! | `SHOPORAMA_EFFECTS_*` | 30 s lease, 20 s wait | see [`EffectsConfig`](crate::effects::EffectsConfig) |
 
@@ -31,6 +36,16 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://shoporama-app.db";
 /// Default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
+/// Default time a client may take to send a request's head: 10 s.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a client may take to send a request's body: 15 s.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
+/// Default time a connection may stay open without a request in progress: 30 s.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time a stopping server lets requests in progress finish: 10 s.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// The most connections served at once by default, however high the open-file limit is.
+pub const MAX_DEFAULT_CONNECTIONS: usize = 1024;
 
 /// What was wrong with the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -111,6 +126,25 @@ pub struct Config {
     pub inbox: crate::inbox::InboxConfig,
     /// The keyed effects' lease and wait ([`Shop::once`](crate::Shop::once)).
     pub effects: crate::effects::EffectsConfig,
+    /// How long a client may take to send a request's head (request line and headers), counted
+    /// from its first byte; the connection is closed after it (default 10 s).
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body, counted from the end of its head:
+    /// a body still incomplete then (a `Content-Length` larger than what is sent) is answered
+    /// 408 (default 15 s).
+    pub body_timeout: Duration,
+    /// How long a connection may stay open without a request in progress: a new connection
+    /// until its first byte, a kept-alive one between requests (default 30 s).
+    pub idle_timeout: Duration,
+    /// How many connections are served at once. At the limit, the connection idle the longest
+    /// is closed for the new one; when every connection has a request in progress, new ones
+    /// wait in the listen queue. Default: half the process's open-file limit (the other half
+    /// stays for the store, the inbox and handlers' REST calls), at most
+    /// [`MAX_DEFAULT_CONNECTIONS`].
+    pub max_connections: usize,
+    /// How long a stopping server lets the requests in progress finish before it closes
+    /// their connections (default 10 s).
+    pub shutdown_grace: Duration,
 }
 
 impl Config {
@@ -171,6 +205,33 @@ impl Config {
         if let Some(base) = get("SHOPORAMA_REST_BASE_URL") {
             builder = builder.rest_base_url(base);
         }
+        let millis = |variable: &'static str| -> Result<Option<Duration>, ConfigError> {
+            get(variable)
+                .map(|ms| {
+                    ms.parse()
+                        .map(Duration::from_millis)
+                        .map_err(|e| invalid(variable, format!("`{ms}`: {e}")))
+                })
+                .transpose()
+        };
+        if let Some(timeout) = millis("SHOPORAMA_HEADER_TIMEOUT_MS")? {
+            builder = builder.header_timeout(timeout);
+        }
+        if let Some(timeout) = millis("SHOPORAMA_BODY_TIMEOUT_MS")? {
+            builder = builder.body_timeout(timeout);
+        }
+        if let Some(timeout) = millis("SHOPORAMA_IDLE_TIMEOUT_MS")? {
+            builder = builder.idle_timeout(timeout);
+        }
+        if let Some(grace) = millis("SHOPORAMA_SHUTDOWN_GRACE_MS")? {
+            builder = builder.shutdown_grace(grace);
+        }
+        if let Some(max) = get("SHOPORAMA_MAX_CONNECTIONS") {
+            let connections = max
+                .parse()
+                .map_err(|e| invalid("SHOPORAMA_MAX_CONNECTIONS", format!("`{max}`: {e}")))?;
+            builder = builder.max_connections(connections);
+        }
         builder = builder.inbox(crate::inbox::InboxConfig::from_lookup(get)?);
         builder = builder.effects(crate::effects::EffectsConfig::from_lookup(get)?);
         builder.build()
@@ -209,6 +270,11 @@ pub struct ConfigBuilder {
     shop_cache_ttl: Option<Duration>,
     inbox: Option<crate::inbox::InboxConfig>,
     effects: Option<crate::effects::EffectsConfig>,
+    header_timeout: Option<Duration>,
+    body_timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
+    max_connections: Option<usize>,
+    shutdown_grace: Option<Duration>,
 }
 
 impl ConfigBuilder {
@@ -311,6 +377,41 @@ impl ConfigBuilder {
         self
     }
 
+    /// How long a client may take to send a request's head, from its first byte (default
+    /// 10 s; at least 1 ms).
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = Some(timeout);
+        self
+    }
+
+    /// How long a client may take to send a request's body, from the end of its head; 408
+    /// after (default 15 s; at least 1 ms).
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = Some(timeout);
+        self
+    }
+
+    /// How long a connection may stay open without a request in progress (default 30 s; at
+    /// least 1 ms).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// How many connections are served at once (default: half the open-file limit, at most
+    /// [`MAX_DEFAULT_CONNECTIONS`]; at least 1).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections);
+        self
+    }
+
+    /// How long a stopping server lets requests in progress finish (default 10 s; zero
+    /// closes their connections at once).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = Some(grace);
+        self
+    }
+
     /// The configuration, or what is missing or invalid.
     pub fn build(self) -> Result<Config, ConfigError> {
         let current = self
@@ -343,6 +444,36 @@ impl ConfigBuilder {
             // several times over before the inbox gives that job up.
             inbox.check_lease("SHOPORAMA_EFFECTS_LEASE_MS", effects.lease())?;
         }
+        let positive = |variable: &'static str, value: Option<Duration>, default: Duration| {
+            let value = value.unwrap_or(default);
+            if value < Duration::from_millis(1) {
+                Err(invalid(variable, "must be at least 1 ms".to_owned()))
+            } else {
+                Ok(value)
+            }
+        };
+        let header_timeout = positive(
+            "SHOPORAMA_HEADER_TIMEOUT_MS",
+            self.header_timeout,
+            DEFAULT_HEADER_TIMEOUT,
+        )?;
+        let body_timeout = positive(
+            "SHOPORAMA_BODY_TIMEOUT_MS",
+            self.body_timeout,
+            DEFAULT_BODY_TIMEOUT,
+        )?;
+        let idle_timeout = positive(
+            "SHOPORAMA_IDLE_TIMEOUT_MS",
+            self.idle_timeout,
+            DEFAULT_IDLE_TIMEOUT,
+        )?;
+        let max_connections = self.max_connections.unwrap_or_else(default_max_connections);
+        if max_connections == 0 {
+            return Err(invalid(
+                "SHOPORAMA_MAX_CONNECTIONS",
+                "must be at least 1".to_owned(),
+            ));
+        }
         Ok(Config {
             tokens: TokenSet::new(current, self.previous.filter(|t| !t.is_empty())),
             database_url: self
@@ -358,8 +489,39 @@ impl ConfigBuilder {
             shop_cache_ttl: self.shop_cache_ttl.unwrap_or(Duration::from_secs(2)),
             inbox,
             effects,
+            header_timeout,
+            body_timeout,
+            idle_timeout,
+            max_connections,
+            shutdown_grace: self.shutdown_grace.unwrap_or(DEFAULT_SHUTDOWN_GRACE),
         })
     }
+}
+
+/// Half the process's open-file limit (the other half stays for the store, the inbox and
+/// handlers' own connections), at most [`MAX_DEFAULT_CONNECTIONS`]; that maximum where the
+/// limit cannot be read.
+pub fn default_max_connections() -> usize {
+    connections_for_file_limit(open_file_limit())
+}
+
+fn connections_for_file_limit(limit: Option<u64>) -> usize {
+    limit.map_or(MAX_DEFAULT_CONNECTIONS, |files| {
+        usize::try_from(files / 2)
+            .unwrap_or(usize::MAX)
+            .clamp(1, MAX_DEFAULT_CONNECTIONS)
+    })
+}
+
+/// The soft limit on open files (`ulimit -n`), when there is one.
+#[cfg(unix)]
+fn open_file_limit() -> Option<u64> {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile).current
+}
+
+#[cfg(not(unix))]
+fn open_file_limit() -> Option<u64> {
+    None
 }
 
 /// The REST configuration from the builder's pieces: a given [`RestConfig`], else one for the
@@ -466,6 +628,58 @@ mod tests {
                 .build()
                 .is_err()
         );
+        for variable in [
+            "SHOPORAMA_HEADER_TIMEOUT_MS",
+            "SHOPORAMA_BODY_TIMEOUT_MS",
+            "SHOPORAMA_IDLE_TIMEOUT_MS",
+            "SHOPORAMA_MAX_CONNECTIONS",
+        ] {
+            for value in ["0", "soon", "-1"] {
+                let error =
+                    Config::from_lookup(env(&[("SHOPORAMA_APP_TOKEN", "t"), (variable, value)]))
+                        .unwrap_err();
+                assert!(
+                    error
+                        .to_string()
+                        .starts_with(&format!("{variable} is invalid")),
+                    "{variable}={value}: {error}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn server_limits() {
+        let config = Config::from_lookup(env(&[("SHOPORAMA_APP_TOKEN", "t")])).unwrap();
+        assert_eq!(config.header_timeout, Duration::from_secs(10));
+        assert_eq!(config.body_timeout, Duration::from_secs(15));
+        assert_eq!(config.idle_timeout, Duration::from_secs(30));
+        assert_eq!(config.shutdown_grace, Duration::from_secs(10));
+        assert_eq!(config.max_connections, default_max_connections());
+        assert!((1..=MAX_DEFAULT_CONNECTIONS).contains(&config.max_connections));
+
+        let config = Config::from_lookup(env(&[
+            ("SHOPORAMA_APP_TOKEN", "t"),
+            ("SHOPORAMA_HEADER_TIMEOUT_MS", "250"),
+            ("SHOPORAMA_BODY_TIMEOUT_MS", "500"),
+            ("SHOPORAMA_IDLE_TIMEOUT_MS", "750"),
+            ("SHOPORAMA_MAX_CONNECTIONS", "5000"),
+            ("SHOPORAMA_SHUTDOWN_GRACE_MS", "0"),
+        ]))
+        .unwrap();
+        assert_eq!(config.header_timeout, Duration::from_millis(250));
+        assert_eq!(config.body_timeout, Duration::from_millis(500));
+        assert_eq!(config.idle_timeout, Duration::from_millis(750));
+        assert_eq!(config.max_connections, 5000);
+        assert_eq!(config.shutdown_grace, Duration::ZERO);
+
+        assert_eq!(connections_for_file_limit(Some(256)), 128);
+        assert_eq!(connections_for_file_limit(Some(1)), 1);
+        assert_eq!(
+            connections_for_file_limit(Some(1 << 20)),
+            MAX_DEFAULT_CONNECTIONS
+        );
+        assert_eq!(connections_for_file_limit(None), MAX_DEFAULT_CONNECTIONS);
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! `GET /inbox/dead-letters`: the dead jobs as JSON, for operators and dashboards.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, StatusCode, Uri};
 use serde::{Deserialize, Serialize};
 
 use super::{Job, JobState};
@@ -15,12 +15,53 @@ pub(crate) const DEAD_LETTERS_PATH: &str = "/inbox/dead-letters";
 
 /// The largest `limit` honoured.
 const MAX_LIMIT: u32 = 1000;
+/// The `limit` when none is given.
+const DEFAULT_LIMIT: u32 = 100;
 
 /// `?webshop_id=…&limit=…`, both optional (default limit 100).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct DeadLetterQuery {
     webshop_id: Option<u64>,
-    limit: Option<u32>,
+    limit: u32,
+}
+
+#[derive(Deserialize, Default)]
+struct RawDeadLetterQuery {
+    webshop_id: Option<String>,
+    limit: Option<String>,
+}
+
+impl DeadLetterQuery {
+    /// Reads the query: `webshop_id` a positive integer the store can keep, `limit` a positive
+    /// integer (larger than [`MAX_LIMIT`] is [`MAX_LIMIT`]); unknown parameters are ignored.
+    fn parse(query: Option<&str>) -> Result<Self, ApiError> {
+        let raw: RawDeadLetterQuery = match query {
+            None => RawDeadLetterQuery::default(),
+            Some(query) => serde_urlencoded::from_str(query)
+                .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))?,
+        };
+        let webshop_id = crate::server::parse_webshop_id(raw.webshop_id.as_deref())?;
+        let limit = match raw
+            .limit
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            None => DEFAULT_LIMIT,
+            Some(limit) if !limit.is_empty() && limit.bytes().all(|b| b.is_ascii_digit()) => {
+                limit.parse::<u64>().map_or(MAX_LIMIT, |n| {
+                    u32::try_from(n.clamp(1, u64::from(MAX_LIMIT))).unwrap_or(MAX_LIMIT)
+                })
+            }
+            Some(limit) => {
+                return Err(ApiError::bad_request(
+                    "invalid query parameter `limit`: expected a positive integer",
+                )
+                .with("limit", limit.chars().take(64).collect::<String>()));
+            }
+        };
+        Ok(Self { webshop_id, limit })
+    }
 }
 
 #[derive(Serialize)]
@@ -34,7 +75,7 @@ struct DeadLetters {
 pub(crate) async fn dead_letters<A: ShoporamaApp>(
     State(runtime): State<AppRuntime<A>>,
     headers: HeaderMap,
-    query: Result<Query<DeadLetterQuery>, axum::extract::rejection::QueryRejection>,
+    uri: Uri,
 ) -> Response {
     let Some(token) = headers.get(APP_TOKEN_HEADER) else {
         return ApiError::unauthorized("missing x-app-token header").into_response();
@@ -42,18 +83,15 @@ pub(crate) async fn dead_letters<A: ShoporamaApp>(
     if !runtime.config().tokens.accepts(token.as_bytes()) {
         return ApiError::unauthorized("invalid x-app-token header").into_response();
     }
-    let Ok(Query(query)) = query else {
-        return ApiError::bad_request(
-            "invalid query: expected optional `webshop_id` and `limit` (positive integers)",
-        )
-        .into_response();
+    let query = match DeadLetterQuery::parse(uri.query()) {
+        Ok(query) => query,
+        Err(error) => return error.into_response(),
     };
     let Some(inbox) = runtime.inbox() else {
         return ApiError::not_found("this app runs without an inbox").into_response();
     };
-    let limit = query.limit.unwrap_or(100).clamp(1, MAX_LIMIT);
     match inbox
-        .list(Some(JobState::Dead), query.webshop_id, limit)
+        .list(Some(JobState::Dead), query.webshop_id, query.limit)
         .await
     {
         Ok(jobs) => Json(DeadLetters {
@@ -68,6 +106,65 @@ pub(crate) async fn dead_letters<A: ShoporamaApp>(
                 format!("the inbox failed: {error}"),
             )
             .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(query: &str) -> Result<DeadLetterQuery, String> {
+        DeadLetterQuery::parse(Some(query)).map_err(|e| e.message().to_owned())
+    }
+
+    #[test]
+    fn query() {
+        assert_eq!(
+            DeadLetterQuery::parse(None).unwrap(),
+            DeadLetterQuery {
+                webshop_id: None,
+                limit: 100
+            }
+        );
+        assert_eq!(
+            parse("webshop_id=7&limit=5&other=x").unwrap(),
+            DeadLetterQuery {
+                webshop_id: Some(7),
+                limit: 5
+            }
+        );
+        assert_eq!(parse("limit=0").unwrap().limit, 1);
+        assert_eq!(parse("limit=5000").unwrap().limit, MAX_LIMIT);
+        assert_eq!(
+            parse("limit=99999999999999999999999").unwrap().limit,
+            MAX_LIMIT
+        );
+        assert_eq!(
+            parse("webshop_id=9223372036854775807").unwrap().webshop_id,
+            Some(i64::MAX.unsigned_abs())
+        );
+        for bad in [
+            "webshop_id=9223372036854775808",
+            "webshop_id=18446744073709551616",
+            "webshop_id=0",
+            "webshop_id=-1",
+            "webshop_id=%zz",
+        ] {
+            assert!(
+                parse(bad)
+                    .unwrap_err()
+                    .starts_with("invalid query parameter `webshop_id`"),
+                "{bad}"
+            );
+        }
+        for bad in ["limit=-1", "limit=ten", "limit=1.5"] {
+            assert!(
+                parse(bad)
+                    .unwrap_err()
+                    .starts_with("invalid query parameter `limit`"),
+                "{bad}"
+            );
         }
     }
 }

@@ -9,17 +9,32 @@ use super::error::ApiError;
 use super::request::CallbackQuery;
 use super::{AppRuntime, shop_info};
 use crate::app::{InstallKind, ShoporamaApp};
-use crate::callback::LifecyclePayload;
+use crate::callback::{LifecyclePayload, PayloadError};
 use crate::fields::{FieldValues, SettingsError};
 use crate::settings::AppSettings;
 use crate::store::{Installation, SettingsStatus, SettingsUpdate, StoreError, UpsertOutcome};
 
 fn payload(kind: &str, query: &CallbackQuery, body: &Value) -> Result<LifecyclePayload, ApiError> {
-    LifecyclePayload::from_json(kind, query.webshop_id, body)
-        .map_err(|e| ApiError::bad_request(e.to_string()))
+    LifecyclePayload::from_json(kind, query.webshop_id, body).map_err(|error| {
+        let answer = ApiError::bad_request(error.to_string());
+        match error {
+            PayloadError::Invalid { key, .. } => answer.with("field", key),
+            _ => answer,
+        }
+    })
 }
 
+/// 500, except for a number the store cannot keep: that is the caller's, 400.
 pub(super) fn store_error(error: &StoreError) -> ApiError {
+    if let StoreError::OutOfRange {
+        field, value, max, ..
+    } = error
+    {
+        tracing::warn!(%error, "refused a number the install store cannot keep");
+        return ApiError::bad_request(format!("`{field}` must be at most {max}, got {value}"))
+            .with("field", *field)
+            .with("limit", *max);
+    }
     tracing::error!(%error, "install store failed");
     ApiError::internal(format!("the install store failed: {error}"))
 }

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
@@ -18,9 +19,19 @@ use crate::app::ShoporamaApp;
 
 pub(super) async fn handle_path<A: ShoporamaApp>(
     State(runtime): State<AppRuntime<A>>,
-    Path(name): Path<String>,
+    name: Result<Path<String>, PathRejection>,
     parts: Parts,
 ) -> Response {
+    let name = match name {
+        Ok(Path(name)) => name,
+        Err(rejection) => {
+            return ApiError::bad_request(format!(
+                "invalid list name in the path: {}",
+                rejection.body_text()
+            ))
+            .into_response();
+        }
+    };
     respond(list(&runtime, &parts, Some(name)).await)
 }
 

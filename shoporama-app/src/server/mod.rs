@@ -11,10 +11,13 @@
 //! | `GET /healthz` | 200 when the install store answers, 503 otherwise |
 //! | `GET /inbox/dead-letters[?webshop_id=…&limit=…]` | with an [inbox](crate::inbox): its dead jobs (needs `x-app-token`) |
 //!
-//! Every answer other than 200 is JSON `{"error":"…"}`. The `x-app-token` header is checked
-//! (in constant time, against the current and previous token) before the body is read.
+//! Every answer other than 200 is JSON `{"error":"…"}`, axum's own rejections included. The
+//! `x-app-token` header is checked (in constant time, against the current and previous token)
+//! before the body is read, and the body must arrive within the configured body timeout (408
+//! otherwise).
 
 mod callback;
+mod conn;
 mod dispatch;
 mod error;
 mod lifecycle;
@@ -28,6 +31,7 @@ pub use callback::APP_TOKEN_HEADER;
 pub(crate) use dispatch::run_job;
 pub use error::ApiError;
 pub use request::CallbackQuery;
+pub(crate) use request::parse_webshop_id;
 pub use serve::{serve, serve_on, shutdown_signal};
 
 use std::sync::Arc;
@@ -212,10 +216,21 @@ impl<A: ShoporamaApp> AppRuntime<A> {
                 get(crate::inbox::http::dead_letters::<A>),
             );
         }
+        let body_timeout = config.body_timeout;
         router
             .fallback(error::not_found_route)
             .method_not_allowed_fallback(error::method_not_allowed)
             .layer(CatchPanicLayer::custom(error::panic_response))
+            // The body must have arrived within the body timeout of the head (408 otherwise).
+            .layer(tower::util::MapRequestLayer::new(
+                move |request: http::Request<axum::body::Body>| {
+                    request.map(|body| {
+                        axum::body::Body::new(conn::DeadlineBody::new(body, body_timeout))
+                    })
+                },
+            ))
+            // Whatever answers an error in plain text (axum's extractor rejections) answers JSON.
+            .layer(axum::middleware::map_response(error::json_errors))
             .with_state(self.clone())
     }
 

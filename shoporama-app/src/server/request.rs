@@ -7,6 +7,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::conn::BodyTimeout;
 use super::error::ApiError;
 
 /// The callback's query: `?type=…&webshop_id=…` (and `name` for list requests).
@@ -98,10 +99,25 @@ pub(crate) async fn read_body(
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
-        Err(error) => Err(ApiError::bad_request(format!(
-            "could not read the body: {error}"
-        ))),
+        Err(error) => match cause::<BodyTimeout>(&*error) {
+            Some(timeout) => Err(
+                ApiError::new(StatusCode::REQUEST_TIMEOUT, timeout.to_string()).with(
+                    "timeout_ms",
+                    u64::try_from(timeout.timeout.as_millis()).unwrap_or(u64::MAX),
+                ),
+            ),
+            None => Err(ApiError::bad_request(format!(
+                "could not read the body: {error}"
+            ))),
+        },
     }
+}
+
+/// The first error of type `E` in `error`'s chain of sources.
+fn cause<'a, E: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a E> {
+    std::iter::successors(Some(error), |e| e.source()).find_map(|e| e.downcast_ref::<E>())
 }
 
 /// The body as JSON. An empty body is `null`; a form-encoded body (by content type) becomes
