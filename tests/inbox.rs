@@ -238,6 +238,26 @@ async fn retries_and_dead_letters(url: &str) {
     assert_eq!(answer.status(), 200);
     let body: serde_json::Value = answer.json().await.expect("JSON");
     assert_eq!(body["count"], 1, "{body}");
+    let status: serde_json::Value = http
+        .get(format!("{}/inbox/status", server.base_url))
+        .header("x-app-token", TOKEN)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(status["dead"], 1, "{status}");
+    assert_eq!(status["done"], 1, "{status}");
+    assert_eq!(status["pending"], 0, "{status}");
+    assert_eq!(
+        http.get(format!("{}/inbox/status", server.base_url))
+            .send()
+            .await
+            .expect("answers")
+            .status(),
+        401
+    );
     let dead = &body["dead_letters"][0];
     assert_eq!(dead["kind"], "paid");
     assert_eq!(dead["webshop_id"], 2);

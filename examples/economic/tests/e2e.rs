@@ -163,6 +163,10 @@ impl World {
             .database_url(&self.database_url)
             .rest(self.shoporama.rest_config())
             .inbox(inbox)
+            // The suites retry within seconds: a short claim lease fits that horizon.
+            .effects(
+                shoporama_app::effects::EffectsConfig::default().with_lease(Duration::from_secs(2)),
+            )
             .build()
             .expect("valid configuration");
         AppRuntime::connect(app, config).await.expect("store opens")

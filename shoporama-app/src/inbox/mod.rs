@@ -69,7 +69,6 @@
 
 mod config;
 mod db;
-pub(crate) mod http;
 pub(crate) mod worker;
 #[cfg(feature = "sqlite")]
 mod writer;

@@ -10,6 +10,7 @@
 //! | `GET /callback?type=list&name=…` | the same (Shoporama's exact form is undocumented) |
 //! | `GET /healthz` | 200 when the install store answers, 503 otherwise |
 //! | `GET /inbox/dead-letters[?webshop_id=…&limit=…]` | with an [inbox](crate::inbox): its dead jobs (needs `x-app-token`) |
+//! | `GET /inbox/status` | with an inbox: how many jobs are pending, running, done and dead (needs `x-app-token`) |
 //!
 //! Every answer other than 200 is JSON `{"error":"…"}`, axum's own rejections included. The
 //! `x-app-token` header is checked (in constant time, against the current and previous token)
@@ -20,6 +21,7 @@ mod callback;
 mod conn;
 mod dispatch;
 mod error;
+mod inbox_routes;
 mod lifecycle;
 mod lists;
 mod request;
@@ -211,10 +213,12 @@ impl<A: ShoporamaApp> AppRuntime<A> {
             .route("/lists/{name}", get(lists::handle_path::<A>))
             .route("/healthz", get(lists::health::<A>));
         if self.inner.inbox.is_some() {
-            router = router.route(
-                crate::inbox::http::DEAD_LETTERS_PATH,
-                get(crate::inbox::http::dead_letters::<A>),
-            );
+            router = router
+                .route(
+                    inbox_routes::DEAD_LETTERS_PATH,
+                    get(inbox_routes::dead_letters::<A>),
+                )
+                .route(inbox_routes::STATUS_PATH, get(inbox_routes::status::<A>));
         }
         let body_timeout = config.body_timeout;
         router

@@ -1,4 +1,6 @@
-//! `GET /inbox/dead-letters`: the dead jobs as JSON, for operators and dashboards.
+//! The inbox's routes, for operators and dashboards (both need `x-app-token`):
+//! `GET /inbox/dead-letters`, the dead jobs as JSON, and `GET /inbox/status`, how many jobs
+//! are in each state.
 
 use axum::Json;
 use axum::extract::State;
@@ -6,12 +8,14 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, Uri};
 use serde::{Deserialize, Serialize};
 
-use super::{Job, JobState};
+use super::{APP_TOKEN_HEADER, ApiError, AppRuntime};
 use crate::app::ShoporamaApp;
-use crate::server::{APP_TOKEN_HEADER, ApiError, AppRuntime};
+use crate::inbox::{Job, JobState};
 
-/// The route.
-pub(crate) const DEAD_LETTERS_PATH: &str = "/inbox/dead-letters";
+/// The dead letters' route.
+pub(super) const DEAD_LETTERS_PATH: &str = "/inbox/dead-letters";
+/// The status route.
+pub(super) const STATUS_PATH: &str = "/inbox/status";
 
 /// The largest `limit` honoured.
 const MAX_LIMIT: u32 = 1000;
@@ -20,7 +24,7 @@ const DEFAULT_LIMIT: u32 = 100;
 
 /// `?webshop_id=…&limit=…`, both optional (default limit 100).
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct DeadLetterQuery {
+pub(super) struct DeadLetterQuery {
     webshop_id: Option<u64>,
     limit: u32,
 }
@@ -40,7 +44,7 @@ impl DeadLetterQuery {
             Some(query) => serde_urlencoded::from_str(query)
                 .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))?,
         };
-        let webshop_id = crate::server::parse_webshop_id(raw.webshop_id.as_deref())?;
+        let webshop_id = super::parse_webshop_id(raw.webshop_id.as_deref())?;
         let limit = match raw
             .limit
             .as_deref()
@@ -72,23 +76,20 @@ struct DeadLetters {
 
 /// Answers the dead jobs, newest first. Requires `x-app-token` (401 otherwise); 404 when the
 /// runtime has no inbox; 503 when the database fails.
-pub(crate) async fn dead_letters<A: ShoporamaApp>(
+pub(super) async fn dead_letters<A: ShoporamaApp>(
     State(runtime): State<AppRuntime<A>>,
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let Some(token) = headers.get(APP_TOKEN_HEADER) else {
-        return ApiError::unauthorized("missing x-app-token header").into_response();
-    };
-    if !runtime.config().tokens.accepts(token.as_bytes()) {
-        return ApiError::unauthorized("invalid x-app-token header").into_response();
+    if let Err(refused) = super::callback::verify_token(&runtime, &headers) {
+        return refused.into_response();
     }
     let query = match DeadLetterQuery::parse(uri.query()) {
         Ok(query) => query,
         Err(error) => return error.into_response(),
     };
     let Some(inbox) = runtime.inbox() else {
-        return ApiError::not_found("this app runs without an inbox").into_response();
+        return no_inbox();
     };
     match inbox
         .list(Some(JobState::Dead), query.webshop_id, query.limit)
@@ -99,15 +100,64 @@ pub(crate) async fn dead_letters<A: ShoporamaApp>(
             dead_letters: jobs,
         })
         .into_response(),
-        Err(error) => {
-            tracing::error!(%error, "listing dead letters failed");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!("the inbox failed: {error}"),
-            )
+        Err(error) => inbox_failed(&error),
+    }
+}
+
+/// How many jobs are in each state (every state named, zero included), and the dead letters
+/// among them, for a dashboard or an alert.
+#[derive(Serialize)]
+struct Status {
+    pending: u64,
+    running: u64,
+    done: u64,
+    dead: u64,
+}
+
+/// Answers the inbox's job counts: `{"pending":…,"running":…,"done":…,"dead":…}`. Requires
+/// `x-app-token` (401 otherwise); 404 when the runtime has no inbox; 503 when the database
+/// fails.
+pub(super) async fn status<A: ShoporamaApp>(
+    State(runtime): State<AppRuntime<A>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = super::callback::verify_token(&runtime, &headers) {
+        return refused.into_response();
+    }
+    let Some(inbox) = runtime.inbox() else {
+        return no_inbox();
+    };
+    match inbox.counts().await {
+        Ok(counts) => {
+            let count = |state| {
+                counts
+                    .iter()
+                    .find(|(s, _)| *s == state)
+                    .map_or(0, |(_, n)| *n)
+            };
+            Json(Status {
+                pending: count(JobState::Pending),
+                running: count(JobState::Running),
+                done: count(JobState::Done),
+                dead: count(JobState::Dead),
+            })
             .into_response()
         }
+        Err(error) => inbox_failed(&error),
     }
+}
+
+fn no_inbox() -> Response {
+    ApiError::not_found("this app runs without an inbox").into_response()
+}
+
+fn inbox_failed(error: &crate::inbox::InboxError) -> Response {
+    tracing::error!(%error, "reading the inbox failed");
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("the inbox failed: {error}"),
+    )
+    .into_response()
 }
 
 #[cfg(test)]
