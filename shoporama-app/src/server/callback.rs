@@ -115,12 +115,11 @@ async fn process<A: ShoporamaApp>(
 
     let bytes = read_body(&parts.headers, body, runtime.config().body_limit).await?;
     let kind = CallbackKind::parse(&query.kind);
-    if let CallbackKind::Event(name) = kind {
-        if let Some(inbox) = runtime.inbox_for(name) {
-            if let Some(json) = json_text(&parts.headers, &bytes)? {
-                return dispatch::queue_raw(runtime, inbox, query.webshop_id, name, json).await;
-            }
-        }
+    if let CallbackKind::Event(name) = kind
+        && let Some(inbox) = runtime.inbox_for(name)
+        && let Some(json) = json_text(&parts.headers, &bytes)?
+    {
+        return dispatch::queue_raw(runtime, inbox, query.webshop_id, name, json).await;
     }
     let body = parse_body(&parts.headers, &bytes)?;
     match kind {

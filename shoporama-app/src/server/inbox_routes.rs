@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, Uri};
 use serde::{Deserialize, Serialize};
 
-use super::{APP_TOKEN_HEADER, ApiError, AppRuntime};
+use super::{ApiError, AppRuntime};
 use crate::app::ShoporamaApp;
 use crate::inbox::{Job, JobState};
 
