@@ -7,8 +7,9 @@
 //! economic manifest [--sheet] | simulate … | doctor (the framework's commands)
 //! ```
 //!
-//! Configured by the environment: the framework's `SHOPORAMA_*` and `DATABASE_URL`, and
-//! `ECONOMIC_APP_SECRET_TOKEN`, `ECONOMIC_BASE_URL` (see `economic::app::AppConfig`).
+//! Configured by the environment: the framework's `SHOPORAMA_*` and `DATABASE_URL` (SQLite,
+//! or PostgreSQL with the `postgres` feature), and `ECONOMIC_APP_SECRET_TOKEN`,
+//! `ECONOMIC_BASE_URL` (see `economic::app::AppConfig`).
 
 use std::process::ExitCode;
 
@@ -27,7 +28,7 @@ fn main() -> ExitCode {
     let serves = std::env::args()
         .nth(1)
         .is_none_or(|command| command == "serve");
-    if serves && let Err(error) = app.config().check() {
+    if serves && let Err(error) = app.config().require_secret() {
         eprintln!("error: {error}");
         return ExitCode::from(2);
     }

@@ -10,19 +10,23 @@
 //! economic demo                                    install + pay the demo order against `dev`
 //! ```
 //!
-//! `retry`, `backfill` and `status` read the same environment as `serve`. The functions
-//! behind them ([`retry`], [`backfill`]) are public so they can run in tests and jobs.
+//! `retry`, `backfill` and `status` read the same environment as `serve`, and the records of
+//! the framework's keyed effects (`economic effects list|retry` show and reset the same ones).
+//! The functions behind them ([`retry`], [`backfill`]) are public so they can run in tests
+//! and jobs.
 
 use std::fmt;
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveTime, Utc};
 use futures::StreamExt as _;
-use shoporama_app::rest::ListQuery;
+use shoporama_app::effects::{EffectError, EffectRecord, EffectState};
+use shoporama_app::rest::{ListQuery, Order};
 use shoporama_app::{AppRuntime, Shop};
 
-use super::{Economic, Settings, Source, SyncError, SyncOutcome, SyncState, qualifies};
+use super::{EFFECT, Economic, LABEL_OK, Settings, Synced, Trigger, label, qualifies, transfers};
+use crate::model::InvoiceSummary;
 
 /// The app's subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -41,15 +45,9 @@ pub enum Command {
         /// The shop.
         #[arg(long)]
         webshop_id: u64,
-        /// The first day (YYYY-MM-DD).
-        #[arg(long)]
-        since: NaiveDate,
-        /// The last day (YYYY-MM-DD), if not today.
-        #[arg(long)]
-        until: Option<NaiveDate>,
-        /// Only count what would be transferred.
-        #[arg(long)]
-        dry_run: bool,
+        /// Which orders.
+        #[command(flatten)]
+        range: Range,
     },
     /// Show each order's transfer: label, invoice, attempts and the last error.
     Status {
@@ -67,6 +65,20 @@ pub enum Command {
     Demo(super::dev::DemoArgs),
 }
 
+/// The orders a backfill transfers.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Range {
+    /// The first day (YYYY-MM-DD).
+    #[arg(long)]
+    pub since: NaiveDate,
+    /// The last day (YYYY-MM-DD), if not today.
+    #[arg(long)]
+    pub until: Option<NaiveDate>,
+    /// Only count what would be transferred.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// What a `retry` or `backfill` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -80,108 +92,98 @@ pub struct Summary {
     pub skipped: u64,
     /// Orders a dry run would transfer.
     pub would_invoice: u64,
-    /// Orders another sync held.
-    pub busy: u64,
-    /// Orders that failed, with why (order 0: an order that could not be read).
+    /// Orders that failed, or that another process still held, with why (order 0: an order
+    /// that could not be read).
     pub failures: Vec<(u64, String)>,
 }
 
 impl Summary {
-    fn add(&mut self, outcome: &SyncOutcome) {
-        match outcome {
-            SyncOutcome::Invoiced(_) => self.invoiced += 1,
-            SyncOutcome::AlreadyDone(_) => self.already_done += 1,
-            SyncOutcome::Busy(_) => self.busy += 1,
-            SyncOutcome::Failed(record) => self
-                .failures
-                .push((record.order_id, record.error.clone().unwrap_or_default())),
+    fn add(&mut self, order_id: u64, result: Result<Synced, EffectError>) {
+        match result {
+            Ok((_, true)) => self.invoiced += 1,
+            Ok((_, false)) => self.already_done += 1,
+            Err(EffectError::Failed { message, .. }) => self.failures.push((order_id, message)),
+            Err(error) => self.failures.push((order_id, error.to_string())),
         }
-    }
-
-    /// Whether nothing failed or was left held by another sync.
-    pub fn is_clean(&self) -> bool {
-        self.failures.is_empty() && self.busy == 0
     }
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} orders: {} invoiced, {} already invoiced, {} skipped, {} busy, {} failed",
-            self.seen,
-            self.invoiced,
-            self.already_done,
-            self.skipped,
-            self.busy,
-            self.failures.len()
-        )?;
-        if self.would_invoice > 0 {
-            write!(f, ", {} to invoice (dry run)", self.would_invoice)?;
+        let (seen, invoiced, done, skipped) =
+            (self.seen, self.invoiced, self.already_done, self.skipped);
+        let (failed, dry) = (self.failures.len(), self.would_invoice);
+        let text = format!(
+            "{seen} orders: {invoiced} invoiced, {done} already invoiced, {skipped} skipped, {failed} failed"
+        );
+        match dry {
+            0 => f.write_str(&text),
+            dry => write!(f, "{text}, {dry} to invoice (dry run)"),
         }
-        Ok(())
     }
 }
 
-/// Retries `order`, or every failed order of the shop (and orders whose sync crashed).
+/// Retries `order`, or every order of the shop whose transfer failed (permanently or not) or
+/// was left running by a process that died.
 pub async fn retry(
     app: &Economic,
     shop: &Shop<Settings>,
     order: Option<u64>,
-) -> Result<Summary, SyncError> {
-    let orders = match order {
+) -> Result<Summary, EffectError> {
+    let (filter, now) = (transfers(shop.webshop_id(), None), Utc::now());
+    let due = |record: &EffectRecord| match record.state {
+        EffectState::Failed => true,
+        EffectState::Running => record.lease_until.is_some_and(|until| until <= now),
+        EffectState::Done => false,
+    };
+    let orders: Vec<u64> = match order {
         Some(order) => vec![order],
-        None => app.store().retryable(shop.webshop_id()).await?,
+        None => {
+            let records = shop.effects().list(&filter).await?;
+            let due = records.iter().filter(|record| due(record));
+            due.filter_map(|record| record.key.parse().ok()).collect()
+        }
     };
     let mut summary = Summary::default();
     for order_id in orders {
         summary.seen += 1;
-        summary.add(&app.sync_order(shop, order_id, None, Source::Retry).await?);
+        app.reset(shop, order_id).await?;
+        summary.add(order_id, app.sync_order(shop, order_id, None).await);
     }
     Ok(summary)
 }
 
-/// Transfers the shop's orders created from `since` to `until` (inclusive) that its trigger
-/// covers, reading them as a stream over REST (`last_modified` since `since`: every order
-/// created since then changed since then too). `progress` sees the summary after each order
-/// and the number of orders the shop reported, when it did.
+/// Transfers the shop's orders created in `range` (inclusive) that its trigger covers,
+/// reading them as a stream over REST (`last_modified` since `since`: every order created
+/// since then changed since then too). `progress` sees the summary after each order and the
+/// number of orders the shop reported, when it did.
 pub async fn backfill(
     app: &Economic,
     shop: &Shop<Settings>,
-    since: NaiveDate,
-    until: Option<NaiveDate>,
-    dry_run: bool,
+    range: Range,
     mut progress: impl FnMut(&Summary, Option<u64>),
-) -> Result<Summary, SyncError> {
-    let trigger = shop.settings().trigger;
-    let query = ListQuery::new().last_modified_since(since.and_time(NaiveTime::MIN));
+) -> Result<Summary, EffectError> {
+    let query = ListQuery::new().last_modified_since(range.since.and_time(NaiveTime::MIN));
     let mut orders = shop.rest().orders().list(query);
     let mut summary = Summary::default();
     while let Some(item) = orders.next().await {
         summary.seen += 1;
         match item {
             Err(error) => summary.failures.push((0, error.to_string())),
-            Ok(order) => {
-                let created = order.created.map(|created| created.date());
-                let in_range = created
-                    .is_none_or(|day| day >= since && until.is_none_or(|until| day <= until));
-                if !in_range || !qualifies(&order, trigger) {
-                    summary.skipped += 1;
-                } else if dry_run {
-                    let record = app
-                        .store()
-                        .record(shop.webshop_id(), order.order_id)
-                        .await?;
-                    if record.is_some_and(|record| record.state == SyncState::Ok) {
-                        summary.already_done += 1;
-                    } else {
-                        summary.would_invoice += 1;
-                    }
-                } else {
-                    let outcome =
-                        app.sync_order(shop, order.order_id, Some(order), Source::Backfill);
-                    summary.add(&outcome.await?);
+            Ok(order) if !range.covers(&order, shop.settings().trigger) => summary.skipped += 1,
+            Ok(order) if range.dry_run => {
+                let done = shop
+                    .effects()
+                    .get(shop.webshop_id(), EFFECT, order.order_id)
+                    .await?;
+                match done.is_some_and(|record| record.state == EffectState::Done) {
+                    true => summary.already_done += 1,
+                    false => summary.would_invoice += 1,
                 }
+            }
+            Ok(order) => {
+                let order_id = order.order_id;
+                summary.add(order_id, app.sync_order(shop, order_id, Some(order)).await);
             }
         }
         progress(&summary, orders.report().last_total);
@@ -189,125 +191,110 @@ pub async fn backfill(
     Ok(summary)
 }
 
+impl Range {
+    /// Whether `order` was created in the range and `trigger` transfers it.
+    fn covers(&self, order: &Order, trigger: Trigger) -> bool {
+        let day = order.created.map_or(self.since, |created| created.date());
+        let in_range = day >= self.since && self.until.is_none_or(|until| day <= until);
+        in_range && qualifies(order, trigger)
+    }
+}
+
 /// Runs an app subcommand.
 pub async fn run(app: Economic, command: Command) -> ExitCode {
-    match command {
-        Command::Dev(args) => super::dev::run(args).await,
-        Command::Demo(args) => super::dev::demo(args).await,
-        Command::Status { webshop_id, failed } => match app.config().check() {
-            Ok(()) => status(&app, webshop_id, failed).await,
-            Err(error) => fail(&error, ExitCode::from(2)),
-        },
-        Command::Retry { webshop_id, order } => match open(app, webshop_id).await {
-            Ok((runtime, shop)) => report(retry(runtime.app(), &shop, order).await),
-            Err(code) => code,
-        },
-        Command::Backfill {
-            webshop_id,
-            since,
-            until,
-            dry_run,
-        } => match open(app, webshop_id).await {
-            Ok((runtime, shop)) => {
-                let terminal = std::io::stderr().is_terminal();
-                let progress = |summary: &Summary, total: Option<u64>| {
-                    if terminal {
-                        let of = total.map(|total| format!("/{total}")).unwrap_or_default();
-                        eprint!(
-                            "\rbackfill: {}{of} orders · {} invoiced · {} failed ",
-                            summary.seen,
-                            summary.invoiced,
-                            summary.failures.len()
-                        );
-                        let _ = std::io::stderr().flush();
-                    }
-                };
-                let result = backfill(runtime.app(), &shop, since, until, dry_run, progress).await;
-                if terminal {
-                    eprintln!();
-                }
-                report(result)
-            }
-            Err(code) => code,
-        },
-    }
-}
-
-fn fail(error: &dyn fmt::Display, code: ExitCode) -> ExitCode {
-    eprintln!("error: {error}");
-    code
-}
-
-/// The runtime (as `serve` opens it) and the shop, or the exit code saying why not.
-async fn open(
-    app: Economic,
-    webshop_id: u64,
-) -> Result<(AppRuntime<Economic>, Shop<Settings>), ExitCode> {
-    if let Err(error) = app.config().check() {
-        return Err(fail(&error, ExitCode::from(2)));
-    }
-    let runtime = AppRuntime::from_env(app)
-        .await
-        .map_err(|error| fail(&error, error.exit_code()))?;
-    match runtime.shop_by_id(webshop_id).await {
-        Ok(Some(shop)) => Ok((runtime, shop)),
-        Ok(None) => Err(fail(
-            &format!("shop {webshop_id} has not installed the app, or its settings are incomplete"),
-            ExitCode::FAILURE,
-        )),
-        Err(error) => Err(fail(&error, ExitCode::FAILURE)),
-    }
-}
-
-/// Prints a summary (each failure first); failure unless every order went through.
-fn report(result: Result<Summary, SyncError>) -> ExitCode {
-    match result {
+    let webshop_id = match command {
+        Command::Dev(args) => return super::dev::run(args).await,
+        Command::Demo(args) => return super::dev::demo(args).await,
+        Command::Retry { webshop_id, .. }
+        | Command::Backfill { webshop_id, .. }
+        | Command::Status { webshop_id, .. } => webshop_id,
+    };
+    let (runtime, shop) = match open(app, webshop_id).await {
+        Ok(opened) => opened,
+        Err(error) => return fail(&*error),
+    };
+    let progress = |summary: &Summary, total: Option<u64>| {
+        let of = total.map(|total| format!("/{total}")).unwrap_or_default();
+        let (seen, invoiced, failed) = (summary.seen, summary.invoiced, summary.failures.len());
+        eprint!("\rbackfill: {seen}{of} orders · {invoiced} invoiced · {failed} failed ");
+        let _ = std::io::stderr().flush();
+    };
+    let summary = match command {
+        Command::Retry { order, .. } => retry(runtime.app(), &shop, order).await,
+        Command::Backfill { range, .. } if std::io::stderr().is_terminal() => {
+            let summary = backfill(runtime.app(), &shop, range, progress).await;
+            eprintln!();
+            summary
+        }
+        Command::Backfill { range, .. } => backfill(runtime.app(), &shop, range, |_, _| {}).await,
+        Command::Status { failed, .. } => {
+            return status(&shop, failed)
+                .await
+                .unwrap_or_else(|error| fail(&error));
+        }
+        Command::Dev(_) | Command::Demo(_) => return ExitCode::FAILURE,
+    };
+    match summary {
         Ok(summary) => {
             for (order_id, error) in &summary.failures {
                 println!("order {order_id}: {error}");
             }
             println!("{summary}");
-            if summary.is_clean() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(u8::from(!summary.failures.is_empty()))
         }
-        Err(error) => fail(&error, ExitCode::FAILURE),
+        Err(error) => fail(&error),
     }
 }
 
-async fn status(app: &Economic, webshop_id: u64, failed: bool) -> ExitCode {
-    let filter = failed.then_some(SyncState::Failed);
-    let records = match app.store().records(webshop_id, filter).await {
-        Ok(records) => records,
-        Err(error) => return fail(&error, ExitCode::FAILURE),
+fn fail(error: &dyn std::error::Error) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::FAILURE
+}
+
+/// The runtime (as `serve` opens it) and the shop a command works on: the one place a
+/// command finds its shop.
+async fn open(
+    app: Economic,
+    webshop_id: u64,
+) -> Result<(AppRuntime<Economic>, Shop<Settings>), Box<dyn std::error::Error>> {
+    app.config().require_secret()?;
+    let runtime = AppRuntime::from_env(app).await?;
+    let shop = runtime.shop_by_id(webshop_id).await?.ok_or_else(|| {
+        format!("shop {webshop_id} has not installed the app, or its settings are incomplete")
+    })?;
+    Ok((runtime, shop))
+}
+
+/// Prints each order's label, invoice, gross, attempts and last error.
+async fn status(shop: &Shop<Settings>, failed: bool) -> Result<ExitCode, EffectError> {
+    let filter = transfers(shop.webshop_id(), None);
+    let filter = if failed {
+        filter.state(EffectState::Failed)
+    } else {
+        filter
     };
-    println!(
-        "{:>10}  {:<18} {:>8}  {:>12}  {:>8}  error",
-        "order", "label", "invoice", "gross", "attempts"
-    );
+    let mut records = shop.effects().list(&filter).await?;
+    records.sort_by_key(|record| record.key.parse::<u64>().unwrap_or(u64::MAX));
+    let (order, label_, number, gross, attempts) =
+        ("order", "label", "invoice", "gross", "attempts");
+    println!("{order:>10}  {label_:<18} {number:>10}  {gross:>12}  {attempts:>8}  error");
     for record in &records {
-        let invoice = match (record.booked_invoice_number, record.draft_invoice_number) {
-            (Some(booked), _) => booked.to_string(),
-            (None, Some(draft)) => format!("draft {draft}"),
-            (None, None) => "-".to_owned(),
+        let result = record
+            .result
+            .clone()
+            .map(serde_json::from_value::<InvoiceSummary>);
+        let (number, gross) = match result {
+            Some(Ok(invoice)) => (invoice.number(), invoice.gross_amount.to_string()),
+            _ => ("-".to_owned(), "-".to_owned()),
         };
-        let gross = record
-            .gross_amount
-            .map_or_else(|| "-".to_owned(), |gross| gross.to_string());
         let error = record
-            .error
+            .last_error
             .as_deref()
-            .filter(|_| record.state != SyncState::Ok)
-            .unwrap_or_default();
-        println!(
-            "{:>10}  {:<18} {invoice:>8}  {gross:>12}  {:>8}  {error}",
-            record.order_id,
-            record.label(),
-            record.attempts
-        );
+            .filter(|_| label(record) != LABEL_OK);
+        let (order, label, attempts) = (&record.key, label(record), record.attempts);
+        let error = error.unwrap_or_default();
+        println!("{order:>10}  {label:<18} {number:>10}  {gross:>12}  {attempts:>8}  {error}");
     }
     println!("orders: {}", records.len());
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

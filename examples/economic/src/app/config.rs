@@ -4,9 +4,11 @@
 //! |---|---|---|
 //! | `ECONOMIC_APP_SECRET_TOKEN` | required to sync | the app's `X-AppSecretToken` |
 //! | `ECONOMIC_BASE_URL` | `https://restapi.e-conomic.com` | point it at the stand-in locally |
-//! | `ECONOMIC_DATABASE_URL` | `DATABASE_URL`, else `sqlite://shoporama-app.db` | the order→invoice table (SQLite) |
-//! | `ECONOMIC_CLAIM_LEASE_SECS` | `300` | how long an order being synced is reserved before a crashed sync may be taken over |
 //! | `ECONOMIC_TIMEOUT_SECS` | `20` | timeout of one e-conomic request |
+//!
+//! What was invoiced is recorded by the framework's keyed effects, in the framework's database
+//! (`DATABASE_URL`: SQLite, or PostgreSQL for several servers; their lease and wait are
+//! `SHOPORAMA_EFFECTS_*`).
 
 use std::time::Duration;
 
@@ -21,15 +23,6 @@ pub struct AppConfig {
     pub base_url: String,
     /// The app's `X-AppSecretToken`; `None` until set (the app then refuses to sync).
     pub app_secret_token: Option<Secret>,
-    /// Where the order→invoice table lives (`sqlite://…`, or `memory://`).
-    pub database_url: String,
-    /// How long a sync reserves its order. A sync that crashed (or was cut off by the
-    /// handler timeout) is taken over once this has passed, so it must outlast one request to
-    /// e-conomic by far (the environment is checked for at least three `timeout`s).
-    pub claim_lease: Duration,
-    /// How long a duplicate delivery waits for the sync already running before it answers
-    /// "try again later".
-    pub claim_wait: Duration,
     /// Timeout of one e-conomic request.
     pub timeout: Duration,
     /// Retries of e-conomic reads (writes are never retried blindly).
@@ -38,32 +31,25 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
+        let retry = RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(4),
+        };
+        let (base_url, timeout) = (DEFAULT_BASE_URL.to_owned(), Duration::from_secs(20));
         Self {
-            base_url: DEFAULT_BASE_URL.to_owned(),
+            base_url,
             app_secret_token: None,
-            // The framework's default database: one file holds both.
-            database_url: shoporama_app::config::DEFAULT_DATABASE_URL.to_owned(),
-            claim_lease: Duration::from_mins(5),
-            claim_wait: Duration::from_secs(15),
-            timeout: Duration::from_secs(20),
-            retry: RetryPolicy {
-                max_retries: 2,
-                initial_backoff: Duration::from_millis(500),
-                max_backoff: Duration::from_secs(4),
-            },
+            timeout,
+            retry,
         }
     }
 }
 
-/// A variable that cannot be used.
+/// A variable that cannot be used: `ECONOMIC_… is not set: …` or `… is invalid: …`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{variable} {reason}")]
-pub struct ConfigError {
-    /// The variable.
-    pub variable: &'static str,
-    /// What is wrong (`is not set: …`, `is invalid: …`).
-    pub reason: String,
-}
+#[error("{0}")]
+pub struct ConfigError(pub String);
 
 impl AppConfig {
     /// Reads the configuration from the environment.
@@ -74,63 +60,25 @@ impl AppConfig {
     /// Reads the configuration from `lookup` (the environment in production).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        let seconds = |variable: &'static str, default: Duration| match get(variable) {
-            None => Ok(default),
-            Some(text) => text
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|secs| *secs > 0)
-                .map(Duration::from_secs)
-                .ok_or_else(|| ConfigError {
-                    variable,
-                    reason: format!("is invalid: `{text}` is not a positive number of seconds"),
-                }),
-        };
-        let defaults = Self::default();
-        let config = Self {
-            base_url: get("ECONOMIC_BASE_URL").unwrap_or(defaults.base_url),
-            app_secret_token: get("ECONOMIC_APP_SECRET_TOKEN").map(Secret::new),
-            database_url: get("ECONOMIC_DATABASE_URL")
-                .or_else(|| get("DATABASE_URL"))
-                .unwrap_or(defaults.database_url),
-            claim_lease: seconds("ECONOMIC_CLAIM_LEASE_SECS", defaults.claim_lease)?,
-            timeout: seconds("ECONOMIC_TIMEOUT_SECS", defaults.timeout)?,
-            ..defaults
-        };
-        // A claim must outlast a sync's writes, or a second sync could start while the first
-        // one's create is still on its way to e-conomic.
-        if config.claim_lease < config.timeout * 3 {
-            return Err(ConfigError {
-                variable: "ECONOMIC_CLAIM_LEASE_SECS",
-                reason: format!(
-                    "is invalid: it must be at least three request timeouts ({} s)",
-                    (config.timeout * 3).as_secs()
-                ),
-            });
+        let mut config = Self::default();
+        if let Some(text) = get("ECONOMIC_TIMEOUT_SECS") {
+            let secs = text.trim().parse::<u64>().ok().filter(|secs| *secs > 0);
+            let invalid = || ConfigError(format!("ECONOMIC_TIMEOUT_SECS is invalid: `{text}`"));
+            config.timeout = Duration::from_secs(secs.ok_or_else(invalid)?);
         }
+        config.base_url = get("ECONOMIC_BASE_URL").unwrap_or(config.base_url);
+        config.app_secret_token = get("ECONOMIC_APP_SECRET_TOKEN").map(Secret::new);
         Ok(config)
     }
 
-    /// Fails unless the app can sync: the secret is set and the order table's URL is one it
-    /// can open. `serve`, `retry`, `backfill` and `status` check this before starting.
-    pub fn check(&self) -> Result<(), ConfigError> {
-        self.require_secret()?;
-        super::store::sqlite_url(&self.database_url).map_err(|error| ConfigError {
-            variable: "ECONOMIC_DATABASE_URL",
-            reason: format!("is invalid: {error}"),
-        })?;
-        Ok(())
-    }
-
-    /// The app's secret, or why there is none.
+    /// The app's secret, or why there is none: `serve`, `retry`, `backfill` and `status`
+    /// check this before starting.
     pub fn require_secret(&self) -> Result<&Secret, ConfigError> {
-        self.app_secret_token.as_ref().ok_or_else(|| ConfigError {
-            variable: "ECONOMIC_APP_SECRET_TOKEN",
-            reason: "is not set: the app's X-AppSecretToken (from e-conomic's developer \
-                     portal) is needed to call e-conomic"
-                .to_owned(),
-        })
+        let missing = "ECONOMIC_APP_SECRET_TOKEN is not set: the app's X-AppSecretToken (from \
+                       e-conomic's developer portal) is needed to call e-conomic";
+        self.app_secret_token
+            .as_ref()
+            .ok_or_else(|| ConfigError(missing.to_owned()))
     }
 }
 
@@ -150,47 +98,30 @@ mod tests {
         };
         let config = AppConfig::from_lookup(env(&[
             ("ECONOMIC_APP_SECRET_TOKEN", "app-s3cr3t"),
-            ("DATABASE_URL", "sqlite://shops.db"),
-            ("ECONOMIC_CLAIM_LEASE_SECS", "60"),
+            ("ECONOMIC_TIMEOUT_SECS", "7"),
         ]))
         .expect("valid");
         assert_eq!(config.base_url, DEFAULT_BASE_URL);
-        assert_eq!(config.database_url, "sqlite://shops.db");
-        assert_eq!(config.claim_lease, Duration::from_mins(1));
+        assert_eq!(config.timeout, Duration::from_secs(7));
         assert!(config.require_secret().is_ok());
         assert!(!format!("{config:?}").contains("s3cr3t"));
 
-        let config = AppConfig::from_lookup(env(&[
-            ("DATABASE_URL", "sqlite://shops.db"),
-            ("ECONOMIC_DATABASE_URL", "sqlite://economic.db"),
-        ]))
-        .expect("valid");
-        assert_eq!(config.database_url, "sqlite://economic.db");
+        let config = AppConfig::from_lookup(env(&[("ECONOMIC_BASE_URL", "http://127.0.0.1:4100")]))
+            .expect("valid");
+        assert_eq!(config.base_url, "http://127.0.0.1:4100");
         let error = config.require_secret().expect_err("no secret");
-        assert!(error.to_string().contains("ECONOMIC_APP_SECRET_TOKEN"));
-
-        let config = AppConfig::from_lookup(env(&[
-            ("ECONOMIC_APP_SECRET_TOKEN", "app-s3cr3t"),
-            ("DATABASE_URL", "postgres://app:hunter2@db/app"),
-        ]))
-        .expect("valid");
-        let error = config
-            .check()
-            .expect_err("PostgreSQL is not supported for the table");
-        assert_eq!(error.variable, "ECONOMIC_DATABASE_URL");
-        assert!(!error.to_string().contains("hunter2"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("ECONOMIC_APP_SECRET_TOKEN is not set")
+        );
 
         let error = AppConfig::from_lookup(env(&[("ECONOMIC_TIMEOUT_SECS", "soon")]))
             .expect_err("not a number");
-        assert_eq!(error.variable, "ECONOMIC_TIMEOUT_SECS");
-        let error = AppConfig::from_lookup(env(&[
-            ("ECONOMIC_TIMEOUT_SECS", "30"),
-            ("ECONOMIC_CLAIM_LEASE_SECS", "60"),
-        ]))
-        .expect_err("lease shorter than three timeouts");
-        assert_eq!(
-            error.to_string(),
-            "ECONOMIC_CLAIM_LEASE_SECS is invalid: it must be at least three request timeouts (90 s)"
+        assert!(
+            error
+                .to_string()
+                .starts_with("ECONOMIC_TIMEOUT_SECS is invalid")
         );
     }
 }
