@@ -13,10 +13,10 @@
 
 use std::process::ExitCode;
 
-use economic::app::{Economic, commands};
+use economic::app::{AppConfig, Economic, commands};
 
 fn main() -> ExitCode {
-    let app = match Economic::from_env() {
+    let app = match AppConfig::from_env().and_then(Economic::new) {
         Ok(app) => app,
         Err(error) => {
             eprintln!("error: {error}");

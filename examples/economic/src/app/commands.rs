@@ -25,8 +25,9 @@ use shoporama_app::effects::{EffectError, EffectRecord, EffectState};
 use shoporama_app::rest::{ListQuery, Order};
 use shoporama_app::{AppRuntime, Shop};
 
-use super::{EFFECT, Economic, LABEL_OK, Settings, Synced, Trigger, label, qualifies, transfers};
+use super::{EFFECT, Economic, LABEL_OK, Settings, Synced, Trigger, label, transfers};
 use crate::model::InvoiceSummary;
+use crate::order::is_shipped;
 
 /// The app's subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -110,16 +111,20 @@ impl Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (seen, invoiced, done, skipped) =
-            (self.seen, self.invoiced, self.already_done, self.skipped);
-        let (failed, dry) = (self.failures.len(), self.would_invoice);
-        let text = format!(
-            "{seen} orders: {invoiced} invoiced, {done} already invoiced, {skipped} skipped, {failed} failed"
-        );
-        match dry {
-            0 => f.write_str(&text),
-            dry => write!(f, "{text}, {dry} to invoice (dry run)"),
+        write!(f, "{} orders", self.seen)?;
+        let failed = u64::try_from(self.failures.len()).unwrap_or(u64::MAX);
+        for (count, what) in [
+            (self.invoiced, "invoiced"),
+            (self.already_done, "already invoiced"),
+            (self.skipped, "skipped"),
+            (failed, "failed"),
+            (self.would_invoice, "to invoice (dry run)"),
+        ] {
+            if count > 0 {
+                write!(f, ", {count} {what}")?;
+            }
         }
+        Ok(())
     }
 }
 
@@ -136,14 +141,12 @@ pub async fn retry(
         EffectState::Running => record.lease_until.is_some_and(|until| until <= now),
         EffectState::Done => false,
     };
-    let orders: Vec<u64> = match order {
-        Some(order) => vec![order],
-        None => {
-            let records = shop.effects().list(&filter).await?;
-            let due = records.iter().filter(|record| due(record));
-            due.filter_map(|record| record.key.parse().ok()).collect()
-        }
-    };
+    let mut orders: Vec<u64> = order.into_iter().collect();
+    if order.is_none() {
+        let records = shop.effects().list(&filter).await?;
+        let due = records.iter().filter(|record| due(record));
+        orders = due.filter_map(|record| record.key.parse().ok()).collect();
+    }
     let mut summary = Summary::default();
     for order_id in orders {
         summary.seen += 1;
@@ -172,18 +175,19 @@ pub async fn backfill(
             Err(error) => summary.failures.push((0, error.to_string())),
             Ok(order) if !range.covers(&order, shop.settings().trigger) => summary.skipped += 1,
             Ok(order) if range.dry_run => {
-                let done = shop
-                    .effects()
+                let effects = shop.effects();
+                let record = effects
                     .get(shop.webshop_id(), EFFECT, order.order_id)
                     .await?;
-                match done.is_some_and(|record| record.state == EffectState::Done) {
-                    true => summary.already_done += 1,
-                    false => summary.would_invoice += 1,
-                }
+                let done = record.is_some_and(|record| record.state == EffectState::Done);
+                summary.already_done += u64::from(done);
+                summary.would_invoice += u64::from(!done);
             }
             Ok(order) => {
                 let order_id = order.order_id;
-                summary.add(order_id, app.sync_order(shop, order_id, Some(order)).await);
+                // Boxed: a transfer's future is large.
+                let synced = Box::pin(app.sync_order(shop, order_id, Some(order)));
+                summary.add(order_id, synced.await);
             }
         }
         progress(&summary, orders.report().last_total);
@@ -192,11 +196,19 @@ pub async fn backfill(
 }
 
 impl Range {
-    /// Whether `order` was created in the range and `trigger` transfers it.
+    /// Whether `order` was created in the range and `trigger` transfers it (cancelled orders
+    /// never are).
     fn covers(&self, order: &Order, trigger: Trigger) -> bool {
         let day = order.created.map_or(self.since, |created| created.date());
+        let status = order.status.as_deref().unwrap_or_default().trim();
         let in_range = day >= self.since && self.until.is_none_or(|until| day <= until);
-        in_range && qualifies(order, trigger)
+        in_range
+            && !status.eq_ignore_ascii_case("cancelled")
+            && match trigger {
+                Trigger::Created => true,
+                Trigger::Paid => order.paid,
+                Trigger::Shipped => is_shipped(status),
+            }
     }
 }
 
@@ -213,27 +225,24 @@ pub async fn run(app: Economic, command: Command) -> ExitCode {
         Ok(opened) => opened,
         Err(error) => return fail(&*error),
     };
+    let terminal = std::io::stderr().is_terminal();
     let progress = |summary: &Summary, total: Option<u64>| {
         let of = total.map(|total| format!("/{total}")).unwrap_or_default();
         let (seen, invoiced, failed) = (summary.seen, summary.invoiced, summary.failures.len());
-        eprint!("\rbackfill: {seen}{of} orders · {invoiced} invoiced · {failed} failed ");
-        let _ = std::io::stderr().flush();
+        if terminal {
+            eprint!("\rbackfill: {seen}{of} orders · {invoiced} invoiced · {failed} failed ");
+            let _ = std::io::stderr().flush();
+        }
     };
     let summary = match command {
         Command::Retry { order, .. } => retry(runtime.app(), &shop, order).await,
-        Command::Backfill { range, .. } if std::io::stderr().is_terminal() => {
-            let summary = backfill(runtime.app(), &shop, range, progress).await;
-            eprintln!();
-            summary
-        }
-        Command::Backfill { range, .. } => backfill(runtime.app(), &shop, range, |_, _| {}).await,
-        Command::Status { failed, .. } => {
-            return status(&shop, failed)
-                .await
-                .unwrap_or_else(|error| fail(&error));
-        }
+        Command::Backfill { range, .. } => backfill(runtime.app(), &shop, range, progress).await,
+        Command::Status { failed, .. } => status(&shop, failed).await,
         Command::Dev(_) | Command::Demo(_) => return ExitCode::FAILURE,
     };
+    if terminal {
+        eprintln!();
+    }
     match summary {
         Ok(summary) => {
             for (order_id, error) in &summary.failures {
@@ -265,36 +274,30 @@ async fn open(
     Ok((runtime, shop))
 }
 
-/// Prints each order's label, invoice, gross, attempts and last error.
-async fn status(shop: &Shop<Settings>, failed: bool) -> Result<ExitCode, EffectError> {
+/// Prints each order's label, invoice, gross, attempts and last error; the summary counts
+/// the orders listed.
+async fn status(shop: &Shop<Settings>, failed: bool) -> Result<Summary, EffectError> {
     let filter = transfers(shop.webshop_id(), None);
-    let filter = if failed {
-        filter.state(EffectState::Failed)
-    } else {
-        filter
-    };
     let mut records = shop.effects().list(&filter).await?;
+    records.retain(|record| !failed || record.state == EffectState::Failed);
     records.sort_by_key(|record| record.key.parse::<u64>().unwrap_or(u64::MAX));
-    let (order, label_, number, gross, attempts) =
-        ("order", "label", "invoice", "gross", "attempts");
+    let (order, label_, number, gross, attempts) = ("order", "label", "invoice", "gross", "…");
     println!("{order:>10}  {label_:<18} {number:>10}  {gross:>12}  {attempts:>8}  error");
     for record in &records {
-        let result = record
-            .result
-            .clone()
-            .map(serde_json::from_value::<InvoiceSummary>);
-        let (number, gross) = match result {
-            Some(Ok(invoice)) => (invoice.number(), invoice.gross_amount.to_string()),
-            _ => ("-".to_owned(), "-".to_owned()),
-        };
-        let error = record
-            .last_error
-            .as_deref()
-            .filter(|_| label(record) != LABEL_OK);
+        let result = record.result.clone().unwrap_or_default();
+        let invoice = serde_json::from_value::<InvoiceSummary>(result).ok();
+        let number = invoice
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), InvoiceSummary::number);
+        let gross = invoice.map_or_else(|| "-".to_owned(), |i| i.gross_amount.to_string());
         let (order, label, attempts) = (&record.key, label(record), record.attempts);
+        let error = record.last_error.clone().filter(|_| label != LABEL_OK);
         let error = error.unwrap_or_default();
         println!("{order:>10}  {label:<18} {number:>10}  {gross:>12}  {attempts:>8}  {error}");
     }
-    println!("orders: {}", records.len());
-    Ok(ExitCode::SUCCESS)
+    let seen = u64::try_from(records.len()).unwrap_or(u64::MAX);
+    Ok(Summary {
+        seen,
+        ..Summary::default()
+    })
 }

@@ -35,12 +35,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use shoporama_app::prelude::*;
 
-pub use config::{AppConfig, ConfigError};
+pub use config::AppConfig;
 pub use dev::{DEMO_ORDER_ID, DEV_APP_TOKEN, DEV_REST_TOKEN};
 pub use settings::{Settings, SettingsEvent, Trigger};
-pub use sync::{
-    EFFECT, LABEL_FAILED, LABEL_OK, LABEL_PENDING, Synced, label, qualifies, transfers,
-};
+pub use sync::{EFFECT, LABEL_FAILED, LABEL_OK, LABEL_PENDING, Synced, label, transfers};
 
 use crate::client::{Client, ClientConfig};
 use crate::error::Error;
@@ -68,11 +66,6 @@ impl Economic {
         })
     }
 
-    /// The app configured from the environment ([`AppConfig::from_env`]).
-    pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self::new(AppConfig::from_env()?)?)
-    }
-
     /// The app-level configuration.
     pub fn config(&self) -> &AppConfig {
         &self.config
@@ -80,12 +73,8 @@ impl Economic {
 
     /// An e-conomic client for a shop's agreement.
     pub fn client_for(&self, settings: &Settings) -> Result<Client, Error> {
-        let secret = self
-            .config
-            .require_secret()
-            .map_err(|error| Error::Config(error.0))?;
-        let grant = settings.agreement_grant_token.clone();
-        let config = ClientConfig::new(secret.clone(), grant)
+        let secret = self.config.require_secret()?.clone();
+        let config = ClientConfig::new(secret, settings.agreement_grant_token.clone())
             .with_base_url(self.config.base_url.clone())
             .with_retry(self.config.retry.clone());
         Client::with_http_client(config, self.http.clone())
@@ -99,38 +88,8 @@ impl Economic {
         let agreement = checked.await.map_err(|error| {
             AppError::msg(format!("the e-conomic API key does not work: {error}"))
         })?;
-        tracing::info!(
-            agreement = agreement.agreement_number,
-            "e-conomic agreement reached"
-        );
+        tracing::info!(agreement.agreement_number, "e-conomic agreement reached");
         Ok(())
-    }
-
-    /// Transfers `order_id` and answers Shoporama: a failure that waiting may fix, or an
-    /// order another delivery is still on, asks to be called again (503, `Retry-After`); a
-    /// failure that needs the shop owner is recorded (and logged by the framework) and
-    /// acknowledged: they fix the cause and add the `e-conomic-pending` label.
-    async fn handle(
-        &self,
-        shop: &Shop<Settings>,
-        order_id: Option<u64>,
-        order: Option<shoporama_app::rest::Order>,
-    ) -> Result<(), AppError> {
-        let Some(order_id) = order_id else {
-            tracing::warn!("a callback without an order id: ignored");
-            return Ok(());
-        };
-        match self.sync_order(shop, order_id, order).await {
-            Ok((invoice, _)) => Ok(tracing::info!(
-                order_id,
-                invoice = invoice.number(),
-                LABEL_OK
-            )),
-            Err(EffectError::Failed {
-                retryable: false, ..
-            }) => Ok(()),
-            Err(error) => Err(error.into()),
-        }
     }
 }
 
@@ -150,42 +109,52 @@ impl ShoporamaApp for Economic {
         self.check_agreement(shop).await
     }
 
+    /// Transfers the order on the shop's trigger, or when the pending label is added, and
+    /// answers Shoporama: a failure that waiting may fix, or an order another delivery is
+    /// still on, asks to be called again (503, `Retry-After`); a failure that needs the shop
+    /// owner is recorded (and logged by the framework) and acknowledged: they fix the cause
+    /// and add the `e-conomic-pending` label.
     async fn on_event(&self, shop: &Shop<Settings>, event: SettingsEvent) -> Result<(), AppError> {
         let trigger = shop.settings().trigger;
+        let pending = |label: &str| label.trim().eq_ignore_ascii_case(LABEL_PENDING);
         let (order_id, order) = match event {
-            SettingsEvent::OrderCreated(order) if trigger == Trigger::Created => {
-                (order.order_id, None)
+            SettingsEvent::OrderCreated(event) if trigger == Trigger::Created => {
+                (event.order_id, None)
             }
-            SettingsEvent::Paid(order) if trigger == Trigger::Paid => (order.order_id, None),
-            SettingsEvent::NewStatus(order) if trigger == Trigger::Shipped => {
-                match (order.status.as_deref(), order.order_id) {
+            SettingsEvent::Paid(event) if trigger == Trigger::Paid => (event.order_id, None),
+            SettingsEvent::NewStatus(event) if trigger == Trigger::Shipped => {
+                match (event.status.as_deref(), event.order_id) {
                     (Some(status), _) if !is_shipped(status) => return Ok(()),
                     // The status is not in the body: read it from the order (and use that).
                     (None, Some(order_id)) => {
-                        let current = shop.rest().orders().get(order_id).await?;
-                        if !current.status.as_deref().is_some_and(is_shipped) {
+                        let order = shop.rest().orders().get(order_id).await?;
+                        if !order.status.as_deref().is_some_and(is_shipped) {
                             return Ok(());
                         }
-                        (Some(order_id), Some(current))
+                        (Some(order_id), Some(order))
                     }
                     (_, order_id) => (order_id, None),
                 }
             }
-            // Adding the pending label retries the order, even after a permanent failure.
-            SettingsEvent::AddLabel(label)
-                if label
-                    .label
-                    .as_deref()
-                    .is_some_and(|text| text.trim() == LABEL_PENDING) =>
-            {
-                if let Some(order_id) = label.order_id {
+            // The pending label retries the order, even after a permanent failure.
+            SettingsEvent::AddLabel(event) if event.label.as_deref().is_some_and(pending) => {
+                if let Some(order_id) = event.order_id {
                     self.reset(shop, order_id).await?;
                 }
-                (label.order_id, None)
+                (event.order_id, None)
             }
             _ => return Ok(()),
         };
-        self.handle(shop, order_id, order).await
+        let Some(order_id) = order_id else {
+            return Ok(());
+        };
+        match self.sync_order(shop, order_id, order).await {
+            Ok(_)
+            | Err(EffectError::Failed {
+                retryable: false, ..
+            }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// The lists the settings declare (`layouts`, `payment_terms`, `vat_zones`,

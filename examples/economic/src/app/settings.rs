@@ -98,13 +98,6 @@ pub struct Settings {
     pub reference_prefix: String,
 }
 
-/// A number chosen from one of e-conomic's lists.
-fn number(value: &str) -> Result<u32, EffectFailure> {
-    let text = value.trim();
-    let invalid = || EffectFailure::permanent(format!("`{text}` is no e-conomic number"));
-    text.parse().map_err(|_| invalid())
-}
-
 impl Settings {
     /// The mapping settings of [`crate::invoice::build_draft`] and the shop's time zone, or
     /// what the shop owner must fix first (no layout chosen: e-conomic requires one; a home
@@ -116,6 +109,12 @@ impl Settings {
         heading: &str,
     ) -> Result<(InvoiceConfig, ShopZone), EffectFailure> {
         let problem = |text: String| Err(EffectFailure::permanent(text));
+        let number = |value: &str| match value.trim().parse() {
+            Ok(number) => Ok(number),
+            Err(_) => Err(EffectFailure::permanent(format!(
+                "`{value}` is no e-conomic number"
+            ))),
+        };
         let (home, zone) = (&self.home_country, &self.time_zone);
         let Some(zone) = ShopZone::named(zone) else {
             return problem(format!("the time zone `{zone}` is not one the app knows"));

@@ -25,13 +25,13 @@ use shoporama_app::effects::EffectState;
 use shoporama_app::effects::{Attempt, EffectError, EffectFailure, EffectFilter, EffectRecord};
 use shoporama_app::rest::Order;
 
-use super::settings::{Settings, Trigger};
+use super::settings::Settings;
 use super::{Economic, lock};
 use crate::client::ExistingInvoice;
 use crate::error::During as _;
 use crate::invoice::{build_draft, debtor_lookup, new_customer, reference_for, unknown_sku};
 use crate::model::InvoiceSummary;
-use crate::order::{Countries, invoice_input, is_shipped, needs_countries};
+use crate::order::{Countries, invoice_input, needs_countries};
 
 /// The keyed effect of an order's transfer (its key is the order id).
 pub const EFFECT: &str = "invoice";
@@ -67,18 +67,6 @@ pub fn transfers(webshop_id: u64, order_id: Option<u64>) -> EffectFilter {
     match order_id {
         Some(order_id) => filter.key(order_id),
         None => filter.limit(u32::MAX),
-    }
-}
-
-/// Whether `order` is one the shop's trigger transfers (for backfills): cancelled orders
-/// never are.
-pub fn qualifies(order: &Order, trigger: Trigger) -> bool {
-    let status = order.status.as_deref().unwrap_or_default().trim();
-    match trigger {
-        _ if status.eq_ignore_ascii_case("cancelled") => false,
-        Trigger::Created => true,
-        Trigger::Paid => order.paid,
-        Trigger::Shipped => is_shipped(status),
     }
 }
 
@@ -163,9 +151,8 @@ impl Economic {
         }
         attempt.confirm_claim().await?;
         let booked = client.book_draft(draft.draft_invoice_number).await;
-        Ok(InvoiceSummary::from(
-            &booked.during("booking the invoice draft")?,
-        ))
+        let booked = booked.during("booking the invoice draft")?;
+        Ok(InvoiceSummary::from(&booked))
     }
 
     /// The shop's country table when `needed`, read once per process.
