@@ -1319,7 +1319,10 @@ mod tests {
         assert_eq!(debtor.country.as_deref(), Some("Deutschland"));
         assert_eq!(
             debtor_lookup(&input, &config),
-            Ok(Some(("corporateIdentificationNumber", "DE123456789".to_owned())))
+            Ok(Some((
+                "corporateIdentificationNumber",
+                "DE123456789".to_owned()
+            )))
         );
         // A Swedish agreement's debtors do.
         let swedish = InvoiceConfig {

@@ -42,14 +42,13 @@ pub use sync::{EFFECT, LABEL_FAILED, LABEL_OK, LABEL_PENDING, Synced, label, tra
 
 use crate::client::{Client, ClientConfig};
 use crate::error::Error;
-use crate::order::{Countries, is_shipped};
+use crate::order::is_shipped;
 
 /// The app. Cheap to clone; clones share the HTTP connections and caches.
 #[derive(Debug, Clone)]
 pub struct Economic {
     config: Arc<AppConfig>,
     http: reqwest::Client,
-    countries: Arc<sync::PerShop<Countries>>,
     debtors: Arc<sync::PerShop<tokio::sync::Mutex<()>>>,
 }
 
@@ -57,11 +56,10 @@ impl Economic {
     /// The app with `config`.
     pub fn new(config: AppConfig) -> Result<Self, Error> {
         let http = crate::client::http_client(config.timeout)?;
-        let (countries, debtors) = (Arc::default(), Arc::default());
+        let debtors = Arc::default();
         Ok(Self {
             config: Arc::new(config),
             http,
-            countries,
             debtors,
         })
     }

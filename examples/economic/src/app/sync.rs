@@ -70,6 +70,23 @@ pub fn transfers(webshop_id: u64, order_id: Option<u64>) -> EffectFilter {
     }
 }
 
+/// The shop's country table when `order` names a country by id or name: read over REST once
+/// a day (a keyed effect of the day, so every process of the app shares it).
+async fn countries(shop: &Shop<Settings>, order: &Order) -> Result<Countries, EffectFailure> {
+    if !needs_countries(order) {
+        return Ok(Countries::default());
+    }
+    let read = |_| async {
+        let items: Result<Vec<serde_json::Value>, _> =
+            shop.rest().countries().all().try_collect().await;
+        Ok::<_, EffectFailure>(items?)
+    };
+    let items = shop
+        .once("countries", Utc::now().date_naive(), read)
+        .await?;
+    Ok(Countries::from_rest(&items))
+}
+
 impl Economic {
     /// Transfers order `order_id` of `shop` once ([`Shop::once`]): `order` when the caller
     /// has read it already (a backfill's list, a status check), else read over REST. A
@@ -117,7 +134,7 @@ impl Economic {
             Some(ExistingInvoice::Booked(booked)) => return Ok(InvoiceSummary::from(&booked)),
             Some(ExistingInvoice::Draft(draft)) => draft,
             None => {
-                let countries = self.countries(shop, needs_countries(&order)).await?;
+                let countries = Box::pin(countries(shop, &order)).await?;
                 let home = &config.home_country;
                 let mut input = invoice_input(&order, &countries, home, zone, Utc::now())?;
                 for line in &mut input.lines {
@@ -153,23 +170,5 @@ impl Economic {
         let booked = client.book_draft(draft.draft_invoice_number).await;
         let booked = booked.during("booking the invoice draft")?;
         Ok(InvoiceSummary::from(&booked))
-    }
-
-    /// The shop's country table when `needed`, read once per process.
-    async fn countries(
-        &self,
-        shop: &Shop<Settings>,
-        needed: bool,
-    ) -> Result<Arc<Countries>, EffectFailure> {
-        let webshop_id = shop.webshop_id();
-        if let Some(countries) = lock(&self.countries).get(&webshop_id) {
-            return Ok(Arc::clone(countries));
-        } else if !needed {
-            return Ok(Arc::default());
-        }
-        let items: Result<Vec<_>, _> = shop.rest().countries().all().try_collect().await;
-        let countries = Arc::new(Countries::from_rest(&items?));
-        lock(&self.countries).insert(webshop_id, Arc::clone(&countries));
-        Ok(countries)
     }
 }
