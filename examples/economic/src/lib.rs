@@ -1,6 +1,7 @@
 //! The e-conomic Shoporama app: paid orders become invoices in e-conomic, exactly once.
 //!
-//! This crate holds the e-conomic side:
+//! This crate holds the app ([`app`]: each order's transfer is the framework's keyed effect,
+//! so it happens once) and the e-conomic side:
 //!
 //! * [`client`]: a typed e-conomic REST client (auth headers, no-null documents, e-conomic's
 //!   error bodies, retries of idempotent calls, pagination, `references.other` lookups);
