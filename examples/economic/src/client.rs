@@ -494,11 +494,11 @@ impl Client {
     /// [`Client::find_customer_by`]), or of `customer`, created.
     pub async fn find_or_create_customer(
         &self,
-        lookup: Option<(&str, &str)>,
+        lookup: Option<(&str, String)>,
         customer: &NewCustomer,
     ) -> Result<u32, Error> {
         if let Some((property, value)) = lookup
-            && let Some(found) = self.find_customer_by(property, value).await?
+            && let Some(found) = self.find_customer_by(property, &value).await?
         {
             return Ok(found.customer_number);
         }

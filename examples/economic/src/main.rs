@@ -16,7 +16,8 @@ use std::process::ExitCode;
 use economic::app::{AppConfig, Economic, commands};
 
 fn main() -> ExitCode {
-    let app = match AppConfig::from_env().and_then(Economic::new) {
+    let config = AppConfig::from_lookup(|name| std::env::var(name).ok());
+    let app = match config.and_then(Economic::new) {
         Ok(app) => app,
         Err(error) => {
             eprintln!("error: {error}");
@@ -25,10 +26,9 @@ fn main() -> ExitCode {
     };
     // `serve` (the default command) must not start unable to sync; the other framework
     // commands (manifest, simulate, doctor) do not need e-conomic.
-    let serves = std::env::args()
-        .nth(1)
-        .is_none_or(|command| command == "serve");
-    if serves && let Err(error) = app.config().require_secret() {
+    let command = std::env::args().nth(1);
+    let serves = command.is_none_or(|command| command == "serve");
+    if serves && let Err(error) = app.config.require_secret() {
         eprintln!("error: {error}");
         return ExitCode::from(2);
     }

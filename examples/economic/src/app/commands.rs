@@ -16,12 +16,12 @@
 //! and jobs.
 
 use std::fmt;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-use chrono::{NaiveDate, NaiveTime, Utc};
+use chrono::{NaiveDate, NaiveTime};
 use futures::StreamExt as _;
-use shoporama_app::effects::{EffectError, EffectRecord, EffectState};
+use shoporama_app::effects::{EffectError, EffectState};
 use shoporama_app::rest::{ListQuery, Order};
 use shoporama_app::{AppRuntime, Shop};
 
@@ -128,25 +128,20 @@ impl fmt::Display for Summary {
     }
 }
 
-/// Retries `order`, or every order of the shop whose transfer failed (permanently or not) or
-/// was left running by a process that died.
+/// Retries `order`, or every order of the shop whose transfer is not done: failed
+/// (permanently or not), or left running by a process that died (taken over once its lease
+/// runs out; one still running elsewhere is waited for).
 pub async fn retry(
     app: &Economic,
     shop: &Shop<Settings>,
     order: Option<u64>,
 ) -> Result<Summary, EffectError> {
-    let (filter, now) = (transfers(shop.webshop_id(), None), Utc::now());
-    let due = |record: &EffectRecord| match record.state {
-        EffectState::Failed => true,
-        EffectState::Running => record.lease_until.is_some_and(|until| until <= now),
-        EffectState::Done => false,
-    };
-    let mut orders: Vec<u64> = order.into_iter().collect();
-    if order.is_none() {
-        let records = shop.effects().list(&filter).await?;
-        let due = records.iter().filter(|record| due(record));
-        orders = due.filter_map(|record| record.key.parse().ok()).collect();
-    }
+    let records = shop.effects().list(&transfers(shop.webshop_id())).await?;
+    let undone = records
+        .iter()
+        .filter(|record| record.state != EffectState::Done);
+    let listed = undone.filter_map(|record| record.key.parse().ok());
+    let orders: Vec<u64> = order.map_or_else(|| listed.collect(), |order| vec![order]);
     let mut summary = Summary::default();
     for order_id in orders {
         summary.seen += 1;
@@ -175,19 +170,15 @@ pub async fn backfill(
             Err(error) => summary.failures.push((0, error.to_string())),
             Ok(order) if !range.covers(&order, shop.settings().trigger) => summary.skipped += 1,
             Ok(order) if range.dry_run => {
-                let effects = shop.effects();
-                let record = effects
-                    .get(shop.webshop_id(), EFFECT, order.order_id)
-                    .await?;
+                let (effects, id) = (shop.effects(), shop.webshop_id());
+                let record = effects.get(id, EFFECT, order.order_id).await?;
                 let done = record.is_some_and(|record| record.state == EffectState::Done);
                 summary.already_done += u64::from(done);
                 summary.would_invoice += u64::from(!done);
             }
             Ok(order) => {
-                let order_id = order.order_id;
-                // Boxed: a transfer's future is large.
-                let synced = Box::pin(app.sync_order(shop, order_id, Some(order)));
-                summary.add(order_id, synced.await);
+                let id = order.order_id;
+                summary.add(id, app.sync_order(shop, id, Some(order)).await);
             }
         }
         progress(&summary, orders.report().last_total);
@@ -229,9 +220,9 @@ pub async fn run(app: Economic, command: Command) -> ExitCode {
     let progress = |summary: &Summary, total: Option<u64>| {
         let of = total.map(|total| format!("/{total}")).unwrap_or_default();
         let (seen, invoiced, failed) = (summary.seen, summary.invoiced, summary.failures.len());
+        let end = if total == Some(seen) { "\n" } else { " " };
         if terminal {
-            eprint!("\rbackfill: {seen}{of} orders · {invoiced} invoiced · {failed} failed ");
-            let _ = std::io::stderr().flush();
+            eprint!("\rbackfill: {seen}{of} orders · {invoiced} invoiced · {failed} failed{end}");
         }
     };
     let summary = match command {
@@ -240,9 +231,6 @@ pub async fn run(app: Economic, command: Command) -> ExitCode {
         Command::Status { failed, .. } => status(&shop, failed).await,
         Command::Dev(_) | Command::Demo(_) => return ExitCode::FAILURE,
     };
-    if terminal {
-        eprintln!();
-    }
     match summary {
         Ok(summary) => {
             for (order_id, error) in &summary.failures {
@@ -266,7 +254,7 @@ async fn open(
     app: Economic,
     webshop_id: u64,
 ) -> Result<(AppRuntime<Economic>, Shop<Settings>), Box<dyn std::error::Error>> {
-    app.config().require_secret()?;
+    app.config.require_secret()?;
     let runtime = AppRuntime::from_env(app).await?;
     let shop = runtime.shop_by_id(webshop_id).await?.ok_or_else(|| {
         format!("shop {webshop_id} has not installed the app, or its settings are incomplete")
@@ -277,27 +265,24 @@ async fn open(
 /// Prints each order's label, invoice, gross, attempts and last error; the summary counts
 /// the orders listed.
 async fn status(shop: &Shop<Settings>, failed: bool) -> Result<Summary, EffectError> {
-    let filter = transfers(shop.webshop_id(), None);
+    let filter = transfers(shop.webshop_id());
     let mut records = shop.effects().list(&filter).await?;
     records.retain(|record| !failed || record.state == EffectState::Failed);
     records.sort_by_key(|record| record.key.parse::<u64>().unwrap_or(u64::MAX));
-    let (order, label_, number, gross, attempts) = ("order", "label", "invoice", "gross", "…");
-    println!("{order:>10}  {label_:<18} {number:>10}  {gross:>12}  {attempts:>8}  error");
+    let (order, label_, number, gross, attempts) = ("order", "label", "invoice", "gross", "tries");
+    println!("{order:>10}  {label_:<18} {number:>10}  {gross:>12}  {attempts:>5}  error");
+    let mut summary = Summary::default();
     for record in &records {
+        summary.seen += 1;
         let result = record.result.clone().unwrap_or_default();
-        let invoice = serde_json::from_value::<InvoiceSummary>(result).ok();
-        let number = invoice
-            .as_ref()
-            .map_or_else(|| "-".to_owned(), InvoiceSummary::number);
-        let gross = invoice.map_or_else(|| "-".to_owned(), |i| i.gross_amount.to_string());
+        let (number, gross) = match serde_json::from_value::<InvoiceSummary>(result) {
+            Ok(invoice) => (invoice.number(), invoice.gross_amount.to_string()),
+            Err(_) => ("-".to_owned(), "-".to_owned()),
+        };
         let (order, label, attempts) = (&record.key, label(record), record.attempts);
         let error = record.last_error.clone().filter(|_| label != LABEL_OK);
         let error = error.unwrap_or_default();
-        println!("{order:>10}  {label:<18} {number:>10}  {gross:>12}  {attempts:>8}  {error}");
+        println!("{order:>10}  {label:<18} {number:>10}  {gross:>12}  {attempts:>5}  {error}");
     }
-    let seen = u64::try_from(records.len()).unwrap_or(u64::MAX);
-    Ok(Summary {
-        seen,
-        ..Summary::default()
-    })
+    Ok(summary)
 }

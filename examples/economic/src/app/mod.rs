@@ -10,7 +10,17 @@
 //!   framework's database (SQLite, or PostgreSQL for several servers);
 //! * [`commands`]: `economic retry`, `economic backfill`, `economic status`, and `dev`/`demo`
 //!   for running everything locally against the stand-ins (the framework's `economic effects
-//!   list|retry` work on the same records).
+//!   list|retry` work on the same records);
+//! * [`AppConfig`]: the environment (not settings: one value for every shop).
+//!
+//! | Variable | Default | |
+//! |---|---|---|
+//! | `ECONOMIC_APP_SECRET_TOKEN` | required to sync | the app's `X-AppSecretToken` |
+//! | `ECONOMIC_BASE_URL` | `https://restapi.e-conomic.com` | point it at the stand-in locally |
+//! | `ECONOMIC_TIMEOUT_SECS` | `20` | timeout of one e-conomic request |
+//!
+//! What was invoiced is recorded by the framework's keyed effects, in the framework's database
+//! (`DATABASE_URL`; their lease and wait are `SHOPORAMA_EFFECTS_*`).
 //!
 //! # Answers and labels
 //!
@@ -26,47 +36,92 @@
 //! them. Adding the `e-conomic-pending` label in Shoporama's admin retries the order.
 
 pub mod commands;
-mod config;
 mod dev;
 mod settings;
 mod sync;
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
+use std::time::Duration;
 
 use shoporama_app::prelude::*;
 
-pub use config::AppConfig;
 pub use dev::{DEMO_ORDER_ID, DEV_APP_TOKEN, DEV_REST_TOKEN};
 pub use settings::{Settings, SettingsEvent, Trigger};
 pub use sync::{EFFECT, LABEL_FAILED, LABEL_OK, LABEL_PENDING, Synced, label, transfers};
 
-use crate::client::{Client, ClientConfig};
+use crate::client::{Client, ClientConfig, DEFAULT_BASE_URL, RetryPolicy};
 use crate::error::Error;
 use crate::order::is_shipped;
 
-/// The app. Cheap to clone; clones share the HTTP connections and caches.
+/// The app's own configuration, from the environment (see the module docs).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// e-conomic's REST base URL.
+    pub base_url: String,
+    /// The app's `X-AppSecretToken`; `None` until set (the app then refuses to sync).
+    pub app_secret_token: Option<Secret>,
+    /// Timeout of one e-conomic request.
+    pub timeout: Duration,
+    /// Retries of e-conomic reads (writes are never retried blindly).
+    pub retry: RetryPolicy,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            app_secret_token: None,
+            timeout: Duration::from_secs(20),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl AppConfig {
+    /// Reads the configuration from `lookup` (`std::env::var` in production).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let mut config = Self::default();
+        if let Some(text) = get("ECONOMIC_TIMEOUT_SECS") {
+            let secs = text.trim().parse::<u64>().ok().filter(|secs| *secs > 0);
+            let invalid = || Error::Config(format!("ECONOMIC_TIMEOUT_SECS is invalid: `{text}`"));
+            config.timeout = Duration::from_secs(secs.ok_or_else(invalid)?);
+        }
+        config.base_url = get("ECONOMIC_BASE_URL").unwrap_or(config.base_url);
+        config.app_secret_token = get("ECONOMIC_APP_SECRET_TOKEN").map(Secret::new);
+        Ok(config)
+    }
+
+    /// The app's secret, or why there is none: `serve`, `retry`, `backfill` and `status`
+    /// check this before starting.
+    pub fn require_secret(&self) -> Result<&Secret, Error> {
+        let missing = "ECONOMIC_APP_SECRET_TOKEN is not set: the app's X-AppSecretToken (from \
+                       e-conomic's developer portal) is needed to call e-conomic";
+        let secret = self.app_secret_token.as_ref();
+        secret.ok_or_else(|| Error::Config(missing.to_owned()))
+    }
+}
+
+/// The app. Cheap to clone; clones share the HTTP connections.
 #[derive(Debug, Clone)]
 pub struct Economic {
-    config: Arc<AppConfig>,
+    /// The app-level configuration.
+    pub config: Arc<AppConfig>,
     http: reqwest::Client,
-    debtors: Arc<sync::PerShop<tokio::sync::Mutex<()>>>,
+    /// Held while a debtor is found or created, so two orders of a new buyer make one.
+    debtors: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Economic {
     /// The app with `config`.
     pub fn new(config: AppConfig) -> Result<Self, Error> {
         let http = crate::client::http_client(config.timeout)?;
-        let debtors = Arc::default();
+        let (config, debtors) = (Arc::new(config), Arc::default());
         Ok(Self {
-            config: Arc::new(config),
+            config,
             http,
             debtors,
         })
-    }
-
-    /// The app-level configuration.
-    pub fn config(&self) -> &AppConfig {
-        &self.config
     }
 
     /// An e-conomic client for a shop's agreement.
@@ -83,17 +138,9 @@ impl Economic {
     /// owner sees it (the settings stay stored).
     async fn check_agreement(&self, shop: &Shop<Settings>) -> Result<(), AppError> {
         let checked = async { self.client_for(shop.settings())?.agreement().await };
-        let agreement = checked.await.map_err(|error| {
-            AppError::msg(format!("the e-conomic API key does not work: {error}"))
-        })?;
-        tracing::info!(agreement.agreement_number, "e-conomic agreement reached");
-        Ok(())
+        let failed = |error| AppError::msg(format!("the e-conomic API key does not work: {error}"));
+        checked.await.map(drop).map_err(failed)
     }
-}
-
-/// Locks one of the app's caches, poisoned or not: a panic cannot leave an entry half made.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl ShoporamaApp for Economic {
@@ -116,10 +163,8 @@ impl ShoporamaApp for Economic {
         let trigger = shop.settings().trigger;
         let pending = |label: &str| label.trim().eq_ignore_ascii_case(LABEL_PENDING);
         let (order_id, order) = match event {
-            SettingsEvent::OrderCreated(event) if trigger == Trigger::Created => {
-                (event.order_id, None)
-            }
-            SettingsEvent::Paid(event) if trigger == Trigger::Paid => (event.order_id, None),
+            SettingsEvent::OrderCreated(e) if trigger == Trigger::Created => (e.order_id, None),
+            SettingsEvent::Paid(e) if trigger == Trigger::Paid => (e.order_id, None),
             SettingsEvent::NewStatus(event) if trigger == Trigger::Shipped => {
                 match (event.status.as_deref(), event.order_id) {
                     (Some(status), _) if !is_shipped(status) => return Ok(()),
@@ -147,10 +192,8 @@ impl ShoporamaApp for Economic {
             return Ok(());
         };
         match self.sync_order(shop, order_id, order).await {
-            Ok(_)
-            | Err(EffectError::Failed {
-                retryable: false, ..
-            }) => Ok(()),
+            Err(EffectError::Failed { retryable, .. }) if !retryable => Ok(()),
+            Ok(_) => Ok(()),
             Err(error) => Err(error.into()),
         }
     }
@@ -166,5 +209,45 @@ impl ShoporamaApp for Economic {
             AppError::msg("save the e-conomic API key first: the lists come from your agreement")
         })?;
         Ok(self.client_for(shop.settings())?.list_options(name).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_environment() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                let found = pairs.iter().find(|(key, _)| *key == name);
+                found.map(|(_, value)| (*value).to_owned())
+            }
+        };
+        let config = AppConfig::from_lookup(env(&[
+            ("ECONOMIC_APP_SECRET_TOKEN", "app-s3cr3t"),
+            ("ECONOMIC_TIMEOUT_SECS", "7"),
+        ]));
+        let config = config.expect("valid");
+        assert_eq!(config.base_url, DEFAULT_BASE_URL);
+        assert_eq!(config.timeout, Duration::from_secs(7));
+        assert!(config.require_secret().is_ok());
+        assert!(!format!("{config:?}").contains("s3cr3t"));
+
+        let config = AppConfig::from_lookup(env(&[("ECONOMIC_BASE_URL", "http://127.0.0.1:4100")]));
+        let config = config.expect("valid");
+        assert_eq!(config.base_url, "http://127.0.0.1:4100");
+        let error = config.require_secret().expect_err("no secret").to_string();
+        assert!(
+            error.contains("ECONOMIC_APP_SECRET_TOKEN is not set"),
+            "{error}"
+        );
+
+        let error = AppConfig::from_lookup(env(&[("ECONOMIC_TIMEOUT_SECS", "soon")]));
+        let error = error.expect_err("not a number").to_string();
+        assert!(
+            error.contains("ECONOMIC_TIMEOUT_SECS is invalid"),
+            "{error}"
+        );
     }
 }

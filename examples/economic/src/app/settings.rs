@@ -109,33 +109,22 @@ impl Settings {
         heading: &str,
     ) -> Result<(InvoiceConfig, ShopZone), EffectFailure> {
         let problem = |text: String| Err(EffectFailure::permanent(text));
-        let number = |value: &str| match value.trim().parse() {
-            Ok(number) => Ok(number),
-            Err(_) => Err(EffectFailure::permanent(format!(
-                "`{value}` is no e-conomic number"
-            ))),
-        };
-        let (home, zone) = (&self.home_country, &self.time_zone);
+        let nan = |value: &str| EffectFailure::permanent(format!("`{value}` is no number"));
+        let number = |value: &str| value.trim().parse().map_err(|_| nan(value));
+        let (home, zone, layout) = (&self.home_country, &self.time_zone, &self.layout);
         let Some(zone) = ShopZone::named(zone) else {
             return problem(format!("the time zone `{zone}` is not one the app knows"));
         };
         if !is_country_code(home.trim()) {
-            return problem(format!(
-                "the home country `{home}` is not a code such as DK"
-            ));
+            return problem(format!("the home country `{home}` is no code like DK"));
         }
-        let Some(layout) = self
-            .layout
-            .as_deref()
-            .filter(|layout| !layout.trim().is_empty())
-        else {
+        let Some(layout) = fits(layout.as_ref(), usize::MAX) else {
             return problem("no invoice layout is chosen in the app's settings".to_owned());
         };
         let eu_private = fits(self.vat_zone_eu_private.as_ref(), usize::MAX);
         let product = |value: &Option<String>| fits(value.as_ref(), usize::MAX);
-        let prefix = self
-            .reference_prefix
-            .replace("{webshop_id}", &webshop_id.to_string());
+        let id = webshop_id.to_string();
+        let prefix = self.reference_prefix.replace("{webshop_id}", &id);
         let config = InvoiceConfig {
             home_country: home.trim().to_ascii_uppercase(),
             vat_zones: VatZones {
@@ -147,7 +136,7 @@ impl Settings {
             customer_group_domestic: number(&self.customer_group_domestic)?,
             customer_group_foreign: number(&self.customer_group_foreign)?,
             payment_terms_number: number(&self.payment_terms_number)?,
-            layout_number: number(layout)?,
+            layout_number: number(&layout)?,
             unit_number: self.unit_number.filter(|unit| *unit > 0),
             shipping_product_number: product(&self.shipping_product_number),
             discount_product_number: product(&self.discount_product_number),
@@ -211,10 +200,7 @@ mod tests {
         settings.home_country = "DK".to_owned();
         settings.vat_zone_eu = "EU".to_owned();
         let error = settings.invoice_config(1, "").expect_err("not a number");
-        assert!(
-            error.message().contains("`EU` is no e-conomic number"),
-            "{error}"
-        );
+        assert!(error.message().contains("`EU` is no number"), "{error}");
         settings.vat_zone_eu = "2".to_owned();
         settings.time_zone = "Mars/Olympus".to_owned();
         let error = settings.invoice_config(1, "").expect_err("unknown zone");

@@ -14,8 +14,6 @@
 //! 5. return the [`Invoice`], which the framework stores; a failure carries e-conomic's own
 //!    message and whether waiting may help ([`EffectFailure::retryable`] or `permanent`).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::Utc;
@@ -25,8 +23,8 @@ use shoporama_app::effects::EffectState;
 use shoporama_app::effects::{Attempt, EffectError, EffectFailure, EffectFilter, EffectRecord};
 use shoporama_app::rest::Order;
 
+use super::Economic;
 use super::settings::Settings;
-use super::{Economic, lock};
 use crate::client::ExistingInvoice;
 use crate::error::During as _;
 use crate::invoice::{build_draft, debtor_lookup, new_customer, reference_for, unknown_sku};
@@ -46,9 +44,6 @@ pub const LABEL_FAILED: &str = "e-conomic-failed";
 /// it (`false`: it was recorded already).
 pub type Synced = (InvoiceSummary, bool);
 
-/// The per-shop caches' type.
-pub(super) type PerShop<T> = std::sync::Mutex<BTreeMap<u64, Arc<T>>>;
-
 /// The label Shoporama's own app shows for an order's stored transfer: `e-conomic-ok` when
 /// done, `-failed` after a failure waiting cannot fix, else (running, or failed retryably)
 /// `-pending`.
@@ -60,14 +55,11 @@ pub fn label(record: &EffectRecord) -> &'static str {
     }
 }
 
-/// The shop's order transfers (or one order's), for the framework's
-/// [`Effects`](shoporama_app::effects::Effects) `list` and `retry`.
-pub fn transfers(webshop_id: u64, order_id: Option<u64>) -> EffectFilter {
+/// The shop's order transfers, for the framework's [`Effects`](shoporama_app::effects::Effects)
+/// `list` and `retry` (`.key(order_id)`: one order's).
+pub fn transfers(webshop_id: u64) -> EffectFilter {
     let filter = EffectFilter::all().webshop_id(webshop_id).name(EFFECT);
-    match order_id {
-        Some(order_id) => filter.key(order_id),
-        None => filter.limit(u32::MAX),
-    }
+    filter.limit(u32::MAX)
 }
 
 /// The shop's country table when `order` names a country by id or name: read over REST once
@@ -102,13 +94,14 @@ impl Economic {
             ran.store(true, Ordering::Relaxed);
             self.transfer(shop, order_id, order, attempt)
         };
-        let invoice = shop.once(EFFECT, order_id, transfer).await?;
+        // Boxed: a transfer's future is large.
+        let invoice = Box::pin(shop.once(EFFECT, order_id, transfer)).await?;
         Ok((invoice, ran.into_inner()))
     }
 
     /// Lets the order's failed transfer (permanent failures too) run again on the next call.
     pub async fn reset(&self, shop: &Shop<Settings>, order_id: u64) -> Result<u64, EffectError> {
-        let filter = transfers(shop.webshop_id(), Some(order_id));
+        let filter = transfers(shop.webshop_id()).key(order_id);
         shop.effects().retry(&filter).await
     }
 
@@ -134,7 +127,7 @@ impl Economic {
             Some(ExistingInvoice::Booked(booked)) => return Ok(InvoiceSummary::from(&booked)),
             Some(ExistingInvoice::Draft(draft)) => draft,
             None => {
-                let countries = Box::pin(countries(shop, &order)).await?;
+                let countries = countries(shop, &order).await?;
                 let home = &config.home_country;
                 let mut input = invoice_input(&order, &countries, home, zone, Utc::now())?;
                 for line in &mut input.lines {
@@ -147,12 +140,9 @@ impl Economic {
                     Some(number) if number > 0 => number,
                     _ => {
                         let lookup = debtor_lookup(&input, &config)?;
-                        let lookup = lookup.as_ref().map(|(key, value)| (*key, value.as_str()));
                         let customer = new_customer(&input, &config)?;
-                        // One at a time per shop: two orders of a new buyer make one debtor.
-                        let shop_debtors =
-                            Arc::clone(lock(&self.debtors).entry(shop.webshop_id()).or_default());
-                        let _one_at_a_time = shop_debtors.lock().await;
+                        // One at a time: two orders of a new buyer make one debtor.
+                        let _one_at_a_time = self.debtors.lock().await;
                         let debtor = client.find_or_create_customer(lookup, &customer).await;
                         debtor.during("finding or creating the debtor")?
                     }
