@@ -11,7 +11,7 @@
 //!    fallback product, SKU in the text; find or create the debtor (by CVR/EAN or e-mail, or
 //!    the collective one); build the draft ([`build_draft`]);
 //! 4. confirm the claim, create the draft, confirm, book it if configured;
-//! 5. return the [`Invoice`], which the framework stores; a failure carries e-conomic's own
+//! 5. return the [`InvoiceSummary`], which the framework stores; a failure carries e-conomic's own
 //!    message and whether waiting may help ([`EffectFailure::retryable`] or `permanent`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
