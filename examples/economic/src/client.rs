@@ -40,8 +40,21 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 /// The longest `references.other` e-conomic stores.
 pub const MAX_REFERENCE_LEN: usize = 250;
 
+/// The longest product number e-conomic stores.
+pub const MAX_PRODUCT_NUMBER_LEN: usize = 25;
+
 /// A safety stop for runaway pagination (a server that always says there is a next page).
 const MAX_PAGES: u32 = 100_000;
+
+/// The HTTP client a [`Client`] shares (see [`Client::with_http_client`]): requests time out
+/// after `timeout`, connecting after at most 10 s.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .build()
+        .map_err(|error| Error::Config(format!("HTTP client: {error}")))
+}
 
 /// How idempotent requests are retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -459,6 +472,95 @@ impl Client {
             .await?
             .into_iter()
             .find(|customer| !customer.barred))
+    }
+
+    /// The customer whose filterable `property` (`corporateIdentificationNumber`, `ean`,
+    /// `email`, …) equals `value`, if any: the lowest customer number among those not barred.
+    pub async fn find_customer_by(
+        &self,
+        property: &str,
+        value: &str,
+    ) -> Result<Option<Customer>, Error> {
+        let mut customers: Vec<Customer> = self
+            .all("/customers", Some(&Filter::eq(property, value.trim())))
+            .await?;
+        customers.retain(|customer| !customer.barred);
+        Ok(customers
+            .into_iter()
+            .min_by_key(|customer| customer.customer_number))
+    }
+
+    /// The number of the customer `lookup` finds (`(property, value)`, as for
+    /// [`Client::find_customer_by`]), or of `customer`, created.
+    pub async fn find_or_create_customer(
+        &self,
+        lookup: Option<(&str, String)>,
+        customer: &NewCustomer,
+    ) -> Result<u32, Error> {
+        if let Some((property, value)) = lookup
+            && let Some(found) = self.find_customer_by(property, &value).await?
+        {
+            return Ok(found.customer_number);
+        }
+        Ok(self.create_customer(customer).await?.customer_number)
+    }
+
+    /// Whether e-conomic has a product, not barred, whose number is `sku` (a SKU longer than
+    /// a product number can be is none).
+    pub async fn sells(&self, sku: &str) -> Result<bool, Error> {
+        let sku = sku.trim();
+        if sku.is_empty() || sku.chars().count() > MAX_PRODUCT_NUMBER_LEN {
+            return Ok(false);
+        }
+        Ok(self
+            .product(sku)
+            .await?
+            .is_some_and(|product| !product.barred))
+    }
+
+    /// The options of a settings list read live from the agreement, as `(number, "number –
+    /// name")` pairs by number: `layouts` (deleted ones left out), `payment_terms`,
+    /// `vat_zones` (those usable on customers) and `customer_groups`.
+    pub async fn list_options(&self, list: &str) -> Result<Vec<(String, String)>, Error> {
+        let mut options: Vec<(u32, String)> = match list {
+            "layouts" => {
+                return Ok(self
+                    .layout_options()
+                    .await?
+                    .into_iter()
+                    .map(|(n, label)| (n.to_string(), label))
+                    .collect());
+            }
+            "payment_terms" => self
+                .payment_terms()
+                .await?
+                .into_iter()
+                .map(|t| (t.payment_terms_number, t.name))
+                .collect(),
+            "vat_zones" => self
+                .vat_zones()
+                .await?
+                .into_iter()
+                .filter(|z| z.enabled_for_customer)
+                .map(|z| (z.vat_zone_number, z.name))
+                .collect(),
+            "customer_groups" => self
+                .customer_groups()
+                .await?
+                .into_iter()
+                .map(|g| (g.customer_group_number, g.name))
+                .collect(),
+            other => {
+                return Err(Error::InvalidRequest(format!(
+                    "no e-conomic list `{other}`"
+                )));
+            }
+        };
+        options.sort_by_key(|(number, _)| *number);
+        Ok(options
+            .into_iter()
+            .map(|(number, name)| (number.to_string(), format!("{number} – {name}")))
+            .collect())
     }
 
     /// `GET /customers/:n`; `None` if it does not exist.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use shoporama_app::effects::EffectFailure;
 
 /// e-conomic's error document (economic-api.md §1.4): the generic shape (`message`,
 /// `developerHint`, `logId`, `httpStatusCode`, `logTime`), an optional top-level `errorCode`, and
@@ -159,6 +160,40 @@ impl fmt::Display for ApiError {
             write!(f, " [logId {log_id}]")?;
         }
         Ok(())
+    }
+}
+
+/// An e-conomic error as a keyed effect's failure ([`shoporama_app::Shop::once`]):
+/// retryable when it is [transient](Error::is_transient) (429, 5xx, no answer), permanent
+/// otherwise; e-conomic's message either way.
+impl From<Error> for EffectFailure {
+    fn from(error: Error) -> Self {
+        if error.is_transient() {
+            Self::retryable(error)
+        } else {
+            Self::permanent(error)
+        }
+    }
+}
+
+/// Says what was being done when a keyed effect failed: `result.during("creating the
+/// draft")?` gives `creating the draft: <the error>`, retryable exactly when the error is.
+pub trait During<T> {
+    /// The result, its error turned into an effect failure that says what was being done.
+    fn during(self, doing: &str) -> Result<T, EffectFailure>;
+}
+
+impl<T, E: Into<EffectFailure>> During<T> for Result<T, E> {
+    fn during(self, doing: &str) -> Result<T, EffectFailure> {
+        self.map_err(|error| {
+            let failure = error.into();
+            let message = format!("{doing}: {failure}");
+            if failure.is_retryable() {
+                EffectFailure::retryable(message)
+            } else {
+                EffectFailure::permanent(message)
+            }
+        })
     }
 }
 

@@ -37,8 +37,20 @@
 //! By delivery country (billing country when there is no delivery address): the home country
 //! → domestic; an EU country → the EU zone for business customers (a VAT number, CVR or EAN is
 //! given: reverse charge) and, for private customers, the EU-private (OSS) zone if configured,
-//! else domestic (Danish VAT charged, as below the EU distance-selling threshold); anywhere
-//! else → abroad.
+//! else domestic (home VAT charged, as below the EU distance-selling threshold); anywhere
+//! else → abroad. An OSS invoice carries the destination country's standard VAT rate
+//! ([`eu_vat_rate`]): its lines are priced net of that rate.
+//!
+//! # Debtors and e-conomic's field limits
+//!
+//! A business buyer's debtor is found by its CVR / VAT number or EAN, a private buyer's by
+//! e-mail ([`debtor_lookup`]). A Danish agreement's debtors have no `vatNumber` (e-conomic's
+//! customer schema gives that field to Swedish, UK, German, Polish and Finnish agreements
+//! only, [`VAT_NUMBER_AGREEMENTS`]): a foreign VAT number goes in
+//! `corporateIdentificationNumber` there. Lengths are counted in characters (Unicode scalar
+//! values: an emoji is one), as e-conomic's schemas count them; text is cut to fit, but an
+//! identifier or e-mail that does not fit is left out ([`fits`]) rather than cut into another
+//! one.
 
 use std::collections::BTreeMap;
 
@@ -60,6 +72,36 @@ pub const EU_COUNTRIES: [&str; 27] = [
 const MAX_REFERENCE: usize = 250;
 const MAX_HEADING: usize = 250;
 const MAX_LINE_DESCRIPTION: usize = 2500;
+const MAX_PRODUCT_NUMBER: usize = 25;
+const MAX_EMAIL: usize = 255;
+const MAX_IDENTIFIER: usize = 40;
+const MAX_VAT_NUMBER: usize = 50;
+const MAX_RECIPIENT_EAN: usize = 13;
+
+/// The agreements (by home country) whose debtors have a `vatNumber`: Sweden, the UK, Germany,
+/// Poland and Finland, as e-conomic's customer schema says. Elsewhere (Denmark) a foreign VAT
+/// number is the debtor's `corporateIdentificationNumber`.
+pub const VAT_NUMBER_AGREEMENTS: [&str; 5] = ["SE", "GB", "DE", "PL", "FI"];
+
+/// The standard VAT rate of an EU member state (2025), charged on OSS sales to private buyers
+/// there; `None` outside the EU.
+pub fn eu_vat_rate(country_code: &str) -> Option<VatRate> {
+    let basis_points = match country_code.trim().to_ascii_uppercase().as_str() {
+        "LU" => 1700,
+        "MT" => 1800,
+        "CY" | "DE" => 1900,
+        "AT" | "BG" | "FR" => 2000,
+        "BE" | "CZ" | "ES" | "LT" | "LV" | "NL" | "RO" => 2100,
+        "IT" | "SI" => 2200,
+        "IE" | "PL" | "PT" | "SK" => 2300,
+        "EE" | "GR" => 2400,
+        "DK" | "HR" | "SE" => 2500,
+        "FI" => 2550,
+        "HU" => 2700,
+        _ => return None,
+    };
+    Some(VatRate::from_basis_points(basis_points))
+}
 
 /// An address as the shop has it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -375,6 +417,11 @@ pub enum InvoiceError {
     /// The order reference is empty or makes `references.other` longer than 250 characters.
     #[error("order reference `{0}` is empty or too long for references.other (250 characters)")]
     InvalidReference(String),
+    /// Nothing to find the buyer's debtor by: no CVR, VAT number, EAN or e-mail.
+    #[error(
+        "the order has no e-mail, CVR or EAN to find its debtor by; set \"Only use this debtor\" to book such orders on one debtor"
+    )]
+    NoDebtorKey,
     /// Neither a name, a company nor an e-mail for the debtor.
     #[error("the customer has no name, company or e-mail")]
     MissingCustomerName,
@@ -391,6 +438,14 @@ pub enum InvoiceError {
     /// Amounts too large to compute with.
     #[error("amounts overflow")]
     Overflow,
+}
+
+/// An invoice that cannot be built fails the same way until the order or the settings
+/// change: a permanent failure of the keyed effect that invoices the order.
+impl From<InvoiceError> for shoporama_app::effects::EffectFailure {
+    fn from(error: InvoiceError) -> Self {
+        Self::permanent(error)
+    }
 }
 
 /// `references.other` for an order: the prefix followed by the order reference.
@@ -411,6 +466,79 @@ fn non_blank(value: Option<&String>, max_chars: usize) -> Option<String> {
     value
         .map(|text| truncate(text, max_chars))
         .filter(|text| !text.is_empty())
+}
+
+/// `value`, trimmed, when it is not blank and fits a field of `max_chars` characters; else
+/// `None`: an identifier, e-mail or product number cut short would name another one.
+pub fn fits(value: Option<&String>, max_chars: usize) -> Option<String> {
+    value
+        .map(|text| text.trim())
+        .filter(|text| !text.is_empty() && text.chars().count() <= max_chars)
+        .map(str::to_owned)
+}
+
+/// The buyer's identifiers as the debtor stores them (see the module docs).
+struct Identity {
+    cin: Option<String>,
+    vat_number: Option<String>,
+    ean: Option<String>,
+    email: Option<String>,
+}
+
+fn identity(customer: &CustomerInput, config: &InvoiceConfig) -> Identity {
+    let home = config.home_country.trim().to_ascii_uppercase();
+    let takes_vat_number = VAT_NUMBER_AGREEMENTS.contains(&home.as_str());
+    let vat_number = customer.vat_number.as_ref();
+    Identity {
+        cin: fits(customer.cvr.as_ref(), MAX_IDENTIFIER)
+            .or_else(|| fits(vat_number, MAX_IDENTIFIER).filter(|_| !takes_vat_number)),
+        vat_number: fits(vat_number, MAX_VAT_NUMBER).filter(|_| takes_vat_number),
+        ean: fits(customer.ean.as_ref(), MAX_IDENTIFIER),
+        email: fits(customer.email.as_ref(), MAX_EMAIL),
+    }
+}
+
+/// How to find the buyer's debtor (`GET /customers?filter=<property>$eq:<value>`): a
+/// business by its CVR / VAT number, else its EAN; a private buyer by e-mail, as the debtor
+/// stores it (an e-mail too long for e-conomic is stored nowhere, so not looked up either:
+/// `None`, a new debtor). An order with none of them at all is refused.
+pub fn debtor_lookup(
+    input: &InvoiceInput,
+    config: &InvoiceConfig,
+) -> Result<Option<(&'static str, String)>, InvoiceError> {
+    let email = input.customer.email.as_deref().unwrap_or_default();
+    if !input.customer.is_business() && email.trim().is_empty() {
+        return Err(InvoiceError::NoDebtorKey);
+    }
+    let Identity {
+        cin,
+        vat_number,
+        ean,
+        email,
+    } = identity(&input.customer, config);
+    let email = email.filter(|_| !input.customer.is_business());
+    let keys = [
+        ("corporateIdentificationNumber", cin),
+        ("vatNumber", vat_number),
+        ("ean", ean),
+        ("email", email),
+    ];
+    Ok(keys
+        .into_iter()
+        .find_map(|(property, value)| value.map(|value| (property, value))))
+}
+
+/// A line whose SKU e-conomic has no product for: it goes on the fallback product (or none),
+/// and its description keeps the SKU (`Tekande (SKU-404)`).
+pub fn unknown_sku(line: &mut LineInput) {
+    if let Some(sku) = line.product_number.take() {
+        let (name, sku) = (line.description.trim(), sku.trim());
+        line.description = match (name.is_empty(), sku.is_empty()) {
+            (_, true) => name.to_owned(),
+            (true, false) => sku.to_owned(),
+            (false, false) => format!("{name} ({sku})"),
+        };
+    }
 }
 
 /// Whether `code` is an ISO 3166-1 alpha-2 country code in form: two ASCII letters.
@@ -478,10 +606,7 @@ pub fn new_customer(
     let customer = &input.customer;
     check_country(&customer.address.country_code)?;
     let billing = &customer.address;
-    let domestic_billing = billing
-        .country_code
-        .trim()
-        .eq_ignore_ascii_case(config.home_country.trim());
+    let identity = identity(customer, config);
     Ok(NewCustomer {
         name: debtor_name(customer)?,
         currency: normalised_currency(&input.currency)?,
@@ -495,20 +620,15 @@ pub fn new_customer(
         payment_terms: PaymentTermsRef::new(config.payment_terms_number),
         vat_zone: VatZoneRef::new(zone.number(&config.vat_zones)),
         customer_number: None,
-        email: non_blank(customer.email.as_ref(), 255),
+        email: identity.email,
         address: non_blank(billing.address.as_ref(), 510),
         zip: non_blank(billing.zip.as_ref(), 30),
         city: non_blank(billing.city.as_ref(), 50),
         country: country_text(billing),
         mobile_phone: non_blank(customer.phone.as_ref(), 50),
-        corporate_identification_number: non_blank(customer.cvr.as_ref(), 40),
-        ean: non_blank(customer.ean.as_ref(), 40),
-        // e-conomic keeps `vatNumber` for non-Danish debtors; the CVR covers Danish ones.
-        vat_number: if domestic_billing {
-            None
-        } else {
-            non_blank(customer.vat_number.as_ref(), 20)
-        },
+        corporate_identification_number: identity.cin,
+        ean: identity.ean,
+        vat_number: identity.vat_number,
         layout: None,
     })
 }
@@ -645,18 +765,19 @@ pub fn build_draft(
     let currency = normalised_currency(&input.currency)?;
     let reference = reference_for(&config.reference_prefix, &input.order_reference)?;
     let zone = zone_for(input, config)?;
-    let effective = |rate: VatRate| {
-        if zone.charges_vat() {
-            rate
-        } else {
-            VatRate::ZERO
-        }
+    // OSS: the destination country's rate on every line.
+    let oss_rate = eu_vat_rate(&destination(input).country_code)
+        .filter(|_| zone == VatZoneKind::EuPrivate && config.vat_zones.eu_private.is_some());
+    let effective = |rate: VatRate| match oss_rate {
+        _ if !zone.charges_vat() => VatRate::ZERO,
+        Some(oss) => oss,
+        None => rate,
     };
     let unit = config
         .unit_number
         .map(|unit_number| UnitRef { unit_number });
     let product = |number: Option<&String>| {
-        non_blank(number, 25).map(|product_number| ProductRef { product_number })
+        fits(number, MAX_PRODUCT_NUMBER).map(|product_number| ProductRef { product_number })
     };
 
     // Gross per order line, and the discount to fold into them (if no discount product).
@@ -866,7 +987,7 @@ pub fn build_draft(
             zip: non_blank(to.zip.as_ref(), 50),
             city: non_blank(to.city.as_ref(), 250),
             country: country_text(to),
-            ean: non_blank(customer.ean.as_ref(), 13),
+            ean: fits(customer.ean.as_ref(), MAX_RECIPIENT_EAN),
         },
         due_date: None,
         delivery,
@@ -1189,8 +1310,87 @@ mod tests {
         assert_eq!(debtor.name, "Muster GmbH");
         assert_eq!(debtor.vat_zone.vat_zone_number, 2);
         assert_eq!(debtor.customer_group.customer_group_number, 2);
-        assert_eq!(debtor.vat_number.as_deref(), Some("DE123456789"));
+        // A Danish agreement's debtors have no `vatNumber`: the VAT number is their CIN.
+        assert_eq!(debtor.vat_number, None);
+        assert_eq!(
+            debtor.corporate_identification_number.as_deref(),
+            Some("DE123456789")
+        );
         assert_eq!(debtor.country.as_deref(), Some("Deutschland"));
+        assert_eq!(
+            debtor_lookup(&input, &config),
+            Ok(Some((
+                "corporateIdentificationNumber",
+                "DE123456789".to_owned()
+            )))
+        );
+        // A Swedish agreement's debtors do.
+        let swedish = InvoiceConfig {
+            home_country: "SE".into(),
+            ..InvoiceConfig::default()
+        };
+        let debtor = new_customer(&input, &swedish).expect("maps");
+        assert_eq!(debtor.vat_number.as_deref(), Some("DE123456789"));
+        assert_eq!(debtor.corporate_identification_number, None);
+        assert_eq!(
+            debtor_lookup(&input, &swedish),
+            Ok(Some(("vatNumber", "DE123456789".to_owned())))
+        );
+    }
+
+    #[test]
+    fn oss_invoices_carry_the_destination_rate() {
+        // 119.00 paid by a private buyer in Germany: 100.00 net at German 19 %.
+        let mut input = order(vec![line("TS-1", "T-shirt", 1, 11_900)]);
+        input.customer.address.country_code = "DE".into();
+        let oss = InvoiceConfig {
+            vat_zones: VatZones {
+                eu_private: Some(5),
+                ..VatZones::default()
+            },
+            ..InvoiceConfig::default()
+        };
+        let plan = build_draft(&input, &oss, 1).expect("builds");
+        assert_eq!(plan.zone, VatZoneKind::EuPrivate);
+        assert_eq!(plan.draft.recipient.vat_zone.vat_zone_number, 5);
+        assert_eq!(plan.draft.lines[0].unit_net_price, Money::from_major(100));
+        assert_eq!(plan.totals.vat, Money::from_major(19));
+        assert_eq!(eu_vat_rate("fi"), Some(VatRate::from_basis_points(2550)));
+        assert_eq!(eu_vat_rate("NO"), None);
+        // Without an OSS zone the order's own (home) rate stands.
+        let plan = build_draft(&input, &InvoiceConfig::default(), 1).expect("builds");
+        assert_eq!(plan.draft.lines[0].unit_net_price, Money::from_minor(9_520));
+    }
+
+    #[test]
+    fn identifiers_and_e_mails_that_do_not_fit_are_left_out_not_cut() {
+        let mut input = order(vec![line("TS-1", "T-shirt", 1, 10_000)]);
+        // 255 characters, 17 of them emoji (4 bytes each): it fits as e-conomic counts.
+        let fitting = format!("{}@{}.dk", "🎉".repeat(17), "a".repeat(234));
+        assert_eq!(fitting.chars().count(), 255);
+        input.customer.email = Some(format!(" {fitting} "));
+        let config = InvoiceConfig::default();
+        assert_eq!(
+            new_customer(&input, &config).expect("maps").email,
+            Some(fitting.clone())
+        );
+        assert_eq!(debtor_lookup(&input, &config), Ok(Some(("email", fitting))));
+        input.customer.email = Some(format!("{}@example.dk", "a".repeat(250)));
+        assert_eq!(new_customer(&input, &config).expect("maps").email, None);
+        assert_eq!(debtor_lookup(&input, &config), Ok(None));
+        input.customer.ean = Some("57901234567890".into()); // 14 digits: not an EAN-13
+        let plan = build_draft(&input, &config, 1).expect("builds");
+        assert_eq!(plan.draft.recipient.ean, None);
+        assert_eq!(
+            debtor_lookup(&input, &config),
+            Ok(Some(("ean", "57901234567890".to_owned())))
+        );
+        input.customer.ean = None;
+        input.customer.email = None;
+        assert_eq!(
+            debtor_lookup(&input, &config),
+            Err(InvoiceError::NoDebtorKey)
+        );
     }
 
     #[test]
@@ -1277,5 +1477,12 @@ mod tests {
         );
         assert_eq!(plan.draft.lines[0].description, "1");
         assert_eq!(plan.draft.lines[0].unit, Some(UnitRef { unit_number: 1 }));
+
+        let mut unknown = line("SKU-404", "Tekande", 1, 10_000);
+        unknown_sku(&mut unknown);
+        assert_eq!(
+            (unknown.product_number, unknown.description.as_str()),
+            (None, "Tekande (SKU-404)")
+        );
     }
 }

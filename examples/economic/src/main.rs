@@ -7,15 +7,17 @@
 //! economic manifest [--sheet] | simulate … | doctor (the framework's commands)
 //! ```
 //!
-//! Configured by the environment: the framework's `SHOPORAMA_*` and `DATABASE_URL`, and
-//! `ECONOMIC_APP_SECRET_TOKEN`, `ECONOMIC_BASE_URL` (see `economic::app::AppConfig`).
+//! Configured by the environment: the framework's `SHOPORAMA_*` and `DATABASE_URL` (SQLite,
+//! or PostgreSQL with the `postgres` feature), and `ECONOMIC_APP_SECRET_TOKEN`,
+//! `ECONOMIC_BASE_URL` (see `economic::app::AppConfig`).
 
 use std::process::ExitCode;
 
-use economic::app::{Economic, commands};
+use economic::app::{AppConfig, Economic, commands};
 
 fn main() -> ExitCode {
-    let app = match Economic::from_env() {
+    let config = AppConfig::from_lookup(|name| std::env::var(name).ok());
+    let app = match config.and_then(Economic::new) {
         Ok(app) => app,
         Err(error) => {
             eprintln!("error: {error}");
@@ -24,10 +26,9 @@ fn main() -> ExitCode {
     };
     // `serve` (the default command) must not start unable to sync; the other framework
     // commands (manifest, simulate, doctor) do not need e-conomic.
-    let serves = std::env::args()
-        .nth(1)
-        .is_none_or(|command| command == "serve");
-    if serves && let Err(error) = app.config().check() {
+    let command = std::env::args().nth(1);
+    let serves = command.is_none_or(|command| command == "serve");
+    if serves && let Err(error) = app.config.require_secret() {
         eprintln!("error: {error}");
         return ExitCode::from(2);
     }

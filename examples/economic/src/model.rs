@@ -588,6 +588,71 @@ pub enum SendBy {
     Ean,
 }
 
+/// What an app keeps of an invoice e-conomic holds for an order (a draft or a booked one):
+/// its reference, numbers, debtor and e-conomic's totals. Serializable, for the app's records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceSummary {
+    /// `references.other`.
+    pub reference: String,
+    /// The debtor.
+    pub customer_number: u32,
+    /// The draft's number, for an invoice left as a draft.
+    pub draft_invoice_number: Option<u32>,
+    /// The booked invoice's number, once booked.
+    pub booked_invoice_number: Option<u32>,
+    /// Net amount.
+    pub net_amount: Money,
+    /// VAT amount.
+    pub vat_amount: Money,
+    /// Gross amount.
+    pub gross_amount: Money,
+}
+
+fn other_reference(references: Option<&References>) -> String {
+    references
+        .and_then(|references| references.other.clone())
+        .unwrap_or_default()
+}
+
+impl From<&BookedInvoice> for InvoiceSummary {
+    fn from(booked: &BookedInvoice) -> Self {
+        Self {
+            reference: other_reference(booked.references.as_ref()),
+            customer_number: booked.customer.customer_number,
+            draft_invoice_number: None,
+            booked_invoice_number: Some(booked.booked_invoice_number),
+            net_amount: booked.net_amount,
+            vat_amount: booked.vat_amount,
+            gross_amount: booked.gross_amount,
+        }
+    }
+}
+
+impl From<&DraftInvoice> for InvoiceSummary {
+    fn from(draft: &DraftInvoice) -> Self {
+        Self {
+            reference: other_reference(draft.references.as_ref()),
+            customer_number: draft.customer.customer_number,
+            draft_invoice_number: Some(draft.draft_invoice_number),
+            booked_invoice_number: None,
+            net_amount: draft.net_amount,
+            vat_amount: draft.vat_amount,
+            gross_amount: draft.gross_amount,
+        }
+    }
+}
+
+impl InvoiceSummary {
+    /// The invoice's number as a bookkeeper says it: `1042`, or `draft 7`.
+    pub fn number(&self) -> String {
+        match (self.booked_invoice_number, self.draft_invoice_number) {
+            (Some(booked), _) => booked.to_string(),
+            (None, Some(draft)) => format!("draft {draft}"),
+            (None, None) => "-".to_owned(),
+        }
+    }
+}
+
 /// `POST /invoices/booked` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

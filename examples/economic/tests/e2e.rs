@@ -1,17 +1,21 @@
 //! The e-conomic app end to end, over loopback HTTP: the app served by `AppRuntime` on
 //! 127.0.0.1:0 (or driven in process where a crash is simulated), Shoporama played by
 //! `SimulatedShop`, its REST API by `FakeShoporama`, e-conomic by the stand-in. The app's
-//! database is a SQLite file, as in production.
+//! database is a SQLite file, as in production; the `postgres_*` tests run the same on a
+//! fresh PostgreSQL schema (skipped without `SHOPORAMA_TEST_POSTGRES_URL`, failing instead
+//! with `SHOPORAMA_REQUIRE_ALL=1`).
 
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use economic::RetryPolicy;
-use economic::app::commands::{backfill, retry};
-use economic::app::{AppConfig, Economic, LABEL_OK, Settings, SyncState, SyncStore};
+use economic::app::commands::{Range, backfill, retry};
+use economic::app::{AppConfig, EFFECT, Economic, LABEL_FAILED, LABEL_OK, Settings, label};
+use economic::model::InvoiceSummary;
 use economic::money::Money;
 use economic::standin::{Fault, FaultRule, StandIn};
 use serde_json::{Value, json};
+use shoporama_app::effects::{EffectRecord, EffectState, EffectsConfig};
 use shoporama_app::inbox::InboxConfig;
 use shoporama_app::prelude::*;
 use shoporama_app::rest::ResourceKind;
@@ -51,7 +55,7 @@ struct World {
     fields: Vec<(&'static str, Value)>,
     /// The app's e-conomic request timeout.
     timeout: Duration,
-    /// The app's claim lease.
+    /// The lease of the app's keyed effects.
     lease: Duration,
 }
 
@@ -82,10 +86,41 @@ impl Served {
             .expect("store answers")
             .expect("shop installed and configured")
     }
+
+    /// The order's transfer, as the framework's keyed effects record it.
+    async fn record(&self, order_id: u64) -> EffectRecord {
+        self.runtime
+            .effects()
+            .get(WEBSHOP, EFFECT, order_id)
+            .await
+            .expect("effects answer")
+            .expect("order recorded")
+    }
+}
+
+/// The invoice a done transfer recorded.
+fn recorded_invoice(record: &EffectRecord) -> InvoiceSummary {
+    assert_eq!(record.state, EffectState::Done, "{record:?}");
+    serde_json::from_value(record.result.clone().expect("a result")).expect("an invoice")
 }
 
 impl World {
+    /// A world whose app keeps its database in a SQLite file.
     async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = format!("sqlite://{}", dir.path().join("app.db").display());
+        Self::with_database(dir, database_url).await
+    }
+
+    /// A world whose app keeps its database in a fresh PostgreSQL schema, or `None` (the test
+    /// is skipped) when no PostgreSQL is configured.
+    async fn postgres(test: &str) -> Option<Self> {
+        let url = postgres_url(test)?;
+        let dir = tempfile::tempdir().expect("temp dir");
+        Some(Self::with_database(dir, fresh_postgres_schema(&url, test)).await)
+    }
+
+    async fn with_database(dir: TempDir, database_url: String) -> Self {
         let economic = StandIn::start().await.expect("stand-in starts");
         economic.add_product("SKU-1", "Kaffekop", Money::from_minor(15_960));
         let shoporama = FakeShoporama::builder()
@@ -103,8 +138,6 @@ impl World {
             .start()
             .await
             .expect("fake Shoporama starts");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let database_url = format!("sqlite://{}", dir.path().join("app.db").display());
         Self {
             economic,
             shoporama,
@@ -118,7 +151,7 @@ impl World {
                 ("shipping_product_number", json!("FRAGT")),
             ],
             timeout: Duration::from_secs(2),
-            lease: Duration::from_secs(10),
+            lease: Duration::from_secs(3),
         }
     }
 
@@ -138,9 +171,6 @@ impl World {
         AppConfig {
             base_url: self.economic.base_url().to_owned(),
             app_secret_token: Some(self.economic.config().app_secret_token.as_str().into()),
-            database_url: self.database_url.clone(),
-            claim_lease: self.lease,
-            claim_wait: Duration::from_secs(8),
             timeout: self.timeout,
             retry: RetryPolicy {
                 max_retries: 2,
@@ -163,10 +193,7 @@ impl World {
             .database_url(&self.database_url)
             .rest(self.shoporama.rest_config())
             .inbox(inbox)
-            // The suites retry within seconds: a short claim lease fits that horizon.
-            .effects(
-                shoporama_app::effects::EffectsConfig::default().with_lease(Duration::from_secs(2)),
-            )
+            .effects(EffectsConfig::default().with_lease(self.lease))
             .build()
             .expect("valid configuration");
         AppRuntime::connect(app, config).await.expect("store opens")
@@ -232,12 +259,46 @@ fn money(value: &Value) -> Option<Money> {
         .and_then(|amount| Money::from_f64(amount).ok())
 }
 
-async fn record(app: &Economic, order_id: u64) -> economic::app::InvoiceRecord {
-    app.store()
-        .record(WEBSHOP, order_id)
-        .await
-        .expect("store answers")
-        .expect("order recorded")
+fn require_all() -> bool {
+    std::env::var("SHOPORAMA_REQUIRE_ALL").is_ok_and(|value| value == "1")
+}
+
+/// The PostgreSQL URL for tests, or `None` (with a note) to skip; fails when it is missing
+/// and `SHOPORAMA_REQUIRE_ALL=1` (the workspace's rule, as in `tests/src/lib.rs`).
+fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("SHOPORAMA_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            assert!(
+                !require_all(),
+                "{test}: SHOPORAMA_TEST_POSTGRES_URL is not set but SHOPORAMA_REQUIRE_ALL=1"
+            );
+            eprintln!("{test}: skipped (set SHOPORAMA_TEST_POSTGRES_URL to run it)");
+            None
+        }
+    }
+}
+
+/// A PostgreSQL URL whose connections use a fresh schema, so runs do not collide.
+fn fresh_postgres_schema(url: &str, name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_nanos())
+        .unwrap_or_default();
+    let schema = format!("e2e_{name}_{}_{nanos}", std::process::id());
+    let created = std::process::Command::new("psql")
+        .arg(url)
+        .arg("-c")
+        .arg(format!("CREATE SCHEMA {schema}"))
+        .output()
+        .expect("psql runs");
+    assert!(
+        created.status.success(),
+        "creating schema: {}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options[search_path]={schema}")
 }
 
 #[tokio::test]
@@ -300,17 +361,17 @@ async fn a_paid_order_becomes_one_booked_invoice_with_debtor_lines_vat_and_total
         "the invoice reconciles with the order"
     );
 
-    let record = record(served.app(), ORDER).await;
-    assert_eq!(record.state, SyncState::Ok);
-    assert_eq!(record.label(), LABEL_OK);
+    let record = served.record(ORDER).await;
+    assert_eq!(label(&record), LABEL_OK);
+    let recorded = recorded_invoice(&record);
     assert_eq!(
-        record.booked_invoice_number,
+        recorded.booked_invoice_number,
         invoice["bookedInvoiceNumber"]
             .as_u64()
             .and_then(|n| u32::try_from(n).ok())
     );
-    assert_eq!(record.gross_amount, Some(Money::from_minor(43_800)));
-    assert_eq!(record.reference.as_deref(), Some("shoporama-7-100234"));
+    assert_eq!(recorded.gross_amount, Money::from_minor(43_800));
+    assert_eq!(recorded.reference, "shoporama-7-100234");
     assert_eq!(world.order_reads(ORDER), 1);
 
     // The layout list is read live from the shop's e-conomic agreement.
@@ -326,12 +387,36 @@ async fn a_paid_order_becomes_one_booked_invoice_with_debtor_lines_vat_and_total
     assert_eq!(base.status, 200, "{}", base.body);
     assert_eq!(base.body["19"], "19 – DK. std. m. bankoplys. 1.5");
     assert!(base.body.get("21").is_some());
+    // So are the payment terms, VAT zones and customer groups.
+    for (list, key, text) in [
+        ("payment_terms", "1", "1 – Netto 8 dage"),
+        ("vat_zones", "2", "2 – EU"),
+        ("customer_groups", "2", "2 – Udenlandske"),
+    ] {
+        let query = format!("type=list&name={list}&webshop_id=7");
+        let answer = served
+            .shop
+            .raw(http::Method::GET, &query, Some(APP_TOKEN), Vec::new())
+            .await;
+        assert_eq!(answer.status, 200, "{list}: {}", answer.body);
+        assert_eq!(answer.body[key], text, "{list}: {}", answer.body);
+    }
     served.stop().await;
 }
 
 #[tokio::test]
 async fn the_same_webhook_twice_and_ten_at_once_makes_one_invoice() {
-    let world = World::new().await;
+    exactly_once(World::new().await).await;
+}
+
+#[tokio::test]
+async fn postgres_the_same_webhook_twice_and_ten_at_once_makes_one_invoice() {
+    if let Some(world) = World::postgres("exactly_once").await {
+        exactly_once(world).await;
+    }
+}
+
+async fn exactly_once(world: World) {
     let served = world.serve().await;
     served.shop.install().await.assert_ok();
     served.shop.send("paid", paid(ORDER)).await.assert_ok();
@@ -362,8 +447,8 @@ async fn the_same_webhook_twice_and_ten_at_once_makes_one_invoice() {
         1,
         "duplicates never reach Shoporama's API"
     );
-    let record = record(served.app(), ORDER + 1).await;
-    assert_eq!((record.state, record.attempts), (SyncState::Ok, 1));
+    let record = served.record(ORDER + 1).await;
+    assert_eq!((record.state, record.attempts), (EffectState::Done, 1));
     served.stop().await;
 }
 
@@ -377,14 +462,16 @@ async fn economic_answering_500_is_recorded_then_the_retry_command_makes_one_inv
         .faults()
         .add(FaultRule::new(Fault::ServerError).on("POST", "/invoices/drafts"));
 
+    // Not acknowledged: Shoporama is asked to deliver it again later.
     let answer = served.shop.send("paid", paid(ORDER)).await;
-    answer.assert_status(http::StatusCode::INTERNAL_SERVER_ERROR);
-    answer.assert_error_contains("will be retried");
+    answer.assert_status(http::StatusCode::SERVICE_UNAVAILABLE);
+    answer.assert_error_contains("creating the invoice draft");
     assert_eq!(world.economic.invoices_created(), 0);
-    let failed = record(served.app(), ORDER).await;
-    assert_eq!(failed.state, SyncState::Failed);
-    assert!(failed.transient);
-    let error = failed.error.as_deref().unwrap_or_default();
+    let failed = served.record(ORDER).await;
+    assert_eq!(failed.state, EffectState::Failed);
+    assert!(failed.retryable);
+    assert_eq!(label(&failed), "e-conomic-pending");
+    let error = failed.last_error.as_deref().unwrap_or_default();
     assert!(
         error.contains("creating the invoice draft") && error.contains("500"),
         "{error}"
@@ -395,11 +482,8 @@ async fn economic_answering_500_is_recorded_then_the_retry_command_makes_one_inv
     assert_eq!((summary.seen, summary.invoiced), (1, 1), "{summary}");
     assert_eq!(world.economic.invoices_created(), 1);
     assert_eq!(world.economic.invoices_booked(), 1);
-    let done = record(served.app(), ORDER).await;
-    assert_eq!(
-        (done.state, done.attempts, done.error),
-        (SyncState::Ok, 2, None)
-    );
+    let done = served.record(ORDER).await;
+    assert_eq!((label(&done), done.attempts), (LABEL_OK, 2));
 
     // Nothing is left to retry, and a late redelivery changes nothing.
     let summary = retry(served.app(), &shop, None).await.expect("retry runs");
@@ -428,8 +512,8 @@ async fn an_invoice_created_whose_answer_was_lost_is_found_not_doubled() {
         .shop
         .send("paid", paid(ORDER))
         .await
-        .assert_status(http::StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(record(served.app(), ORDER).await.transient);
+        .assert_status(http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(served.record(ORDER).await.retryable);
     eventually(|| world.economic.invoices_created() == 1).await;
     assert_eq!(world.economic.invoices_booked(), 0);
 
@@ -444,16 +528,25 @@ async fn an_invoice_created_whose_answer_was_lost_is_found_not_doubled() {
         "the lost draft was found, not re-created"
     );
     assert_eq!(world.economic.invoices_booked(), 1, "and booked");
-    assert_eq!(record(served.app(), ORDER).await.state, SyncState::Ok);
+    assert_eq!(served.record(ORDER).await.state, EffectState::Done);
     served.stop().await;
 }
 
 #[tokio::test]
 async fn a_restart_mid_sync_loses_nothing_and_doubles_nothing() {
+    restart_mid_sync(World::new().await).await;
+}
+
+#[tokio::test]
+async fn postgres_a_restart_mid_sync_loses_nothing_and_doubles_nothing() {
+    if let Some(world) = World::postgres("restart").await {
+        restart_mid_sync(world).await;
+    }
+}
+
+async fn restart_mid_sync(world: World) {
     // A short lease: process B takes the crashed sync's order over after 1 s.
-    let world = World::new()
-        .await
-        .timing(Duration::from_secs(2), Duration::from_secs(1));
+    let world = world.timing(Duration::from_secs(2), Duration::from_secs(1));
     world
         .shoporama
         .insert(ResourceKind::Order, order_json(ORDER + 1, "ole@example.dk"));
@@ -480,17 +573,16 @@ async fn a_restart_mid_sync_loses_nothing_and_doubles_nothing() {
     drop(shop);
     drop(runtime);
     eventually(|| world.economic.invoices_created() == 2).await;
-    let pending = SyncStore::connect(&world.database_url, Duration::from_secs(1))
-        .await
-        .expect("opens")
-        .record(WEBSHOP, ORDER + 1)
-        .await
-        .expect("reads")
-        .expect("claimed before the crash");
-    assert_eq!(pending.state, SyncState::Pending);
 
-    // Process B over the same database file.
+    // Process B over the same database.
     let served = world.serve().await;
+    let pending = served.record(ORDER + 1).await;
+    assert_eq!(
+        pending.state,
+        EffectState::Running,
+        "claimed before the crash"
+    );
+    assert_eq!(label(&pending), "e-conomic-pending");
     assert!(
         served
             .runtime
@@ -506,10 +598,14 @@ async fn a_restart_mid_sync_loses_nothing_and_doubles_nothing() {
     assert_eq!(economic.invoices_created(), 2, "nothing doubled");
     assert_eq!(economic.invoices_booked(), 2, "nothing lost");
     for order_id in [ORDER, ORDER + 1] {
-        let record = record(served.app(), order_id).await;
-        assert_eq!(record.state, SyncState::Ok, "order {order_id}");
-        assert!(record.booked_invoice_number.is_some());
+        let invoice = recorded_invoice(&served.record(order_id).await);
+        assert!(invoice.booked_invoice_number.is_some(), "order {order_id}");
     }
+    assert_eq!(
+        served.record(ORDER + 1).await.attempts,
+        2,
+        "taken over once"
+    );
     served.stop().await;
 }
 
@@ -536,12 +632,12 @@ async fn a_failure_is_recorded_with_economics_message_and_retried_by_the_pending
         delivery.await.expect("delivery runs").assert_ok();
     }
     assert_eq!(world.economic.request_count("POST", "/invoices/drafts"), 1);
-    let failed = record(served.app(), ORDER).await;
+    let failed = served.record(ORDER).await;
     assert_eq!(
-        (failed.state, failed.transient, failed.label()),
-        (SyncState::Failed, false, "e-conomic-failed")
+        (failed.state, failed.retryable, label(&failed)),
+        (EffectState::Failed, false, LABEL_FAILED)
     );
-    let error = failed.error.as_deref().unwrap_or_default();
+    let error = failed.last_error.as_deref().unwrap_or_default();
     assert!(
         error.contains("E06000") && error.contains("lines[1].product"),
         "{error}"
@@ -570,7 +666,7 @@ async fn a_failure_is_recorded_with_economics_message_and_retried_by_the_pending
         .assert_ok();
     assert_eq!(world.economic.invoices_created(), 1);
     assert_eq!(world.economic.invoices_booked(), 1);
-    assert_eq!(record(served.app(), ORDER).await.state, SyncState::Ok);
+    assert_eq!(economic::app::label(&served.record(ORDER).await), LABEL_OK);
     fixed
         .send("add_label", label("e-conomic-pending"))
         .await
@@ -619,8 +715,8 @@ async fn the_shipped_trigger_waits_for_status_sent_and_drafts_stay_drafts() {
         .assert_ok();
     assert_eq!(world.economic.invoices_created(), 2);
     assert_eq!(world.economic.invoices_booked(), 0);
-    let record = record(served.app(), ORDER + 1).await;
-    assert!(record.draft_invoice_number.is_some() && record.booked_invoice_number.is_none());
+    let invoice = recorded_invoice(&served.record(ORDER + 1).await);
+    assert!(invoice.draft_invoice_number.is_some() && invoice.booked_invoice_number.is_none());
     assert_eq!(
         world.order_reads(ORDER + 1),
         1,
@@ -657,7 +753,12 @@ async fn backfill_transfers_the_orders_the_trigger_covers_once() {
     let shop = served.shop().await;
     let since = NaiveDate::from_ymd_opt(2025, 3, 1).expect("valid date");
 
-    let dry = backfill(served.app(), &shop, since, None, true, |_, _| {})
+    let range = |dry_run| Range {
+        since,
+        until: None,
+        dry_run,
+    };
+    let dry = backfill(served.app(), &shop, range(true), |_, _| {})
         .await
         .expect("dry run");
     assert_eq!(
@@ -674,7 +775,7 @@ async fn backfill_transfers_the_orders_the_trigger_covers_once() {
     assert_eq!(world.economic.invoices_created(), 1);
 
     let mut progress = Vec::new();
-    let summary = backfill(served.app(), &shop, since, None, false, |summary, total| {
+    let summary = backfill(served.app(), &shop, range(false), |summary, total| {
         progress.push((summary.seen, total));
     })
     .await
@@ -689,11 +790,12 @@ async fn backfill_transfers_the_orders_the_trigger_covers_once() {
         (6, 2, 1, 3),
         "{summary}"
     );
-    assert!(summary.is_clean());
+    assert!(summary.failures.is_empty());
     assert_eq!(progress.last(), Some(&(6, Some(6))));
     assert_eq!(world.economic.invoices_created(), 3);
     for id in [200_001, 200_005] {
-        assert_eq!(record(served.app(), id).await.source, "backfill");
+        let record = served.record(id).await;
+        assert_eq!((label(&record), record.attempts), (LABEL_OK, 1));
     }
     assert_eq!(
         world.order_reads(200_001),
@@ -701,7 +803,7 @@ async fn backfill_transfers_the_orders_the_trigger_covers_once() {
         "listed orders are not read again"
     );
 
-    let again = backfill(served.app(), &shop, since, None, false, |_, _| {})
+    let again = backfill(served.app(), &shop, range(false), |_, _| {})
         .await
         .expect("runs");
     assert_eq!((again.invoiced, again.already_done), (0, 3), "{again}");
@@ -712,6 +814,8 @@ async fn backfill_transfers_the_orders_the_trigger_covers_once() {
 #[tokio::test]
 async fn through_the_durable_inbox_a_500_from_economic_is_retried_to_one_invoice() {
     let world = World::new().await;
+    // The inbox refuses an effects lease that does not fit its retry horizon 4 times.
+    let world = world.timing(Duration::from_secs(2), Duration::from_secs(2));
     // As `serve` runs it: webhooks acknowledged once recorded, handled by workers.
     let inbox = InboxConfig {
         backoff: Duration::from_millis(50),
@@ -735,8 +839,8 @@ async fn through_the_durable_inbox_a_500_from_economic_is_retried_to_one_invoice
         2,
         "one 500, one 201"
     );
-    let record = record(served.app(), ORDER).await;
-    assert_eq!((record.state, record.attempts), (SyncState::Ok, 2));
+    let record = served.record(ORDER).await;
+    assert_eq!((record.state, record.attempts), (EffectState::Done, 2));
     served.stop().await;
 }
 
@@ -764,7 +868,9 @@ async fn an_eu_business_buyer_gets_a_foreign_debtor_and_a_reverse_charge_invoice
     assert_eq!(customer["name"], "Svensk Design AB");
     assert_eq!(customer["vatZone"]["vatZoneNumber"], 2);
     assert_eq!(customer["customerGroup"]["customerGroupNumber"], 2);
-    assert_eq!(customer["vatNumber"], "SE556000000101");
+    // A Danish agreement's debtors have no `vatNumber`: the VAT number is their CVR field.
+    assert_eq!(customer.get("vatNumber"), None);
+    assert_eq!(customer["corporateIdentificationNumber"], "SE556000000101");
     let invoice = &world.economic.booked_invoices()[0];
     assert_eq!(invoice["recipient"]["vatZone"]["vatZoneNumber"], 2);
     assert_eq!(money(&invoice["vatAmount"]), Some(Money::ZERO));
@@ -825,7 +931,7 @@ async fn a_collective_debtor_a_discount_line_and_skus_unknown_to_economic() {
         .collect();
     let expected = [
         ("Kaffekop", "SKU-1", 15_960),
-        ("Tekande", "1", 20_000), // SKU-404 is no e-conomic product: the fallback
+        ("Tekande (SKU-404)", "1", 20_000), // no e-conomic product: the fallback
         ("Fragt", "FRAGT", 3_120),
         ("Rabatkode SOMMER", "RABAT", -4_000),
     ];
@@ -848,6 +954,148 @@ async fn a_collective_debtor_a_discount_line_and_skus_unknown_to_economic() {
         money(&invoice["grossAmount"]),
         Some(Money::from_minor(63_800))
     );
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn invoices_are_dated_the_paid_day_in_the_shops_time_zone_and_debtors_found_by_e_mail() {
+    let world = World::new().await;
+    // Paid at 22:30 UTC on 30 June: 00:30 on 1 July in Copenhagen.
+    let mut late = order_json(ORDER + 1, "karen@example.dk");
+    late["created"] = json!("2025-06-29 10:00:00");
+    late["paid_date"] = json!(1_751_322_600);
+    world.shoporama.insert(ResourceKind::Order, late);
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+    served.shop.send("paid", paid(ORDER)).await.assert_ok();
+    served.shop.send("paid", paid(ORDER + 1)).await.assert_ok();
+
+    let booked = world.economic.booked_invoices();
+    let dates: Vec<&str> = booked.iter().filter_map(|i| i["date"].as_str()).collect();
+    assert_eq!(
+        dates,
+        ["2025-03-03", "2025-07-01"],
+        "created day, then paid day"
+    );
+    assert_eq!(
+        world.economic.customers_created(),
+        1,
+        "one buyer, one debtor"
+    );
+    let by_email = world.economic.requests().into_iter().any(|request| {
+        let query = request.query.unwrap_or_default();
+        request.path == "/customers" && query.contains("email") && query.contains("karen")
+    });
+    assert!(by_email, "private buyers are found by e-mail");
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn eu_private_buyers_pay_oss_at_the_destination_rate_and_businesses_are_found_by_cvr() {
+    let world = World::new().await.field("vat_zone_eu_private", json!("4"));
+    let german = |id: u64, email: &str, vat_number: Option<&str>| {
+        let mut order = order_json(id, email);
+        order["order_country_id"] = json!(null);
+        order["order_country"] = json!("DE");
+        if let Some(vat_number) = vat_number {
+            order["vat_number"] = json!(vat_number);
+            order["order_company_name"] = json!("Muster GmbH");
+        }
+        order
+    };
+    for order in [
+        german(ORDER + 1, "anna@example.de", None),
+        german(ORDER + 2, "einkauf@muster.de", Some("DE123456789")),
+        german(ORDER + 3, "lager@muster.de", Some("DE123456789")),
+    ] {
+        world.shoporama.insert(ResourceKind::Order, order);
+    }
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+    for order_id in [ORDER + 1, ORDER + 2, ORDER + 3] {
+        served.shop.send("paid", paid(order_id)).await.assert_ok();
+    }
+
+    let economic = &world.economic;
+    let booked = economic.booked_invoices();
+    // The private buyer: the OSS zone, lines net of German VAT (19 %).
+    assert_eq!(booked[0]["recipient"]["vatZone"]["vatZoneNumber"], 4);
+    let nets: Vec<Option<Money>> = booked[0]["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|line| money(&line["unitNetPrice"]))
+        .collect();
+    let expected = [16_765, 3_277].map(|net| Some(Money::from_minor(net)));
+    assert_eq!(nets, expected);
+    // The business: reverse charge, one debtor found again by its VAT number.
+    for invoice in &booked[1..] {
+        assert_eq!(invoice["recipient"]["vatZone"]["vatZoneNumber"], 2);
+        assert_eq!(invoice["customer"], booked[1]["customer"]);
+    }
+    assert_eq!(economic.customers_created(), 2);
+    let business = &economic.customers()[1];
+    assert_eq!(business["corporateIdentificationNumber"], "DE123456789");
+    assert_eq!(business.get("vatNumber"), None, "not on a Danish agreement");
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn the_api_key_is_checked_on_install_and_update_and_refused_with_the_reason() {
+    let world = World::new()
+        .await
+        .field("agreement_grant_token", json!("not-the-grant"));
+    let served = world.serve().await;
+    let answer = served.shop.install().await;
+    answer.assert_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+    answer.assert_error_contains("the e-conomic API key does not work");
+    answer.assert_error_contains("401");
+    assert!(
+        !answer.body.to_string().contains("not-the-grant"),
+        "{}",
+        answer.body
+    );
+    let fixed = served
+        .shop
+        .clone()
+        .field("agreement_grant_token", "standin-grant");
+    fixed.update().await.assert_ok();
+    assert!(world.economic.request_count("GET", "/self") >= 2);
+    fixed.send("paid", paid(ORDER)).await.assert_ok();
+    assert_eq!(world.economic.invoices_booked(), 1);
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn an_e_mail_too_long_for_economic_is_left_out_and_one_that_fits_is_kept_whole() {
+    let world = World::new().await;
+    // 255 characters as e-conomic counts them (the emoji are one each, four bytes in UTF-8).
+    let fitting = format!("{}@{}.dk", "🎉".repeat(17), "a".repeat(234));
+    let too_long = format!("{}@example.dk", "b".repeat(250));
+    for (id, email) in [
+        (ORDER + 1, &fitting),
+        (ORDER + 2, &fitting),
+        (ORDER + 3, &too_long),
+    ] {
+        world
+            .shoporama
+            .insert(ResourceKind::Order, order_json(id, email));
+    }
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+    for order_id in [ORDER + 1, ORDER + 2, ORDER + 3] {
+        served.shop.send("paid", paid(order_id)).await.assert_ok();
+    }
+    let economic = &world.economic;
+    assert_eq!(economic.invoices_booked(), 3);
+    assert_eq!(
+        economic.customers_created(),
+        2,
+        "the fitting e-mail found its debtor"
+    );
+    let customers = economic.customers();
+    assert_eq!(customers[0]["email"], fitting.as_str());
+    assert_eq!(customers[1].get("email"), None, "left out, not cut");
     served.stop().await;
 }
 

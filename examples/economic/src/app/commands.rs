@@ -10,19 +10,24 @@
 //! economic demo                                    install + pay the demo order against `dev`
 //! ```
 //!
-//! `retry`, `backfill` and `status` read the same environment as `serve`. The functions
-//! behind them ([`retry`], [`backfill`]) are public so they can run in tests and jobs.
+//! `retry`, `backfill` and `status` read the same environment as `serve`, and the records of
+//! the framework's keyed effects (`economic effects list|retry` show and reset the same ones).
+//! The functions behind them ([`retry`], [`backfill`]) are public so they can run in tests
+//! and jobs.
 
 use std::fmt;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use chrono::{NaiveDate, NaiveTime};
 use futures::StreamExt as _;
-use shoporama_app::rest::ListQuery;
+use shoporama_app::effects::{EffectError, EffectState};
+use shoporama_app::rest::{ListQuery, Order};
 use shoporama_app::{AppRuntime, Shop};
 
-use super::{Economic, Settings, Source, SyncError, SyncOutcome, SyncState, qualifies};
+use super::{EFFECT, Economic, LABEL_OK, Settings, Synced, Trigger, label, transfers};
+use crate::model::InvoiceSummary;
+use crate::order::is_shipped;
 
 /// The app's subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -41,15 +46,9 @@ pub enum Command {
         /// The shop.
         #[arg(long)]
         webshop_id: u64,
-        /// The first day (YYYY-MM-DD).
-        #[arg(long)]
-        since: NaiveDate,
-        /// The last day (YYYY-MM-DD), if not today.
-        #[arg(long)]
-        until: Option<NaiveDate>,
-        /// Only count what would be transferred.
-        #[arg(long)]
-        dry_run: bool,
+        /// Which orders.
+        #[command(flatten)]
+        range: Range,
     },
     /// Show each order's transfer: label, invoice, attempts and the last error.
     Status {
@@ -67,6 +66,20 @@ pub enum Command {
     Demo(super::dev::DemoArgs),
 }
 
+/// The orders a backfill transfers.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Range {
+    /// The first day (YYYY-MM-DD).
+    #[arg(long)]
+    pub since: NaiveDate,
+    /// The last day (YYYY-MM-DD), if not today.
+    #[arg(long)]
+    pub until: Option<NaiveDate>,
+    /// Only count what would be transferred.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// What a `retry` or `backfill` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -80,108 +93,92 @@ pub struct Summary {
     pub skipped: u64,
     /// Orders a dry run would transfer.
     pub would_invoice: u64,
-    /// Orders another sync held.
-    pub busy: u64,
-    /// Orders that failed, with why (order 0: an order that could not be read).
+    /// Orders that failed, or that another process still held, with why (order 0: an order
+    /// that could not be read).
     pub failures: Vec<(u64, String)>,
 }
 
 impl Summary {
-    fn add(&mut self, outcome: &SyncOutcome) {
-        match outcome {
-            SyncOutcome::Invoiced(_) => self.invoiced += 1,
-            SyncOutcome::AlreadyDone(_) => self.already_done += 1,
-            SyncOutcome::Busy(_) => self.busy += 1,
-            SyncOutcome::Failed(record) => self
-                .failures
-                .push((record.order_id, record.error.clone().unwrap_or_default())),
+    fn add(&mut self, order_id: u64, result: Result<Synced, EffectError>) {
+        match result {
+            Ok((_, true)) => self.invoiced += 1,
+            Ok((_, false)) => self.already_done += 1,
+            Err(EffectError::Failed { message, .. }) => self.failures.push((order_id, message)),
+            Err(error) => self.failures.push((order_id, error.to_string())),
         }
-    }
-
-    /// Whether nothing failed or was left held by another sync.
-    pub fn is_clean(&self) -> bool {
-        self.failures.is_empty() && self.busy == 0
     }
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} orders: {} invoiced, {} already invoiced, {} skipped, {} busy, {} failed",
-            self.seen,
-            self.invoiced,
-            self.already_done,
-            self.skipped,
-            self.busy,
-            self.failures.len()
-        )?;
-        if self.would_invoice > 0 {
-            write!(f, ", {} to invoice (dry run)", self.would_invoice)?;
+        write!(f, "{} orders", self.seen)?;
+        let failed = u64::try_from(self.failures.len()).unwrap_or(u64::MAX);
+        for (count, what) in [
+            (self.invoiced, "invoiced"),
+            (self.already_done, "already invoiced"),
+            (self.skipped, "skipped"),
+            (failed, "failed"),
+            (self.would_invoice, "to invoice (dry run)"),
+        ] {
+            if count > 0 {
+                write!(f, ", {count} {what}")?;
+            }
         }
         Ok(())
     }
 }
 
-/// Retries `order`, or every failed order of the shop (and orders whose sync crashed).
+/// Retries `order`, or every order of the shop whose transfer is not done: failed
+/// (permanently or not), or left running by a process that died (taken over once its lease
+/// runs out; one still running elsewhere is waited for).
 pub async fn retry(
     app: &Economic,
     shop: &Shop<Settings>,
     order: Option<u64>,
-) -> Result<Summary, SyncError> {
-    let orders = match order {
-        Some(order) => vec![order],
-        None => app.store().retryable(shop.webshop_id()).await?,
-    };
+) -> Result<Summary, EffectError> {
+    let records = shop.effects().list(&transfers(shop.webshop_id())).await?;
+    let undone = records
+        .iter()
+        .filter(|record| record.state != EffectState::Done);
+    let listed = undone.filter_map(|record| record.key.parse().ok());
+    let orders: Vec<u64> = order.map_or_else(|| listed.collect(), |order| vec![order]);
     let mut summary = Summary::default();
     for order_id in orders {
         summary.seen += 1;
-        summary.add(&app.sync_order(shop, order_id, None, Source::Retry).await?);
+        app.reset(shop, order_id).await?;
+        summary.add(order_id, app.sync_order(shop, order_id, None).await);
     }
     Ok(summary)
 }
 
-/// Transfers the shop's orders created from `since` to `until` (inclusive) that its trigger
-/// covers, reading them as a stream over REST (`last_modified` since `since`: every order
-/// created since then changed since then too). `progress` sees the summary after each order
-/// and the number of orders the shop reported, when it did.
+/// Transfers the shop's orders created in `range` (inclusive) that its trigger covers,
+/// reading them as a stream over REST (`last_modified` since `since`: every order created
+/// since then changed since then too). `progress` sees the summary after each order and the
+/// number of orders the shop reported, when it did.
 pub async fn backfill(
     app: &Economic,
     shop: &Shop<Settings>,
-    since: NaiveDate,
-    until: Option<NaiveDate>,
-    dry_run: bool,
+    range: Range,
     mut progress: impl FnMut(&Summary, Option<u64>),
-) -> Result<Summary, SyncError> {
-    let trigger = shop.settings().trigger;
-    let query = ListQuery::new().last_modified_since(since.and_time(NaiveTime::MIN));
+) -> Result<Summary, EffectError> {
+    let query = ListQuery::new().last_modified_since(range.since.and_time(NaiveTime::MIN));
     let mut orders = shop.rest().orders().list(query);
     let mut summary = Summary::default();
     while let Some(item) = orders.next().await {
         summary.seen += 1;
         match item {
             Err(error) => summary.failures.push((0, error.to_string())),
+            Ok(order) if !range.covers(&order, shop.settings().trigger) => summary.skipped += 1,
+            Ok(order) if range.dry_run => {
+                let (effects, id) = (shop.effects(), shop.webshop_id());
+                let record = effects.get(id, EFFECT, order.order_id).await?;
+                let done = record.is_some_and(|record| record.state == EffectState::Done);
+                summary.already_done += u64::from(done);
+                summary.would_invoice += u64::from(!done);
+            }
             Ok(order) => {
-                let created = order.created.map(|created| created.date());
-                let in_range = created
-                    .is_none_or(|day| day >= since && until.is_none_or(|until| day <= until));
-                if !in_range || !qualifies(&order, trigger) {
-                    summary.skipped += 1;
-                } else if dry_run {
-                    let record = app
-                        .store()
-                        .record(shop.webshop_id(), order.order_id)
-                        .await?;
-                    if record.is_some_and(|record| record.state == SyncState::Ok) {
-                        summary.already_done += 1;
-                    } else {
-                        summary.would_invoice += 1;
-                    }
-                } else {
-                    let outcome =
-                        app.sync_order(shop, order.order_id, Some(order), Source::Backfill);
-                    summary.add(&outcome.await?);
-                }
+                let id = order.order_id;
+                summary.add(id, app.sync_order(shop, id, Some(order)).await);
             }
         }
         progress(&summary, orders.report().last_total);
@@ -189,125 +186,103 @@ pub async fn backfill(
     Ok(summary)
 }
 
+impl Range {
+    /// Whether `order` was created in the range and `trigger` transfers it (cancelled orders
+    /// never are).
+    fn covers(&self, order: &Order, trigger: Trigger) -> bool {
+        let day = order.created.map_or(self.since, |created| created.date());
+        let status = order.status.as_deref().unwrap_or_default().trim();
+        let in_range = day >= self.since && self.until.is_none_or(|until| day <= until);
+        in_range
+            && !status.eq_ignore_ascii_case("cancelled")
+            && match trigger {
+                Trigger::Created => true,
+                Trigger::Paid => order.paid,
+                Trigger::Shipped => is_shipped(status),
+            }
+    }
+}
+
 /// Runs an app subcommand.
 pub async fn run(app: Economic, command: Command) -> ExitCode {
-    match command {
-        Command::Dev(args) => super::dev::run(args).await,
-        Command::Demo(args) => super::dev::demo(args).await,
-        Command::Status { webshop_id, failed } => match app.config().check() {
-            Ok(()) => status(&app, webshop_id, failed).await,
-            Err(error) => fail(&error, ExitCode::from(2)),
-        },
-        Command::Retry { webshop_id, order } => match open(app, webshop_id).await {
-            Ok((runtime, shop)) => report(retry(runtime.app(), &shop, order).await),
-            Err(code) => code,
-        },
-        Command::Backfill {
-            webshop_id,
-            since,
-            until,
-            dry_run,
-        } => match open(app, webshop_id).await {
-            Ok((runtime, shop)) => {
-                let terminal = std::io::stderr().is_terminal();
-                let progress = |summary: &Summary, total: Option<u64>| {
-                    if terminal {
-                        let of = total.map(|total| format!("/{total}")).unwrap_or_default();
-                        eprint!(
-                            "\rbackfill: {}{of} orders · {} invoiced · {} failed ",
-                            summary.seen,
-                            summary.invoiced,
-                            summary.failures.len()
-                        );
-                        let _ = std::io::stderr().flush();
-                    }
-                };
-                let result = backfill(runtime.app(), &shop, since, until, dry_run, progress).await;
-                if terminal {
-                    eprintln!();
-                }
-                report(result)
-            }
-            Err(code) => code,
-        },
-    }
-}
-
-fn fail(error: &dyn fmt::Display, code: ExitCode) -> ExitCode {
-    eprintln!("error: {error}");
-    code
-}
-
-/// The runtime (as `serve` opens it) and the shop, or the exit code saying why not.
-async fn open(
-    app: Economic,
-    webshop_id: u64,
-) -> Result<(AppRuntime<Economic>, Shop<Settings>), ExitCode> {
-    if let Err(error) = app.config().check() {
-        return Err(fail(&error, ExitCode::from(2)));
-    }
-    let runtime = AppRuntime::from_env(app)
-        .await
-        .map_err(|error| fail(&error, error.exit_code()))?;
-    match runtime.shop_by_id(webshop_id).await {
-        Ok(Some(shop)) => Ok((runtime, shop)),
-        Ok(None) => Err(fail(
-            &format!("shop {webshop_id} has not installed the app, or its settings are incomplete"),
-            ExitCode::FAILURE,
-        )),
-        Err(error) => Err(fail(&error, ExitCode::FAILURE)),
-    }
-}
-
-/// Prints a summary (each failure first); failure unless every order went through.
-fn report(result: Result<Summary, SyncError>) -> ExitCode {
-    match result {
+    let webshop_id = match command {
+        Command::Dev(args) => return super::dev::run(args).await,
+        Command::Demo(args) => return super::dev::demo(args).await,
+        Command::Retry { webshop_id, .. }
+        | Command::Backfill { webshop_id, .. }
+        | Command::Status { webshop_id, .. } => webshop_id,
+    };
+    let (runtime, shop) = match open(app, webshop_id).await {
+        Ok(opened) => opened,
+        Err(error) => return fail(&*error),
+    };
+    let terminal = std::io::stderr().is_terminal();
+    let progress = |summary: &Summary, total: Option<u64>| {
+        let of = total.map(|total| format!("/{total}")).unwrap_or_default();
+        let (seen, invoiced, failed) = (summary.seen, summary.invoiced, summary.failures.len());
+        let end = if total == Some(seen) { "\n" } else { " " };
+        if terminal {
+            eprint!("\rbackfill: {seen}{of} orders · {invoiced} invoiced · {failed} failed{end}");
+        }
+    };
+    let summary = match command {
+        Command::Retry { order, .. } => retry(runtime.app(), &shop, order).await,
+        Command::Backfill { range, .. } => backfill(runtime.app(), &shop, range, progress).await,
+        Command::Status { failed, .. } => status(&shop, failed).await,
+        Command::Dev(_) | Command::Demo(_) => return ExitCode::FAILURE,
+    };
+    match summary {
         Ok(summary) => {
             for (order_id, error) in &summary.failures {
                 println!("order {order_id}: {error}");
             }
             println!("{summary}");
-            if summary.is_clean() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(u8::from(!summary.failures.is_empty()))
         }
-        Err(error) => fail(&error, ExitCode::FAILURE),
+        Err(error) => fail(&error),
     }
 }
 
-async fn status(app: &Economic, webshop_id: u64, failed: bool) -> ExitCode {
-    let filter = failed.then_some(SyncState::Failed);
-    let records = match app.store().records(webshop_id, filter).await {
-        Ok(records) => records,
-        Err(error) => return fail(&error, ExitCode::FAILURE),
-    };
-    println!(
-        "{:>10}  {:<18} {:>8}  {:>12}  {:>8}  error",
-        "order", "label", "invoice", "gross", "attempts"
-    );
+fn fail(error: &dyn std::error::Error) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::FAILURE
+}
+
+/// The runtime (as `serve` opens it) and the shop a command works on: the one place a
+/// command finds its shop.
+async fn open(
+    app: Economic,
+    webshop_id: u64,
+) -> Result<(AppRuntime<Economic>, Shop<Settings>), Box<dyn std::error::Error>> {
+    app.config.require_secret()?;
+    let runtime = AppRuntime::from_env(app).await?;
+    let shop = runtime.shop_by_id(webshop_id).await?.ok_or_else(|| {
+        format!("shop {webshop_id} has not installed the app, or its settings are incomplete")
+    })?;
+    Ok((runtime, shop))
+}
+
+/// Prints each order's label, invoice, gross, attempts and last error; the summary counts
+/// the orders listed.
+async fn status(shop: &Shop<Settings>, failed: bool) -> Result<Summary, EffectError> {
+    let filter = transfers(shop.webshop_id());
+    let mut records = shop.effects().list(&filter).await?;
+    records.retain(|record| !failed || record.state == EffectState::Failed);
+    records.sort_by_key(|record| record.key.parse::<u64>().unwrap_or(u64::MAX));
+    let (order, label_, number, gross, attempts) = ("order", "label", "invoice", "gross", "tries");
+    println!("{order:>10}  {label_:<18} {number:>10}  {gross:>12}  {attempts:>5}  error");
+    let mut summary = Summary::default();
     for record in &records {
-        let invoice = match (record.booked_invoice_number, record.draft_invoice_number) {
-            (Some(booked), _) => booked.to_string(),
-            (None, Some(draft)) => format!("draft {draft}"),
-            (None, None) => "-".to_owned(),
+        summary.seen += 1;
+        let result = record.result.clone().unwrap_or_default();
+        let (number, gross) = match serde_json::from_value::<InvoiceSummary>(result) {
+            Ok(invoice) => (invoice.number(), invoice.gross_amount.to_string()),
+            Err(_) => ("-".to_owned(), "-".to_owned()),
         };
-        let gross = record
-            .gross_amount
-            .map_or_else(|| "-".to_owned(), |gross| gross.to_string());
-        let error = record
-            .error
-            .as_deref()
-            .filter(|_| record.state != SyncState::Ok)
-            .unwrap_or_default();
-        println!(
-            "{:>10}  {:<18} {invoice:>8}  {gross:>12}  {:>8}  {error}",
-            record.order_id,
-            record.label(),
-            record.attempts
-        );
+        let (order, label, attempts) = (&record.key, label(record), record.attempts);
+        let error = record.last_error.clone().filter(|_| label != LABEL_OK);
+        let error = error.unwrap_or_default();
+        println!("{order:>10}  {label:<18} {number:>10}  {gross:>12}  {attempts:>5}  {error}");
     }
-    println!("orders: {}", records.len());
-    ExitCode::SUCCESS
+    Ok(summary)
 }

@@ -37,8 +37,9 @@ pub struct DevArgs {
     /// Where the e-conomic stand-in listens.
     #[arg(long, default_value = "127.0.0.1:4100")]
     economic_listen: SocketAddr,
-    /// The app's SQLite file (installations and the order table). It is recreated at each
-    /// start: the stand-ins start empty, and old records would point at invoices they lost.
+    /// The app's SQLite file (installations and the records of what was invoiced). It is
+    /// recreated at each start: the stand-ins start empty, and old records would point at
+    /// invoices they lost.
     #[arg(long, default_value = "economic-dev.db")]
     database: std::path::PathBuf,
 }
@@ -110,7 +111,6 @@ async fn serve_dev(args: DevArgs) -> Result<(), Box<dyn std::error::Error>> {
     let app = Economic::new(AppConfig {
         base_url: economic.base_url().to_owned(),
         app_secret_token: Some(economic.config().app_secret_token.as_str().into()),
-        database_url: database_url.clone(),
         ..AppConfig::default()
     })?;
     let config = Config::builder()

@@ -1,272 +1,253 @@
 //! The e-conomic Shoporama app: orders become invoices in e-conomic, exactly once.
 //!
-//! * [`Settings`]: Shoporama's app form (`#[shoporama_app]`), with the layout as an external
-//!   list read live from the shop's e-conomic agreement;
-//! * [`Economic`]: the [`ShoporamaApp`]; on the shop's trigger (`order_created`, `paid`, or
-//!   `new_status` with status `sent`) or when the `e-conomic-pending` label is added, it
-//!   transfers the order ([`Economic::sync_order`]);
-//! * [`SyncStore`]: the order→invoice table that makes the transfer happen once;
+//! * [`Settings`]: Shoporama's app form (`#[shoporama_app]`), with the layout, payment terms,
+//!   VAT zones and customer groups as external lists read live from the shop's agreement;
+//! * [`Economic`]: the [`ShoporamaApp`]. Install and update check the API key with e-conomic
+//!   (`GET /self`) and answer Shoporama with the reason when it does not work. On the shop's
+//!   trigger (`order_created`, `paid`, or `new_status` with status `sent`) or when the
+//!   `e-conomic-pending` label is added, it transfers the order ([`Economic::sync_order`]):
+//!   once, as the framework's keyed effect `invoice` keyed by the order id, recorded in the
+//!   framework's database (SQLite, or PostgreSQL for several servers);
 //! * [`commands`]: `economic retry`, `economic backfill`, `economic status`, and `dev`/`demo`
-//!   for running everything locally against the stand-ins.
+//!   for running everything locally against the stand-ins (the framework's `economic effects
+//!   list|retry` work on the same records);
+//! * [`AppConfig`]: the environment (not settings: one value for every shop).
 //!
-//! # Labels
+//! | Variable | Default | |
+//! |---|---|---|
+//! | `ECONOMIC_APP_SECRET_TOKEN` | required to sync | the app's `X-AppSecretToken` |
+//! | `ECONOMIC_BASE_URL` | `https://restapi.e-conomic.com` | point it at the stand-in locally |
+//! | `ECONOMIC_TIMEOUT_SECS` | `20` | timeout of one e-conomic request |
 //!
-//! Each order's state is the label Shoporama's own e-conomic app shows (`e-conomic-ok`,
-//! `-pending`, `-failed`; [`SyncState::label`]). Shoporama's REST API documents no way to set
-//! order labels, so the app keeps them in its table (`economic status` lists them, with each
-//! failure's message) and logs them; it does not write them to the order. Adding the
-//! `e-conomic-pending` label in Shoporama's admin retries the order (an `add_label` event).
+//! What was invoiced is recorded by the framework's keyed effects, in the framework's database
+//! (`DATABASE_URL`; their lease and wait are `SHOPORAMA_EFFECTS_*`).
+//!
+//! # Answers and labels
+//!
+//! A transfer that failed in a way waiting may fix (e-conomic down or rate limiting, a
+//! time-out), or that another delivery is still on, answers 503 with `Retry-After`, so
+//! Shoporama (or the framework's inbox) delivers the callback again. One that needs the shop
+//! owner (a product number e-conomic lacks, no layout) is recorded and acknowledged.
+//!
+//! Each order's state is the label Shoporama's own e-conomic app shows ([`label`]):
+//! `e-conomic-ok` (done), `-pending` (running, or failed retryably), `-failed` (failed until
+//! fixed). Shoporama's REST API documents no way to set order labels, so the app keeps them
+//! in the effect records (`economic status` lists them, with each failure's message) and logs
+//! them. Adding the `e-conomic-pending` label in Shoporama's admin retries the order.
 
 pub mod commands;
-mod config;
 mod dev;
-mod order;
 mod settings;
-mod store;
 mod sync;
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
+use std::time::Duration;
 
 use shoporama_app::prelude::*;
 
-pub use config::{AppConfig, ConfigError};
 pub use dev::{DEMO_ORDER_ID, DEV_APP_TOKEN, DEV_REST_TOKEN};
-pub use order::{
-    Countries, Country, DEFAULT_VAT_RATE, MappingError, invoice_input, needs_countries,
-    order_vat_rate,
-};
 pub use settings::{Settings, SettingsEvent, Trigger};
-pub use store::{
-    Claim, ClaimOutcome, Failure, InvoiceRecord, LABEL_FAILED, LABEL_OK, LABEL_PENDING, StoreError,
-    Success, SyncState, SyncStore, sqlite_url,
-};
-pub use sync::{Source, SyncError, SyncOutcome, is_shipped, qualifies};
+pub use sync::{EFFECT, LABEL_FAILED, LABEL_OK, LABEL_PENDING, Synced, label, transfers};
 
-use crate::client::{Client, ClientConfig};
+use crate::client::{Client, ClientConfig, DEFAULT_BASE_URL, RetryPolicy};
 use crate::error::Error;
+use crate::order::is_shipped;
 
-/// The app. Cheap to clone; clones share the order table, HTTP connections and caches.
-#[derive(Clone)]
-pub struct Economic {
-    inner: Arc<Inner>,
+/// The app's own configuration, from the environment (see the module docs).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// e-conomic's REST base URL.
+    pub base_url: String,
+    /// The app's `X-AppSecretToken`; `None` until set (the app then refuses to sync).
+    pub app_secret_token: Option<Secret>,
+    /// Timeout of one e-conomic request.
+    pub timeout: Duration,
+    /// Retries of e-conomic reads (writes are never retried blindly).
+    pub retry: RetryPolicy,
 }
 
-struct Inner {
-    config: AppConfig,
-    store: SyncStore,
-    http: reqwest::Client,
-    countries: Mutex<BTreeMap<u64, Arc<Countries>>>,
-    customer_locks: Mutex<BTreeMap<u64, Arc<tokio::sync::Mutex<()>>>>,
-}
-
-impl std::fmt::Debug for Economic {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Economic")
-            .field("config", &self.inner.config)
-            .finish_non_exhaustive()
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            app_secret_token: None,
+            timeout: Duration::from_secs(20),
+            retry: RetryPolicy::default(),
+        }
     }
+}
+
+impl AppConfig {
+    /// Reads the configuration from `lookup` (`std::env::var` in production).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let mut config = Self::default();
+        if let Some(text) = get("ECONOMIC_TIMEOUT_SECS") {
+            let secs = text.trim().parse::<u64>().ok().filter(|secs| *secs > 0);
+            let invalid = || Error::Config(format!("ECONOMIC_TIMEOUT_SECS is invalid: `{text}`"));
+            config.timeout = Duration::from_secs(secs.ok_or_else(invalid)?);
+        }
+        config.base_url = get("ECONOMIC_BASE_URL").unwrap_or(config.base_url);
+        config.app_secret_token = get("ECONOMIC_APP_SECRET_TOKEN").map(Secret::new);
+        Ok(config)
+    }
+
+    /// The app's secret, or why there is none: `serve`, `retry`, `backfill` and `status`
+    /// check this before starting.
+    pub fn require_secret(&self) -> Result<&Secret, Error> {
+        let missing = "ECONOMIC_APP_SECRET_TOKEN is not set: the app's X-AppSecretToken (from \
+                       e-conomic's developer portal) is needed to call e-conomic";
+        let secret = self.app_secret_token.as_ref();
+        secret.ok_or_else(|| Error::Config(missing.to_owned()))
+    }
+}
+
+/// The app. Cheap to clone; clones share the HTTP connections.
+#[derive(Debug, Clone)]
+pub struct Economic {
+    /// The app-level configuration.
+    pub config: Arc<AppConfig>,
+    http: reqwest::Client,
+    /// Held while a debtor is found or created, so two orders of a new buyer make one.
+    debtors: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Economic {
-    /// The app with `config`; its order table opens on first use.
+    /// The app with `config`.
     pub fn new(config: AppConfig) -> Result<Self, Error> {
-        let store = SyncStore::new(config.database_url.clone(), config.claim_lease);
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(std::time::Duration::from_secs(10)))
-            .build()
-            .map_err(|error| Error::Config(format!("HTTP client: {error}")))?;
+        let http = crate::client::http_client(config.timeout)?;
+        let (config, debtors) = (Arc::new(config), Arc::default());
         Ok(Self {
-            inner: Arc::new(Inner {
-                config,
-                store,
-                http,
-                countries: Mutex::default(),
-                customer_locks: Mutex::default(),
-            }),
+            config,
+            http,
+            debtors,
         })
-    }
-
-    /// The app configured from the environment ([`AppConfig::from_env`]).
-    pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self::new(AppConfig::from_env()?)?)
-    }
-
-    /// The app-level configuration.
-    pub fn config(&self) -> &AppConfig {
-        &self.inner.config
-    }
-
-    /// The order→invoice table.
-    pub fn store(&self) -> &SyncStore {
-        &self.inner.store
     }
 
     /// An e-conomic client for a shop's agreement.
     pub fn client_for(&self, settings: &Settings) -> Result<Client, Error> {
-        let secret = self
-            .config()
-            .require_secret()
-            .map_err(|error| Error::Config(error.to_string()))?;
-        let config = ClientConfig::new(secret.clone(), settings.agreement_grant_token.clone())
-            .with_base_url(self.config().base_url.clone())
-            .with_retry(self.config().retry.clone());
-        Client::with_http_client(config, self.inner.http.clone())
+        let secret = self.config.require_secret()?.clone();
+        let config = ClientConfig::new(secret, settings.agreement_grant_token.clone())
+            .with_base_url(self.config.base_url.clone())
+            .with_retry(self.config.retry.clone());
+        Client::with_http_client(config, self.http.clone())
     }
 
-    /// Tells the log whether the shop's API key opens its e-conomic agreement.
-    async fn check_connection(&self, shop: &Shop<Settings>) {
-        let webshop_id = shop.webshop_id();
-        let client = match self.client_for(shop.settings()) {
-            Ok(client) => client,
-            Err(error) => {
-                tracing::warn!(webshop_id, %error, "cannot call e-conomic for this shop");
-                return;
-            }
-        };
-        match client.agreement().await {
-            Ok(agreement) => tracing::info!(
-                webshop_id,
-                agreement = agreement.agreement_number,
-                "e-conomic agreement reached"
-            ),
-            Err(error) => {
-                tracing::warn!(webshop_id, %error, "the shop's e-conomic API key does not work");
-            }
-        }
+    /// Checks that the shop's API key opens an e-conomic agreement (`GET /self`). The error
+    /// says why not: the framework answers Shoporama's install or update with it, so the shop
+    /// owner sees it (the settings stay stored).
+    async fn check_agreement(&self, shop: &Shop<Settings>) -> Result<(), AppError> {
+        let checked = async { self.client_for(shop.settings())?.agreement().await };
+        let failed = |error| AppError::msg(format!("the e-conomic API key does not work: {error}"));
+        checked.await.map(drop).map_err(failed)
     }
-
-    /// Transfers `order_id` if `source` calls for it, and answers Shoporama: a failure that
-    /// waiting may fix, or an order another delivery is still on, is an error (Shoporama
-    /// delivers again); a failure that needs the shop owner is recorded and acknowledged.
-    async fn handle(
-        &self,
-        shop: &Shop<Settings>,
-        order_id: Option<u64>,
-        order: Option<shoporama_app::rest::Order>,
-        source: Source,
-    ) -> Result<(), AppError> {
-        let webshop_id = shop.webshop_id();
-        let Some(order_id) = order_id else {
-            tracing::warn!(
-                webshop_id,
-                source = source.as_str(),
-                "callback without an order id: ignored"
-            );
-            return Ok(());
-        };
-        let outcome = self.sync_order(shop, order_id, order, source).await?;
-        let record = outcome.record();
-        let label = record.label();
-        match &outcome {
-            SyncOutcome::Invoiced(_) | SyncOutcome::AlreadyDone(_) => {
-                tracing::info!(webshop_id, order_id, label, booked = ?record.booked_invoice_number, draft = ?record.draft_invoice_number, "order invoiced in e-conomic");
-                Ok(())
-            }
-            SyncOutcome::Failed(_) if !record.transient => {
-                tracing::warn!(webshop_id, order_id, label, error = ?record.error, "order not invoiced: fix the cause, then add the e-conomic-pending label");
-                Ok(())
-            }
-            SyncOutcome::Failed(_) => Err(AppError::msg(format!(
-                "order {order_id} not invoiced yet ({}); it will be retried",
-                record.error.as_deref().unwrap_or("unknown error")
-            ))),
-            SyncOutcome::Busy(_) => Err(AppError::msg(format!(
-                "order {order_id} is being invoiced by another delivery; try again later"
-            ))),
-        }
-    }
-}
-
-/// Locks one of the app's caches, poisoned or not: a panic cannot leave an entry half made.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl ShoporamaApp for Economic {
     type Settings = Settings;
 
-    async fn on_install(&self, shop: &Shop<Settings>, kind: InstallKind) -> Result<(), AppError> {
-        tracing::info!(webshop_id = shop.webshop_id(), ?kind, trigger = ?shop.settings().trigger, "e-conomic app installed");
-        self.check_connection(shop).await;
-        Ok(())
+    async fn on_install(&self, shop: &Shop<Settings>, _: InstallKind) -> Result<(), AppError> {
+        self.check_agreement(shop).await
     }
 
-    async fn on_update(
-        &self,
-        shop: &Shop<Settings>,
-        previous: Option<&Settings>,
-    ) -> Result<(), AppError> {
-        let key_changed = previous.is_none_or(|previous| {
-            previous.agreement_grant_token != shop.settings().agreement_grant_token
-        });
-        if key_changed {
-            self.check_connection(shop).await;
-        }
-        Ok(())
+    async fn on_update(&self, shop: &Shop<Settings>, _: Option<&Settings>) -> Result<(), AppError> {
+        self.check_agreement(shop).await
     }
 
+    /// Transfers the order on the shop's trigger, or when the pending label is added, and
+    /// answers Shoporama: a failure that waiting may fix, or an order another delivery is
+    /// still on, asks to be called again (503, `Retry-After`); a failure that needs the shop
+    /// owner is recorded (and logged by the framework) and acknowledged: they fix the cause
+    /// and add the `e-conomic-pending` label.
     async fn on_event(&self, shop: &Shop<Settings>, event: SettingsEvent) -> Result<(), AppError> {
         let trigger = shop.settings().trigger;
-        match event {
-            SettingsEvent::OrderCreated(order) if trigger == Trigger::Created => {
-                self.handle(shop, order.order_id, None, Source::OrderCreated)
-                    .await
-            }
-            SettingsEvent::Paid(order) if trigger == Trigger::Paid => {
-                self.handle(shop, order.order_id, None, Source::Paid).await
-            }
-            SettingsEvent::NewStatus(order) if trigger == Trigger::Shipped => {
-                match (order.status.as_deref(), order.order_id) {
-                    (Some(status), _) if !is_shipped(status) => Ok(()),
+        let pending = |label: &str| label.trim().eq_ignore_ascii_case(LABEL_PENDING);
+        let (order_id, order) = match event {
+            SettingsEvent::OrderCreated(e) if trigger == Trigger::Created => (e.order_id, None),
+            SettingsEvent::Paid(e) if trigger == Trigger::Paid => (e.order_id, None),
+            SettingsEvent::NewStatus(event) if trigger == Trigger::Shipped => {
+                match (event.status.as_deref(), event.order_id) {
+                    (Some(status), _) if !is_shipped(status) => return Ok(()),
                     // The status is not in the body: read it from the order (and use that).
                     (None, Some(order_id)) => {
-                        let current = shop.rest().orders().get(order_id).await?;
-                        if current.status.as_deref().is_some_and(is_shipped) {
-                            self.handle(shop, Some(order_id), Some(current), Source::Shipped)
-                                .await
-                        } else {
-                            Ok(())
+                        let order = shop.rest().orders().get(order_id).await?;
+                        if !order.status.as_deref().is_some_and(is_shipped) {
+                            return Ok(());
                         }
+                        (Some(order_id), Some(order))
                     }
-                    _ => {
-                        self.handle(shop, order.order_id, None, Source::Shipped)
-                            .await
-                    }
+                    (_, order_id) => (order_id, None),
                 }
             }
-            SettingsEvent::AddLabel(label)
-                if label
-                    .label
-                    .as_deref()
-                    .is_some_and(|text| text.trim().eq_ignore_ascii_case(LABEL_PENDING)) =>
-            {
-                self.handle(shop, label.order_id, None, Source::Label).await
+            // The pending label retries the order, even after a permanent failure.
+            SettingsEvent::AddLabel(event) if event.label.as_deref().is_some_and(pending) => {
+                if let Some(order_id) = event.order_id {
+                    self.reset(shop, order_id).await?;
+                }
+                (event.order_id, None)
             }
-            other => {
-                tracing::debug!(webshop_id = shop.webshop_id(), event = ?other, "not this shop's trigger");
-                Ok(())
-            }
+            _ => return Ok(()),
+        };
+        let Some(order_id) = order_id else {
+            return Ok(());
+        };
+        match self.sync_order(shop, order_id, order).await {
+            Err(EffectError::Failed { retryable, .. }) if !retryable => Ok(()),
+            Ok(_) => Ok(()),
+            Err(error) => Err(error.into()),
         }
     }
 
-    /// `layouts`, the one external list the settings declare (the framework answers 404 to
-    /// any other name).
+    /// The lists the settings declare (`layouts`, `payment_terms`, `vat_zones`,
+    /// `customer_groups`), read live from the shop's agreement.
     async fn external_list(
         &self,
-        _name: &str,
+        name: &str,
         shop: Option<&Shop<Settings>>,
     ) -> Result<Vec<(String, String)>, AppError> {
-        let Some(shop) = shop else {
-            return Err(AppError::msg(
-                "save the e-conomic API key first: the layouts are read from your e-conomic agreement",
-            ));
+        let shop = shop.ok_or_else(|| {
+            AppError::msg("save the e-conomic API key first: the lists come from your agreement")
+        })?;
+        Ok(self.client_for(shop.settings())?.list_options(name).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_environment() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                let found = pairs.iter().find(|(key, _)| *key == name);
+                found.map(|(_, value)| (*value).to_owned())
+            }
         };
-        let layouts = self.client_for(shop.settings())?.layout_options().await?;
-        Ok(layouts
-            .into_iter()
-            .map(|(number, label)| (number.to_string(), label))
-            .collect())
+        let config = AppConfig::from_lookup(env(&[
+            ("ECONOMIC_APP_SECRET_TOKEN", "app-s3cr3t"),
+            ("ECONOMIC_TIMEOUT_SECS", "7"),
+        ]));
+        let config = config.expect("valid");
+        assert_eq!(config.base_url, DEFAULT_BASE_URL);
+        assert_eq!(config.timeout, Duration::from_secs(7));
+        assert!(config.require_secret().is_ok());
+        assert!(!format!("{config:?}").contains("s3cr3t"));
+
+        let config = AppConfig::from_lookup(env(&[("ECONOMIC_BASE_URL", "http://127.0.0.1:4100")]));
+        let config = config.expect("valid");
+        assert_eq!(config.base_url, "http://127.0.0.1:4100");
+        let error = config.require_secret().expect_err("no secret").to_string();
+        assert!(
+            error.contains("ECONOMIC_APP_SECRET_TOKEN is not set"),
+            "{error}"
+        );
+
+        let error = AppConfig::from_lookup(env(&[("ECONOMIC_TIMEOUT_SECS", "soon")]));
+        let error = error.expect_err("not a number").to_string();
+        assert!(
+            error.contains("ECONOMIC_TIMEOUT_SECS is invalid"),
+            "{error}"
+        );
     }
 }

@@ -3,7 +3,8 @@
 use shoporama_app::prelude::*;
 use shoporama_app::secret::Secret;
 
-use crate::invoice::{InvoiceConfig, RoundingPolicy, VatZones, is_country_code};
+use crate::invoice::{InvoiceConfig, RoundingPolicy, VatZones, fits, is_country_code};
+use crate::order::ShopZone;
 
 /// When an order is transferred to e-conomic (Shoporama's "When is the order transferred?").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ListOptions)]
@@ -33,7 +34,7 @@ pub enum Trigger {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// The API key you created in e-conomic (Settings → Extensions → API keys): the
-    /// agreement grant token.
+    /// agreement grant token. Checked with e-conomic when you save.
     #[field(label = "e-conomic API key (agreement grant token)")]
     pub agreement_grant_token: Secret,
     /// When an order is transferred.
@@ -45,31 +46,35 @@ pub struct Settings {
     /// Two-letter country code of your shop (decides domestic, EU and export VAT).
     #[field(default = "DK")]
     pub home_country: String,
+    /// Your shop's time zone: invoices are dated the day the order was paid there.
+    #[field(default = "Europe/Copenhagen")]
+    pub time_zone: String,
     /// e-conomic VAT zone for sales in your home country.
-    #[field(label = "VAT zone: domestic", default = 1)]
-    pub vat_zone_domestic: u32,
-    /// e-conomic VAT zone for EU business customers (reverse charge).
-    #[field(label = "VAT zone: EU businesses", default = 2)]
-    pub vat_zone_eu: u32,
+    #[field(label = "VAT zone: domestic", default = "1", list = external("vat_zones"))]
+    pub vat_zone_domestic: String,
+    /// e-conomic VAT zone for EU business customers (CVR/EAN given: reverse charge).
+    #[field(label = "VAT zone: EU businesses", default = "2", list = external("vat_zones"))]
+    pub vat_zone_eu: String,
     /// e-conomic VAT zone for sales outside the EU.
-    #[field(label = "VAT zone: outside the EU", default = 3)]
-    pub vat_zone_abroad: u32,
-    /// e-conomic VAT zone for EU private customers (OSS); empty = the domestic zone.
-    #[field(label = "VAT zone: EU private customers (OSS)")]
-    pub vat_zone_eu_private: Option<u32>,
+    #[field(label = "VAT zone: outside the EU", default = "3", list = external("vat_zones"))]
+    pub vat_zone_abroad: String,
+    /// e-conomic VAT zone for EU private customers (OSS: the destination country's VAT);
+    /// empty = the domestic zone.
+    #[field(label = "VAT zone: EU private customers (OSS)", list = external("vat_zones"))]
+    pub vat_zone_eu_private: Option<String>,
     /// Customer group for new debtors in your home country.
-    #[field(label = "Customer group: domestic", default = 1)]
-    pub customer_group_domestic: u32,
+    #[field(label = "Customer group: domestic", default = "1", list = external("customer_groups"))]
+    pub customer_group_domestic: String,
     /// Customer group for new foreign debtors.
-    #[field(label = "Customer group: foreign", default = 2)]
-    pub customer_group_foreign: u32,
+    #[field(label = "Customer group: foreign", default = "2", list = external("customer_groups"))]
+    pub customer_group_foreign: String,
     /// Book every order on this one debtor (e.g. "Webshop customers"); empty = find or
-    /// create a debtor per buyer, by e-mail.
+    /// create a debtor per buyer: by CVR/EAN for businesses, by e-mail for private buyers.
     #[field(label = "Only use this debtor (customer number)")]
     pub collective_customer_number: Option<u32>,
     /// e-conomic payment terms for new debtors and invoices.
-    #[field(label = "Payment terms number", default = 1)]
-    pub payment_terms_number: u32,
+    #[field(label = "Payment terms", default = "1", list = external("payment_terms"))]
+    pub payment_terms_number: String,
     /// The invoice layout (listed from your e-conomic agreement once the API key is saved).
     #[field(label = "Invoice layout", list = external("layouts"))]
     pub layout: Option<String>,
@@ -83,8 +88,8 @@ pub struct Settings {
     /// order lines.
     #[field(label = "Discount product number")]
     pub discount_product_number: Option<String>,
-    /// e-conomic product number for lines whose SKU is not an e-conomic product; empty = such
-    /// lines carry no product.
+    /// e-conomic product number for lines whose SKU is not an e-conomic product (the SKU is
+    /// kept in the line's text); empty = such lines carry no product.
     #[field(label = "Fallback product number")]
     pub fallback_product_number: Option<String>,
     /// Prefix of the invoice's "other reference" (`{webshop_id}` is replaced by your shop's
@@ -94,61 +99,54 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The chosen layout's number, if one is chosen and it is a number.
-    pub fn layout_number(&self) -> Option<u32> {
-        self.layout
-            .as_deref()
-            .and_then(|key| key.trim().parse().ok())
-    }
-
-    /// `references.other` prefix for `webshop_id`.
-    pub fn reference_prefix_for(&self, webshop_id: u64) -> String {
-        self.reference_prefix
-            .replace("{webshop_id}", &webshop_id.to_string())
-    }
-
-    /// The mapping settings of [`crate::invoice::build_draft`], or what the shop owner must
-    /// fix first (no layout chosen: e-conomic requires one; a home country that is not a
-    /// two-letter code).
-    pub fn invoice_config(&self, webshop_id: u64, heading: &str) -> Result<InvoiceConfig, String> {
-        let home_country = self.home_country.trim().to_ascii_uppercase();
-        if !is_country_code(&home_country) {
-            return Err(format!(
-                "the home country `{}` is not a two-letter country code (such as DK)",
-                self.home_country
-            ));
-        }
-        let layout_number = self
-            .layout_number()
-            .ok_or("no invoice layout is chosen in the app's settings")?;
-        let non_blank = |value: &Option<String>| {
-            value
-                .as_deref()
-                .map(str::trim)
-                .filter(|text| !text.is_empty())
-                .map(str::to_owned)
+    /// The mapping settings of [`crate::invoice::build_draft`] and the shop's time zone, or
+    /// what the shop owner must fix first (no layout chosen: e-conomic requires one; a home
+    /// country that is not a two-letter code; a list value that is no number; a time zone the
+    /// app does not know): a permanent failure of the order's transfer.
+    pub fn invoice_config(
+        &self,
+        webshop_id: u64,
+        heading: &str,
+    ) -> Result<(InvoiceConfig, ShopZone), EffectFailure> {
+        let problem = |text: String| Err(EffectFailure::permanent(text));
+        let nan = |value: &str| EffectFailure::permanent(format!("`{value}` is no number"));
+        let number = |value: &str| value.trim().parse().map_err(|_| nan(value));
+        let (home, zone, layout) = (&self.home_country, &self.time_zone, &self.layout);
+        let Some(zone) = ShopZone::named(zone) else {
+            return problem(format!("the time zone `{zone}` is not one the app knows"));
         };
-        Ok(InvoiceConfig {
-            home_country,
+        if !is_country_code(home.trim()) {
+            return problem(format!("the home country `{home}` is no code like DK"));
+        }
+        let Some(layout) = fits(layout.as_ref(), usize::MAX) else {
+            return problem("no invoice layout is chosen in the app's settings".to_owned());
+        };
+        let eu_private = fits(self.vat_zone_eu_private.as_ref(), usize::MAX);
+        let product = |value: &Option<String>| fits(value.as_ref(), usize::MAX);
+        let id = webshop_id.to_string();
+        let prefix = self.reference_prefix.replace("{webshop_id}", &id);
+        let config = InvoiceConfig {
+            home_country: home.trim().to_ascii_uppercase(),
             vat_zones: VatZones {
-                domestic: self.vat_zone_domestic,
-                eu: self.vat_zone_eu,
-                abroad: self.vat_zone_abroad,
-                eu_private: self.vat_zone_eu_private,
+                domestic: number(&self.vat_zone_domestic)?,
+                eu: number(&self.vat_zone_eu)?,
+                abroad: number(&self.vat_zone_abroad)?,
+                eu_private: eu_private.as_deref().map(number).transpose()?,
             },
-            customer_group_domestic: self.customer_group_domestic,
-            customer_group_foreign: self.customer_group_foreign,
-            payment_terms_number: self.payment_terms_number,
-            layout_number,
+            customer_group_domestic: number(&self.customer_group_domestic)?,
+            customer_group_foreign: number(&self.customer_group_foreign)?,
+            payment_terms_number: number(&self.payment_terms_number)?,
+            layout_number: number(&layout)?,
             unit_number: self.unit_number.filter(|unit| *unit > 0),
-            shipping_product_number: non_blank(&self.shipping_product_number),
-            discount_product_number: non_blank(&self.discount_product_number),
-            fallback_product_number: non_blank(&self.fallback_product_number),
-            reference_prefix: self.reference_prefix_for(webshop_id),
+            shipping_product_number: product(&self.shipping_product_number),
+            discount_product_number: product(&self.discount_product_number),
+            fallback_product_number: product(&self.fallback_product_number),
+            reference_prefix: prefix,
             // The heading is final text: braces in an order number must not be templated.
             heading_template: heading.replace('{', "(").replace('}', ")"),
             rounding: RoundingPolicy::Report,
-        })
+        };
+        Ok((config, zone))
     }
 }
 
@@ -170,12 +168,12 @@ mod tests {
         let settings = Settings::from_fields(&fields()).expect("valid settings");
         assert_eq!(settings.trigger, Trigger::Paid);
         assert!(!settings.book_invoices);
-        assert_eq!(settings.layout_number(), Some(21));
-        assert_eq!(settings.reference_prefix_for(7), "shoporama-7-");
         assert!(!format!("{settings:?}").contains("s3cr3t"));
-        let config = settings
+        let (config, zone) = settings
             .invoice_config(7, "Ordre {1042}")
             .expect("layout chosen");
+        assert_eq!(zone, ShopZone::COPENHAGEN);
+        assert_eq!(config.reference_prefix, "shoporama-7-");
         assert_eq!(config.layout_number, 21);
         assert_eq!(config.heading_template, "Ordre (1042)");
         assert_eq!(config.vat_zones.eu_private, None);
@@ -192,23 +190,38 @@ mod tests {
         fields.insert("layout", json!(""));
         let settings = Settings::from_fields(&fields).expect("layout is optional");
         let error = settings.invoice_config(1, "").expect_err("no layout");
-        assert!(error.contains("layout"), "{error}");
+        assert!(error.message().contains("layout"), "{error}");
+        assert!(!error.is_retryable());
         let mut settings = settings;
         settings.layout = Some("19".to_owned());
         settings.home_country = "Danmark".to_owned();
         let error = settings.invoice_config(1, "").expect_err("not a code");
-        assert!(error.contains("Danmark"), "{error}");
+        assert!(error.message().contains("Danmark"), "{error}");
+        settings.home_country = "DK".to_owned();
+        settings.vat_zone_eu = "EU".to_owned();
+        let error = settings.invoice_config(1, "").expect_err("not a number");
+        assert!(error.message().contains("`EU` is no number"), "{error}");
+        settings.vat_zone_eu = "2".to_owned();
+        settings.time_zone = "Mars/Olympus".to_owned();
+        let error = settings.invoice_config(1, "").expect_err("unknown zone");
+        assert!(error.message().contains("Mars/Olympus"), "{error}");
+        settings.time_zone = "Europe/London".to_owned();
+        assert!(settings.invoice_config(1, "").is_ok());
     }
 
     #[test]
     fn the_manifest_subscribes_to_the_triggers() {
         let manifest = Settings::manifest();
-        let layout = manifest
-            .fields
-            .iter()
-            .find(|field| field.name == "layout")
-            .expect("layout field");
-        assert_eq!(layout.external_list.as_deref(), Some("layouts"));
+        for (name, list) in [
+            ("layout", "layouts"),
+            ("vat_zone_eu_private", "vat_zones"),
+            ("customer_group_foreign", "customer_groups"),
+            ("payment_terms_number", "payment_terms"),
+        ] {
+            let field = manifest.fields.iter().find(|field| field.name == name);
+            let external = field.and_then(|field| field.external_list.as_deref());
+            assert_eq!(external, Some(list), "{name}");
+        }
         let text = manifest.to_json_pretty();
         for name in ["order_created", "paid", "new_status", "add_label"] {
             assert!(text.contains(name), "{name} missing from {text}");

@@ -1,5 +1,5 @@
 //! Shoporama's order, as the REST API returns it, mapped into an [`InvoiceInput`]: pure, no
-//! I/O. Country ids are resolved with a [`Countries`] table the sync reads once per shop.
+//! I/O. Country ids are resolved with a [`Countries`] table the app reads once per shop.
 //!
 //! Shoporama publishes no order schema; what is read here is what
 //! [`shoporama_app::rest::Order`] models:
@@ -12,12 +12,17 @@
 //!   `total_price` as what was paid (the invoice must reconcile with it);
 //! * billing (`order_*`) and delivery (`del_*`) addresses, `vat_number` (CVR for home-country
 //!   buyers), `ean_number`;
-//! * the invoice date is the order's `created` date.
+//! * the invoice date ([`invoice_date`]): the day the order was paid (`paid_date`,
+//!   `date_paid`, `paid_time` or `paid_at`, when sent), else the day it was created, in the
+//!   shop's time zone ([`ShopZone`], Europe/Copenhagen unless the settings say otherwise);
+//!   today there when the order has neither. Shoporama's `YYYY-MM-DD HH:MM:SS` times are the
+//!   shop's local time already; unix timestamps and times with an offset are converted.
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Datelike as _, Days, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use serde_json::Value;
+use shoporama_app::rest::lenient::parse_datetime;
 use shoporama_app::rest::{Address, Order, OrderLine};
 
 use crate::invoice::{
@@ -51,6 +56,19 @@ pub enum MappingError {
         /// The value.
         value: f64,
     },
+}
+
+/// An order that cannot be mapped fails the same way until it changes: a permanent failure
+/// of the keyed effect that invoices it.
+impl From<MappingError> for shoporama_app::effects::EffectFailure {
+    fn from(error: MappingError) -> Self {
+        Self::permanent(error)
+    }
+}
+
+/// Whether an order status means "shipped" (`sent`, as Shoporama's admin says, or `shipped`).
+pub fn is_shipped(status: &str) -> bool {
+    ["sent", "shipped"].contains(&status.trim().to_ascii_lowercase().as_str())
 }
 
 /// A country as an address names it: its ISO code, and its name when known.
@@ -138,6 +156,102 @@ impl Countries {
     }
 }
 
+/// A shop's time zone: one of the European zones with EU summer time (or none), which is
+/// where Shoporama's shops are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShopZone {
+    standard_hours: i64,
+    summer_time: bool,
+}
+
+impl ShopZone {
+    /// Europe/Copenhagen: UTC+1, UTC+2 in summer.
+    pub const COPENHAGEN: Self = Self {
+        standard_hours: 1,
+        summer_time: true,
+    };
+
+    /// The zone of an IANA name (`Europe/Stockholm`, `Europe/London`, `UTC`, …).
+    pub fn named(name: &str) -> Option<Self> {
+        let (standard_hours, summer_time) = match name.trim() {
+            "UTC" | "Etc/UTC" | "GMT" | "Atlantic/Reykjavik" => (0, false),
+            "Europe/London" | "Europe/Dublin" | "Europe/Lisbon" | "Atlantic/Faroe"
+            | "Atlantic/Canary" | "Atlantic/Madeira" => (0, true),
+            "Europe/Copenhagen"
+            | "Europe/Stockholm"
+            | "Europe/Oslo"
+            | "Europe/Berlin"
+            | "Europe/Amsterdam"
+            | "Europe/Brussels"
+            | "Europe/Luxembourg"
+            | "Europe/Paris"
+            | "Europe/Madrid"
+            | "Europe/Rome"
+            | "Europe/Vienna"
+            | "Europe/Zurich"
+            | "Europe/Warsaw"
+            | "Europe/Prague"
+            | "Europe/Bratislava"
+            | "Europe/Budapest"
+            | "Europe/Ljubljana"
+            | "Europe/Zagreb"
+            | "Europe/Malta"
+            | "Arctic/Longyearbyen" => (1, true),
+            "Europe/Helsinki" | "Europe/Tallinn" | "Europe/Riga" | "Europe/Vilnius"
+            | "Europe/Athens" | "Europe/Sofia" | "Europe/Bucharest" | "Asia/Nicosia" => (2, true),
+            _ => return None,
+        };
+        Some(Self {
+            standard_hours,
+            summer_time,
+        })
+    }
+
+    /// The local time of the instant `utc`: EU summer time runs from 01:00 UTC on the last
+    /// Sunday of March to 01:00 UTC on the last Sunday of October.
+    pub fn local(self, utc: NaiveDateTime) -> NaiveDateTime {
+        let last_sunday = |month: u32| {
+            let next = NaiveDate::from_ymd_opt(utc.year(), month + 1, 1).unwrap_or_default();
+            let last = next.pred_opt().unwrap_or(next);
+            let sunday = last - Days::new(u64::from(last.weekday().num_days_from_sunday()));
+            sunday.and_hms_opt(1, 0, 0).unwrap_or_default()
+        };
+        let summer = self.summer_time && (last_sunday(3)..last_sunday(10)).contains(&utc);
+        utc + TimeDelta::hours(self.standard_hours + i64::from(summer))
+    }
+}
+
+/// The order fields that may carry when it was paid.
+const PAID_KEYS: [&str; 4] = ["paid_date", "date_paid", "paid_time", "paid_at"];
+
+/// The shop-local time of a time the order states: a Shoporama time as it is, an RFC 3339 time
+/// or a unix timestamp converted to `zone`.
+fn shop_time(value: &Value, zone: ShopZone) -> Option<NaiveDateTime> {
+    match value {
+        Value::Number(secs) => secs
+            .as_i64()
+            .filter(|secs| *secs > 0)
+            .and_then(|secs| DateTime::from_timestamp(secs, 0))
+            .map(|utc| zone.local(utc.naive_utc())),
+        Value::String(text) => DateTime::parse_from_rfc3339(text.trim())
+            .map(|time| zone.local(time.naive_utc()))
+            .ok()
+            .or_else(|| parse_datetime(text)),
+        _ => None,
+    }
+}
+
+/// The invoice date: the day the order was paid, else created, in the shop's time zone; the
+/// day `now` is there when the order says neither.
+pub fn invoice_date(order: &Order, zone: ShopZone, now: DateTime<Utc>) -> NaiveDate {
+    PAID_KEYS
+        .iter()
+        .find_map(|key| shop_time(order.extra.get(*key)?, zone))
+        .or(order.created)
+        .unwrap_or_else(|| zone.local(now.naive_utc()))
+        .date()
+}
+
 /// Whether mapping `order` needs the shop's country list (an address names its country by
 /// id or name rather than by code).
 pub fn needs_countries(order: &Order) -> bool {
@@ -206,12 +320,13 @@ fn address_input(address: &Address, country: Country) -> AddressInput {
     }
 }
 
-/// Maps `order` into the invoice input. `today` dates orders without a creation time.
+/// Maps `order` into the invoice input, dated by [`invoice_date`].
 pub fn invoice_input(
     order: &Order,
     countries: &Countries,
     home_country: &str,
-    today: NaiveDate,
+    zone: ShopZone,
+    now: DateTime<Utc>,
 ) -> Result<InvoiceInput, MappingError> {
     let home = home_country.trim().to_ascii_uppercase();
     let billing_country = countries.resolve(&order.billing)?.unwrap_or(Country {
@@ -283,7 +398,7 @@ pub fn invoice_input(
             .clone()
             .filter(|currency| !currency.trim().is_empty())
             .unwrap_or_else(|| "DKK".to_owned()),
-        date: order.created.map_or(today, |created| created.date()),
+        date: invoice_date(order, zone, now),
         customer: CustomerInput {
             name: order.billing.name.clone().unwrap_or_default(),
             company: order.billing.company_name.clone(),
@@ -322,8 +437,68 @@ mod tests {
         ])
     }
 
+    fn now() -> DateTime<Utc> {
+        // 23:30 UTC on 1 March: already 2 March in Copenhagen.
+        DateTime::from_timestamp(1_740_871_800, 0).expect("valid time")
+    }
+
     fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2025, 3, 1).expect("valid date")
+        NaiveDate::from_ymd_opt(2025, 3, 2).expect("valid date")
+    }
+
+    fn map(order: &Order, countries: &Countries) -> Result<InvoiceInput, MappingError> {
+        invoice_input(order, countries, "dk", ShopZone::COPENHAGEN, now())
+    }
+
+    #[test]
+    fn the_invoice_date_is_the_paid_day_in_the_shops_zone() {
+        let zone = ShopZone::COPENHAGEN;
+        let created = order(json!({"order_id": 1, "created": "2025-02-07 23:55:00"}));
+        assert_eq!(
+            invoice_date(&created, zone, now()),
+            NaiveDate::from_ymd_opt(2025, 2, 7).expect("valid")
+        );
+        // Paid at 22:30 UTC on 30 June: 00:30 on 1 July in Copenhagen (summer time), still
+        // 30 June in London.
+        let paid = order(
+            json!({"order_id": 1, "created": "2025-06-29 10:00:00", "paid_date": 1_751_322_600}),
+        );
+        assert_eq!(
+            invoice_date(&paid, zone, now()),
+            NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid")
+        );
+        let london = ShopZone::named("Europe/London").expect("known zone");
+        assert_eq!(
+            invoice_date(&paid, london, now()),
+            NaiveDate::from_ymd_opt(2025, 6, 30).expect("valid")
+        );
+        let offset = order(json!({"order_id": 1, "paid_at": "2025-01-31T23:10:00Z"}));
+        assert_eq!(
+            invoice_date(&offset, zone, now()),
+            NaiveDate::from_ymd_opt(2025, 2, 1).expect("valid")
+        );
+        let local = order(json!({"order_id": 1, "date_paid": "2025-03-30 00:10:00"}));
+        assert_eq!(
+            invoice_date(&local, zone, now()),
+            NaiveDate::from_ymd_opt(2025, 3, 30).expect("valid")
+        );
+        // Neither: today in Copenhagen, not in UTC.
+        assert_eq!(
+            invoice_date(&order(json!({"order_id": 1})), zone, now()),
+            today()
+        );
+        assert_eq!(ShopZone::named("Mars/Olympus"), None);
+        // Summer time starts at 01:00 UTC on the last Sunday of March.
+        let start = NaiveDate::from_ymd_opt(2025, 3, 30)
+            .and_then(|d| d.and_hms_opt(0, 59, 0))
+            .expect("valid");
+        assert_eq!(zone.local(start).format("%H:%M").to_string(), "01:59");
+        assert_eq!(
+            zone.local(start + TimeDelta::minutes(1))
+                .format("%H:%M")
+                .to_string(),
+            "03:00"
+        );
     }
 
     #[test]
@@ -340,7 +515,7 @@ mod tests {
                 {"own_id": "", "name": "Gavekort", "amount": 1, "price": "0"}
             ]
         }));
-        let input = invoice_input(&order, &countries(), "dk", today()).expect("maps");
+        let input = map(&order, &countries()).expect("maps");
         assert_eq!(input.order_reference, "9001");
         assert_eq!(input.currency, "DKK");
         assert_eq!(
@@ -387,7 +562,7 @@ mod tests {
             "products": [{"name": "Bog", "amount": 1, "real_price": 106, "vat_rate": "6"},
                          {"name": "Kop", "amount": 1, "real_price": 10}]}));
         assert_eq!(order_vat_rate(&reduced), VatRate::from_percent(6));
-        let input = invoice_input(&reduced, &Countries::default(), "DK", today()).expect("maps");
+        let input = map(&reduced, &Countries::default()).expect("maps");
         assert_eq!(input.lines[0].vat_rate, VatRate::from_percent(6));
         assert_eq!(
             input.customer.address.country_code, "DK",
@@ -446,13 +621,13 @@ mod tests {
             json!({"order_id": 5, "order_country": "SE", "vat_number": "SE5560000001",
             "order_company_name": "Svensk AB", "products": [{"name": "Kop", "amount": 3, "price": 30}]}),
         );
-        let input = invoice_input(&foreign, &Countries::default(), "DK", today()).expect("maps");
+        let input = map(&foreign, &Countries::default()).expect("maps");
         assert_eq!(input.customer.vat_number.as_deref(), Some("SE5560000001"));
         assert_eq!(input.customer.cvr, None);
         assert_eq!(input.lines[0].unit_price_incl_vat, Money::from_minor(1_000));
         let priceless = order(json!({"order_id": 6, "products": [{"name": "Kop", "amount": 1}]}));
         assert!(matches!(
-            invoice_input(&priceless, &Countries::default(), "DK", today()),
+            map(&priceless, &Countries::default()),
             Err(MappingError::NoPrice { line: 1, .. })
         ));
     }
