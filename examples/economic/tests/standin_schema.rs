@@ -6,7 +6,8 @@
 //! `invoices.drafts.post.schema.json` and `invoices.booked.post.schema.json` in e-conomic's
 //! REST documentation (`e-conomic/slate@a36f68f`), the schema file
 //! `https://restapi.e-conomic.com/schema/invoices.drafts.post.schema.json` (patterns,
-//! `maxDecimal`), and the documented error codes of the annotated-errors example.
+//! `maxDecimal`), e-conomic's draft invoice line schema (`maxDecimal: 2` on line amounts), and
+//! the documented error codes of the annotated-errors example.
 //! Lengths are Unicode code points, as JSON Schema counts them: the emoji rows fill a limit
 //! with characters that are two UTF-16 units and four bytes each.
 
@@ -1074,6 +1075,30 @@ fn rules() -> Vec<Rule> {
             vec![set("/lines/0/unitNetPrice", json!("159.60"))],
             "lines.0.unitNetPrice",
             INVALID,
+        ),
+        rule(
+            "drafts: lines.quantity at most two decimals (line schema maxDecimal 2)",
+            Drafts,
+            vec![set("/lines/0/quantity", json!(0.25))],
+            vec![set("/lines/0/quantity", json!(0.125))],
+            "lines.0.quantity",
+            DECIMALS,
+        ),
+        rule(
+            "drafts: lines.discountPercentage at most two decimals",
+            Drafts,
+            vec![set("/lines/0/discountPercentage", json!(12.5))],
+            vec![set("/lines/0/discountPercentage", json!(12.345))],
+            "lines.0.discountPercentage",
+            DECIMALS,
+        ),
+        rule(
+            "drafts: lines.unitCostPrice at most two decimals",
+            Drafts,
+            vec![set("/lines/0/unitCostPrice", json!(49.99))],
+            vec![set("/lines/0/unitCostPrice", json!(49.999))],
+            "lines.0.unitCostPrice",
+            DECIMALS,
         ),
         rule(
             "drafts: lines.discountPercentage is a number",

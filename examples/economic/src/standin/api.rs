@@ -879,8 +879,8 @@ fn known_currency(document: &Value, validation: &mut Validation) -> Option<&'sta
     found
 }
 
-/// [`schema::STAND_IN`]: a required name that is only blanks is refused (the schemas only
-/// require the property to be present).
+/// [stand-in] a required name that is only blanks is refused (the schemas only require the
+/// property to be present).
 fn not_blank(document: &Value, property: &str, validation: &mut Validation) {
     if let Some(text) = value_at(document, property).and_then(Value::as_str)
         && text.trim().is_empty()

@@ -33,8 +33,8 @@
 //! `vatNumber`, which only agreements in Sweden, the UK, Germany, Poland and Finland have
 //! ([`StandInConfig::agreement_country`], `DK` by default). Then come the checks a schema
 //! cannot express: references must exist (`E06000`), a product needs a `productNumber` or
-//! `self` (`E04500`), a line with a product needs a quantity (`E04730`) and a description, a
-//! `unitNetPrice` has at most two decimals (`E04740`), `dueDate` is mandatory with payment
+//! `self` (`E04500`), a line with a product needs a quantity (`E04730`) and a description, line
+//! amounts have at most two decimals (`E04740`), `dueDate` is mandatory with payment
 //! terms of type `dueDate`, and booking with `sendBy: ean` needs a Danish agreement, an EAN on
 //! the customer and a contact person on the invoice. A JSON `null` anywhere is refused too.
 //!
@@ -46,9 +46,9 @@
 //! length or range, `E00140` number in use, `E00150` not available on this agreement) is the
 //! stand-in's choice, because e-conomic does not document its codes for those violations.
 //! A few older checks that no published source states are kept and marked `[stand-in]` where
-//! they are made: at most two decimals on `quantity` and `discountPercentage`, a discount from
-//! 0 to 100 %, amounts up to 10^12, required names not blank, a customer's VAT zone enabled for
-//! customers, `bookWithNumber` positive and unused.
+//! they are made: a discount from 0 to 100 %, line amounts up to 10^12, required names not
+//! blank, a customer's VAT zone enabled for customers, a chosen customer number free,
+//! `bookWithNumber` positive and unused.
 //!
 //! Simplifications (the stand-in's choices): VAT is 25 % in VAT zone 1 and 0 % elsewhere;
 //! exchange rates are fixed (unless a draft gives `exchangeRate`); `sort` is ignored

@@ -18,9 +18,12 @@
 //! * [`ANNOTATED_ERRORS`]: the annotated-errors example of the documentation
 //!   (`_introduction.md`), which documents `unitNetPrice` with more than two decimals as
 //!   `E04740`;
-//! * [`STAND_IN`]: rules the stand-in enforced before this table existed and keeps, although no
-//!   published schema states them (two decimals on `quantity` and `discountPercentage`). They
-//!   are marked so that nobody mistakes them for e-conomic's.
+//! * [`LINE_TEMPLATE`]: e-conomic's draft invoice line schema (the line template it serves
+//!   for drafts), which states `maxDecimal: 2` for `quantity`, `unitNetPrice`,
+//!   `discountPercentage` and `unitCostPrice`.
+//!
+//! Checks no published source states but the stand-in made before this table existed are kept
+//! in `api.rs` and marked `[stand-in]` there.
 //!
 //! # Lengths
 //!
@@ -36,7 +39,8 @@
 //!
 //! e-conomic documents the codes of four violations (`E06000` does not exist, `E04740` more
 //! than two decimals on `unitNetPrice`, `E04500` a product without identifier, `E04730` a line
-//! with product and no quantity); the stand-in answers those with them. For every other
+//! with product and no quantity); the stand-in answers those with them, and uses `E04740` for
+//! every line amount with `maxDecimal: 2` (the same schema keyword as on `unitNetPrice`). For every other
 //! violation e-conomic's code is undocumented and the code is the stand-in's choice
 //! ([`codes`]): `E00100` required, `E00120` wrong type, format, pattern or value, `E00130` too
 //! long, too short or out of range, `E00150` not available on this agreement.
@@ -59,11 +63,11 @@ pub(crate) const DRAFTS_SCHEMA: &str =
     "https://restapi.e-conomic.com/schema/invoices.drafts.post.schema.json";
 /// `invoices.booked.post.schema.json`, as e-conomic's REST documentation prints it.
 pub(crate) const BOOKED: &str = "invoices.booked.post.schema.json (e-conomic/slate@a36f68f source/includes/_invoices.md, POST /invoices/booked)";
+/// e-conomic's draft invoice line ("Draft invoice line template schema"): `maxDecimal: 2` on
+/// the line amounts.
+pub(crate) const LINE_TEMPLATE: &str = "https://restapi.e-conomic.com/schema/customers.customerNumber.templates.invoiceline.productNumber.get.schema.json";
 /// The annotated-errors example (`E04740` on `unitNetPrice`).
 pub(crate) const ANNOTATED_ERRORS: &str = "e-conomic/slate@a36f68f source/includes/_introduction.md, Annotated errors (economic-api.md §1.4)";
-/// Not from a published source: kept from the stand-in's earlier validation.
-pub(crate) const STAND_IN: &str =
-    "[stand-in] not stated by a published schema; kept from the stand-in's earlier validation";
 
 /// A JSON type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -405,20 +409,24 @@ pub(crate) const DRAFT_POST: &[Property] = &[
     string("lines[].departmentalDistribution.distributionType", DRAFTS),
     link("lines[].departmentalDistribution.self", DRAFTS),
     string("lines[].description", DRAFTS).max_length(2500),
-    number("lines[].discountPercentage", DRAFTS).decimals(2, codes::TOO_MANY_DECIMALS, STAND_IN),
+    number("lines[].discountPercentage", DRAFTS).decimals(
+        2,
+        codes::TOO_MANY_DECIMALS,
+        LINE_TEMPLATE,
+    ),
     integer("lines[].lineNumber", DRAFTS).min(1),
     number("lines[].marginInBaseCurrency", DRAFTS).read_only(),
     number("lines[].marginPercentage", DRAFTS).read_only(),
     object("lines[].product", DRAFTS),
     string("lines[].product.productNumber", DRAFTS).max_length(25),
     link("lines[].product.self", DRAFTS),
-    number("lines[].quantity", DRAFTS).decimals(2, codes::TOO_MANY_DECIMALS, STAND_IN),
+    number("lines[].quantity", DRAFTS).decimals(2, codes::TOO_MANY_DECIMALS, LINE_TEMPLATE),
     integer("lines[].sortKey", DRAFTS).min(1),
     number("lines[].totalNetAmount", DRAFTS).read_only(),
     object("lines[].unit", DRAFTS),
     link("lines[].unit.self", DRAFTS),
     integer("lines[].unit.unitNumber", DRAFTS).min(1),
-    number("lines[].unitCostPrice", DRAFTS),
+    number("lines[].unitCostPrice", DRAFTS).decimals(2, codes::TOO_MANY_DECIMALS, LINE_TEMPLATE),
     number("lines[].unitNetPrice", DRAFTS).decimals(2, codes::TOO_MANY_DECIMALS, ANNOTATED_ERRORS),
     number("marginInBaseCurrency", DRAFTS).read_only(),
     number("marginPercentage", DRAFTS).read_only(),
