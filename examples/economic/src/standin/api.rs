@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::filter::ParsedFilter;
 use super::reply::{Reply, Segment, Validation, codes, line_path, path};
+use super::schema;
 use super::{DEMO_TOKEN, Fault, FaultRule, RecordedRequest, Shared};
 use crate::money::{Money, Quantity, VatRate, div_round};
 use crate::query::{decode_path_id, encode_path_id};
@@ -92,11 +93,7 @@ impl World {
             (4, "Løbende måned 30 dage", "invoiceMonth", 30),
             (8, "Prepaid", "prepaid", 0),
         ] {
-            world.payment_terms.insert(
-                number,
-                json!({"paymentTermsNumber": number, "daysOfCredit": days, "name": name,
-                       "paymentTermsType": kind, "self": format!("{base}/payment-terms/{number}")}),
-            );
+            world.put_payment_terms(base, number, name, kind, days);
         }
         world.put_layout(base, 19, "DK. std. m. bankoplys. 1.5", false);
         world.put_layout(base, 21, "Eng. std. m. bankoplys. 1.5", false);
@@ -127,6 +124,21 @@ impl World {
                    "costPrice": 0.0, "unit": {"unitNumber": 1, "self": format!("{base}/units/1")},
                    "lastUpdated": now_text(),
                    "self": format!("{base}/products/{}", encode_path_id(number))}),
+        );
+    }
+
+    pub(crate) fn put_payment_terms(
+        &mut self,
+        base: &str,
+        number: u32,
+        name: &str,
+        kind: &str,
+        days_of_credit: u32,
+    ) {
+        self.payment_terms.insert(
+            number,
+            json!({"paymentTermsNumber": number, "daysOfCredit": days_of_credit, "name": name,
+                   "paymentTermsType": kind, "self": format!("{base}/payment-terms/{number}")}),
         );
     }
 
@@ -439,15 +451,11 @@ fn serve(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
                 );
             }
         };
-        let mut validation = Validation::default();
-        find_nulls(&document, &mut Vec::new(), &mut validation);
-        if !validation.is_empty() {
-            return Reply::validation(&validation, &log_id);
-        }
+        let country = shared.config.agreement_country.as_str();
         return match route {
-            "/customers" => create_customer(&mut world, base, &document, &log_id),
-            "/invoices/drafts" => create_draft(&mut world, base, &document, &log_id),
-            _ => book_draft(&mut world, base, &document, &log_id),
+            "/customers" => create_customer(&mut world, base, country, &document, &log_id),
+            "/invoices/drafts" => create_draft(&mut world, base, country, &document, &log_id),
+            _ => book_draft(&mut world, base, country, &document, &log_id),
         };
     }
     let tail = path
@@ -467,7 +475,8 @@ fn serve(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
     match route {
         "/self" => Reply::ok(json!({
             "agreementNumber": shared.config.agreement_number,
-            "company": {"name": shared.config.company_name, "companyIdentificationNumber": "12345678"},
+            "company": {"name": shared.config.company_name, "companyIdentificationNumber": "12345678",
+                        "country": country_name(&shared.config.agreement_country)},
             "settings": {"baseCurrency": "DKK"},
             "application": {"name": "shoporama-economic", "requiredRoles": []},
             "self": format!("{base}/self"),
@@ -566,6 +575,20 @@ fn serve(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
             };
             collection(base, path, &query, &items, filterable, &log_id)
         }
+    }
+}
+
+/// The company country `GET /self` reports for the agreement's ISO code.
+fn country_name(code: &str) -> String {
+    match code.trim().to_ascii_uppercase().as_str() {
+        "DK" => "Denmark".to_owned(),
+        "SE" => "Sweden".to_owned(),
+        "GB" | "UK" => "United Kingdom".to_owned(),
+        "DE" => "Germany".to_owned(),
+        "PL" => "Poland".to_owned(),
+        "FI" => "Finland".to_owned(),
+        "NO" => "Norway".to_owned(),
+        other => other.to_owned(),
     }
 }
 
@@ -739,6 +762,16 @@ fn find_nulls(node: &Value, at: &mut Vec<Segment>, validation: &mut Validation) 
     }
 }
 
+/// The structural checks of a write: every `null` (e-conomic: "We do not generally accept null
+/// as a value", economic-api.md §1.2), then the published schema ([`schema`]). The
+/// resource-specific checks that follow skip properties these already reported.
+fn structural(table: &[schema::Property], document: &Value, agreement_country: &str) -> Validation {
+    let mut validation = Validation::default();
+    find_nulls(document, &mut Vec::new(), &mut validation);
+    schema::validate(table, document, agreement_country, &mut validation);
+    validation
+}
+
 /// The property's name for messages: the last key of its path, capitalised.
 fn display_name(property: &str) -> String {
     let last = property.rsplit('.').next().unwrap_or(property);
@@ -749,93 +782,24 @@ fn display_name(property: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The property (`recipient.vatZone`) if present; a missing required one is a validation
-/// error.
-fn property_at<'a>(
-    document: &'a Value,
-    property: &str,
-    required: bool,
-    validation: &mut Validation,
-) -> Option<&'a Value> {
-    let found = document.pointer(&format!("/{}", property.replace('.', "/")));
-    if found.is_none() && required {
-        validation.add(
-            path(property),
-            codes::REQUIRED,
-            format!("Property {property} is required."),
-            None,
-        );
-    }
-    found
+/// The property (`recipient.vatZone`) unless absent or `null`.
+fn value_at<'a>(document: &'a Value, property: &str) -> Option<&'a Value> {
+    document
+        .pointer(&format!("/{}", property.replace('.', "/")))
+        .filter(|value| !value.is_null())
 }
 
-/// Reads a required or optional string property.
-fn string_at<'a>(
-    document: &'a Value,
-    property: &str,
-    required: bool,
-    max_len: usize,
-    validation: &mut Validation,
-) -> Option<&'a str> {
-    match property_at(document, property, required, validation)? {
-        Value::String(text) if required && text.trim().is_empty() => {
-            validation.add(
-                path(property),
-                codes::REQUIRED,
-                format!("Property {property} must not be empty."),
-                Some(&json!(text)),
-            );
-            None
-        }
-        Value::String(text) if text.chars().count() > max_len => {
-            validation.add(
-                path(property),
-                codes::OUT_OF_RANGE,
-                format!(
-                    "{} must be at most {max_len} characters.",
-                    display_name(property)
-                ),
-                Some(&json!(text)),
-            );
-            None
-        }
-        Value::String(text) => Some(text),
-        other => {
-            validation.add(
-                path(property),
-                codes::INVALID_VALUE,
-                format!("{} must be a string.", display_name(property)),
-                Some(other),
-            );
-            None
-        }
-    }
+/// The number at the end of a `self` link (`…/customers/7` → 7).
+fn self_link_number(link: &str) -> Option<i128> {
+    link.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .and_then(|tail| tail.parse::<i128>().ok())
 }
 
-/// Reads a positive integer property (a reference number).
-fn number_at(
-    document: &Value,
-    property: &str,
-    required: bool,
-    validation: &mut Validation,
-) -> Option<u32> {
-    let value = property_at(document, property, required, validation)?;
-    let number = value
-        .as_u64()
-        .and_then(|number| u32::try_from(number).ok())
-        .filter(|number| *number > 0);
-    if number.is_none() {
-        validation.add(
-            path(property),
-            codes::INVALID_VALUE,
-            format!("{} must be a positive integer.", display_name(property)),
-            Some(value),
-        );
-    }
-    number
-}
-
-/// A reference `property.numberKey` that must exist in `known`.
+/// A reference `property` (an object with `numberKey` or `self`: "References to other objects
+/// may use either the number or self", economic-api.md §1.2) that must exist in `known`.
+/// Absent references and references with schema violations are left to the schema's report.
 fn reference(
     document: &Value,
     property: &str,
@@ -843,28 +807,63 @@ fn reference(
     known: &BTreeMap<u32, Value>,
     validation: &mut Validation,
 ) -> Option<u32> {
-    property_at(document, property, true, validation)?;
-    let number = number_at(
-        document,
-        &format!("{property}.{number_key}"),
-        true,
-        validation,
-    )?;
-    if known.contains_key(&number) {
-        Some(number)
-    } else {
-        validation.add(
-            path(property),
-            codes::DOES_NOT_EXIST,
-            format!("{} does not exist.", display_name(property)),
-            Some(&json!(number)),
-        );
-        None
-    }
+    reference_in(document, &[], property, number_key, known, validation)
 }
 
-fn currency(document: &Value, validation: &mut Validation) -> Option<&'static str> {
-    let code = string_at(document, "currency", true, 3, validation)?;
+/// [`reference`] on a part of the request (`lines[2]`) at `prefix`.
+fn reference_in(
+    document: &Value,
+    prefix: &[Segment],
+    property: &str,
+    number_key: &str,
+    known: &BTreeMap<u32, Value>,
+    validation: &mut Validation,
+) -> Option<u32> {
+    let object = value_at(document, property)?.as_object()?;
+    let mut at = prefix.to_vec();
+    at.extend(path(property));
+    if validation.has_errors_under(&at) {
+        return None;
+    }
+    let by_number = object.get(number_key).filter(|value| !value.is_null());
+    let by_self = object.get("self").and_then(Value::as_str);
+    let number = match (by_number, by_self) {
+        (None, None) => {
+            // The stand-in's code: e-conomic documents this check (E04500) for products only.
+            validation.add(
+                at,
+                codes::REQUIRED,
+                format!(
+                    "No identifiers present on {property}. Please include either a self link or a {number_key}."
+                ),
+                None,
+            );
+            return None;
+        }
+        (Some(number), _) => schema::integer_value(number),
+        (None, Some(link)) => self_link_number(link),
+    };
+    let found = number
+        .and_then(|number| u32::try_from(number).ok())
+        .filter(|number| known.contains_key(number));
+    if found.is_none() {
+        // Documented: E06000 "<x> does not exist." (economic-api.md §1.4).
+        validation.add(
+            at,
+            codes::DOES_NOT_EXIST,
+            format!("{} does not exist.", display_name(property)),
+            by_number.or(object.get("self")),
+        );
+    }
+    found
+}
+
+/// The invoice or customer currency, if it is one e-conomic (here: the stand-in) knows.
+fn known_currency(document: &Value, validation: &mut Validation) -> Option<&'static str> {
+    let code = value_at(document, "currency")?.as_str()?;
+    if validation.has_errors_under(&path("currency")) {
+        return None;
+    }
     let found = CURRENCIES
         .iter()
         .find(|(known, _)| known.eq_ignore_ascii_case(code))
@@ -880,36 +879,32 @@ fn currency(document: &Value, validation: &mut Validation) -> Option<&'static st
     found
 }
 
-fn date_at(
-    document: &Value,
-    property: &str,
-    required: bool,
-    validation: &mut Validation,
-) -> Option<NaiveDate> {
-    let text = string_at(document, property, required, 10, validation)?;
-    let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
-    if parsed.is_none() {
+/// [stand-in] a required name that is only blanks is refused (the schemas only require the
+/// property to be present).
+fn not_blank(document: &Value, property: &str, validation: &mut Validation) {
+    if let Some(text) = value_at(document, property).and_then(Value::as_str)
+        && text.trim().is_empty()
+        && !validation.has_errors_under(&path(property))
+    {
         validation.add(
             path(property),
-            codes::INVALID_VALUE,
-            format!("{} must be a date (YYYY-MM-DD).", display_name(property)),
+            codes::REQUIRED,
+            format!("Property {property} must not be empty."),
             Some(&json!(text)),
         );
     }
-    parsed
 }
 
-/// Whether a JSON number has at most two decimals.
-fn has_two_decimals_at_most(number: f64) -> bool {
-    let text = number.to_string();
-    text.split_once('.')
-        .is_none_or(|(_, fraction)| fraction.len() <= 2)
-}
-
-fn create_customer(world: &mut World, base: &str, document: &Value, log_id: &str) -> Reply {
-    let mut validation = Validation::default();
-    string_at(document, "name", true, 255, &mut validation);
-    currency(document, &mut validation);
+fn create_customer(
+    world: &mut World,
+    base: &str,
+    agreement_country: &str,
+    document: &Value,
+    log_id: &str,
+) -> Reply {
+    let mut validation = structural(schema::CUSTOMER_POST, document, agreement_country);
+    not_blank(document, "name", &mut validation);
+    known_currency(document, &mut validation);
     reference(
         document,
         "customerGroup",
@@ -931,6 +926,8 @@ fn create_customer(world: &mut World, base: &str, document: &Value, log_id: &str
         &world.vat_zones,
         &mut validation,
     ) {
+        // [stand-in] the VAT zone list's `enabledForCustomer` flag (economic-api.md §1.7 "VAT
+        // zones"); no published schema states the rule.
         let enabled = world
             .vat_zones
             .get(&zone)
@@ -945,47 +942,27 @@ fn create_customer(world: &mut World, base: &str, document: &Value, log_id: &str
             );
         }
     }
-    if document.get("layout").is_some() {
-        reference(
-            document,
-            "layout",
-            "layoutNumber",
-            &world.layouts,
-            &mut validation,
+    reference(
+        document,
+        "layout",
+        "layoutNumber",
+        &world.layouts,
+        &mut validation,
+    );
+    let chosen = value_at(document, "customerNumber")
+        .and_then(schema::integer_value)
+        .filter(|_| !validation.has_errors_under(&path("customerNumber")))
+        .and_then(|number| u32::try_from(number).ok());
+    // [stand-in] a chosen number must be free.
+    if let Some(number) = chosen
+        && world.customers.contains_key(&number)
+    {
+        validation.add(
+            path("customerNumber"),
+            codes::ALREADY_IN_USE,
+            "CustomerNumber is already in use.",
+            Some(&json!(number)),
         );
-    }
-    for (property, max_len) in [
-        ("email", 255),
-        ("address", 510),
-        ("zip", 30),
-        ("city", 50),
-        ("country", 50),
-        ("mobilePhone", 50),
-        ("telephoneAndFaxNumber", 255),
-        ("corporateIdentificationNumber", 40),
-        ("ean", 40),
-        ("vatNumber", 20),
-        ("website", 255),
-    ] {
-        string_at(document, property, false, max_len, &mut validation);
-    }
-    let chosen = number_at(document, "customerNumber", false, &mut validation);
-    if let Some(number) = chosen {
-        if number > 999_999_999 {
-            validation.add(
-                path("customerNumber"),
-                codes::OUT_OF_RANGE,
-                "CustomerNumber must be from 1 to 999999999.",
-                Some(&json!(number)),
-            );
-        } else if world.customers.contains_key(&number) {
-            validation.add(
-                path("customerNumber"),
-                codes::ALREADY_IN_USE,
-                "CustomerNumber is already in use.",
-                Some(&json!(number)),
-            );
-        }
     }
     if !validation.is_empty() {
         return Reply::validation(&validation, log_id);
@@ -1015,179 +992,136 @@ struct Line {
     discount_basis_points: i64,
 }
 
+/// The lines' references and cross-property rules (the schema checked their shapes).
 fn validate_lines(
     world: &World,
     base: &str,
     document: &Value,
     validation: &mut Validation,
 ) -> Vec<Line> {
-    let Some(raw_lines) = document.get("lines") else {
-        return Vec::new();
-    };
-    let Some(raw_lines) = raw_lines.as_array() else {
-        validation.add(
-            path("lines"),
-            codes::INVALID_VALUE,
-            "Lines must be an array.",
-            Some(raw_lines),
-        );
+    let Some(raw_lines) = value_at(document, "lines").and_then(Value::as_array) else {
         return Vec::new();
     };
     let mut lines = Vec::with_capacity(raw_lines.len());
     for (index, raw) in raw_lines.iter().enumerate() {
         let Some(object) = raw.as_object() else {
-            validation.add(
-                line_path(index, ""),
-                codes::INVALID_VALUE,
-                "A line must be an object.",
-                Some(raw),
-            );
             continue;
         };
+        let line_document = raw;
+        let here = |property: &str| line_path(index, property);
         let mut line = object.clone();
         let mut sales_price = None;
-        let has_product = match object.get("product") {
-            None => false,
-            Some(product) => {
-                let number = product
-                    .get("productNumber")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .or_else(|| {
-                        product
-                            .get("self")
-                            .and_then(Value::as_str)
-                            .and_then(|link| link.rsplit('/').next())
-                            .map(percent_decode)
-                            .and_then(|segment| decode_path_id(&segment))
-                    });
-                match number {
+        let product = object.get("product").filter(|value| !value.is_null());
+        if let Some(product) = product
+            && product.is_object()
+            && !validation.has_errors_under(&here("product"))
+        {
+            let number = product
+                .get("productNumber")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or_else(|| {
+                    product
+                        .get("self")
+                        .and_then(Value::as_str)
+                        .and_then(|link| link.rsplit('/').next())
+                        .map(percent_decode)
+                        .and_then(|segment| decode_path_id(&segment))
+                });
+            match number {
+                // Documented: E04500 (economic-api.md §1.4).
+                None => validation.add(
+                    here("product"),
+                    codes::PRODUCT_WITHOUT_IDENTIFIER,
+                    "No identifiers present on product. Please include either a self link or a productNumber.",
+                    Some(product),
+                ),
+                Some(number) => match world.products.get(&number) {
+                    // Documented: E06000.
                     None => validation.add(
-                        line_path(index, "product"),
-                        codes::PRODUCT_WITHOUT_IDENTIFIER,
-                        "No identifiers present on product. Please include either a self link or a productNumber.",
-                        Some(product),
+                        here("product"),
+                        codes::DOES_NOT_EXIST,
+                        "Product does not exist.",
+                        Some(&json!(number)),
                     ),
-                    Some(number) => match world.products.get(&number) {
-                        None => validation.add(line_path(index, "product"), codes::DOES_NOT_EXIST, "Product does not exist.", Some(&json!(number))),
-                        Some(found) => {
-                            sales_price = found.get("salesPrice").and_then(Value::as_f64);
-                            line.insert(
-                                "product".to_owned(),
-                                json!({"productNumber": number, "self": format!("{base}/products/{}", encode_path_id(&number))}),
-                            );
-                            if let Some(cost) = found.get("costPrice") {
-                                line.entry("unitCostPrice").or_insert_with(|| cost.clone());
-                            }
+                    Some(found) => {
+                        sales_price = found.get("salesPrice").and_then(Value::as_f64);
+                        line.insert(
+                            "product".to_owned(),
+                            json!({"productNumber": number, "self": format!("{base}/products/{}", encode_path_id(&number))}),
+                        );
+                        if let Some(cost) = found.get("costPrice") {
+                            line.entry("unitCostPrice").or_insert_with(|| cost.clone());
                         }
-                    },
-                }
-                true
+                    }
+                },
             }
-        };
-        match object.get("description") {
-            None if has_product => validation.add(
-                line_path(index, "description"),
-                codes::REQUIRED,
-                "Property description is required when product is set.",
-                None,
-            ),
-            Some(Value::String(text)) if text.chars().count() > 2500 => {
+        }
+        if product.is_some() {
+            // invoices.drafts.post (_invoices.md): "when setting existing products,
+            // description field is required".
+            if !object.contains_key("description") {
                 validation.add(
-                    line_path(index, "description"),
-                    codes::OUT_OF_RANGE,
-                    "Description must be at most 2500 characters.",
+                    here("description"),
+                    codes::REQUIRED,
+                    "Property description is required when product is set.",
                     None,
                 );
             }
-            Some(Value::String(_)) | None => {}
-            Some(other) => validation.add(
-                line_path(index, "description"),
-                codes::INVALID_VALUE,
-                "Description must be a string.",
-                Some(other),
-            ),
-        }
-        let mut decimal = |property: &str, required_code: Option<&str>| -> Option<f64> {
-            match object.get(property) {
-                None => {
-                    if let Some(code) = required_code {
-                        let message = if code == codes::QUANTITY_REQUIRED {
-                            "Property quantity must have a value when product is set.".to_owned()
-                        } else {
-                            format!("Property {property} is required.")
-                        };
-                        validation.add(line_path(index, property), code, message, None);
-                    }
-                    None
-                }
-                Some(value) => match value.as_f64() {
-                    None => {
-                        validation.add(
-                            line_path(index, property),
-                            codes::INVALID_VALUE,
-                            format!("{} must be a number.", display_name(property)),
-                            Some(value),
-                        );
-                        None
-                    }
-                    Some(number) if !has_two_decimals_at_most(number) => {
-                        validation.add(
-                            line_path(index, property),
-                            codes::TOO_MANY_DECIMALS,
-                            format!(
-                                "{} cannot be greater then two decimal places.",
-                                display_name(property)
-                            ),
-                            Some(value),
-                        );
-                        None
-                    }
-                    Some(number) if number.abs() > 1e12 => {
-                        validation.add(
-                            line_path(index, property),
-                            codes::OUT_OF_RANGE,
-                            format!("{} is out of range.", display_name(property)),
-                            Some(value),
-                        );
-                        None
-                    }
-                    Some(number) => Some(number),
-                },
+            // Documented: E04730 (economic-api.md §1.4).
+            if !object.contains_key("quantity") {
+                validation.add(
+                    here("quantity"),
+                    codes::QUANTITY_REQUIRED,
+                    "Property quantity must have a value when product is set.",
+                    None,
+                );
             }
+        }
+        let mut amount = |property: &str| -> Option<f64> {
+            let value = value_at(line_document, property)?;
+            let number = value.as_f64()?;
+            if validation.has_errors_under(&here(property)) {
+                return None;
+            }
+            // [stand-in] amounts beyond 10^12 cannot be computed exactly here.
+            if number.abs() > 1e12 {
+                validation.add(
+                    here(property),
+                    codes::OUT_OF_RANGE,
+                    format!("{} is out of range.", display_name(property)),
+                    Some(value),
+                );
+                return None;
+            }
+            Some(number)
         };
-        let quantity = decimal("quantity", has_product.then_some(codes::QUANTITY_REQUIRED));
-        let unit_net_price = decimal("unitNetPrice", None).or(sales_price);
-        let discount = decimal("discountPercentage", None);
+        let quantity = amount("quantity");
+        let unit_net_price = amount("unitNetPrice").or(sales_price);
+        let discount = amount("discountPercentage");
+        // [stand-in] a percentage outside 0–100 (e-conomic states no range).
         if let Some(discount) = discount
             && !(0.0..=100.0).contains(&discount)
         {
             validation.add(
-                line_path(index, "discountPercentage"),
+                here("discountPercentage"),
                 codes::OUT_OF_RANGE,
                 "DiscountPercentage must be from 0 to 100.",
                 Some(&json!(discount)),
             );
         }
-        if let Some(unit) = object.get("unit") {
-            match unit
-                .get("unitNumber")
-                .and_then(Value::as_u64)
-                .and_then(|number| u32::try_from(number).ok())
-            {
-                Some(number) if world.units.contains_key(&number) => {
-                    line.insert(
-                        "unit".to_owned(),
-                        json!({"unitNumber": number, "self": format!("{base}/units/{number}")}),
-                    );
-                }
-                _ => validation.add(
-                    line_path(index, "unit"),
-                    codes::DOES_NOT_EXIST,
-                    "Unit does not exist.",
-                    Some(unit),
-                ),
-            }
+        if let Some(number) = reference_in(
+            line_document,
+            &line_path(index, ""),
+            "unit",
+            "unitNumber",
+            &world.units,
+            validation,
+        ) {
+            line.insert(
+                "unit".to_owned(),
+                json!({"unitNumber": number, "self": format!("{base}/units/{number}")}),
+            );
         }
         let quantity = Quantity::from_f64(quantity.unwrap_or(1.0)).unwrap_or(Quantity::ONE);
         let unit_net_price = Money::from_f64(unit_net_price.unwrap_or(0.0)).unwrap_or(Money::ZERO);
@@ -1241,30 +1175,39 @@ fn due_date(date: NaiveDate, terms: &Value) -> NaiveDate {
     }
 }
 
-fn create_draft(world: &mut World, base: &str, document: &Value, log_id: &str) -> Reply {
-    let mut validation = Validation::default();
-    let currency = currency(document, &mut validation);
-    reference(
+fn create_draft(
+    world: &mut World,
+    base: &str,
+    agreement_country: &str,
+    document: &Value,
+    log_id: &str,
+) -> Reply {
+    let mut validation = structural(schema::DRAFT_POST, document, agreement_country);
+    let currency = known_currency(document, &mut validation);
+    let customer = reference(
         document,
         "customer",
         "customerNumber",
         &world.customers,
         &mut validation,
     );
-    let date = date_at(document, "date", true, &mut validation);
-    date_at(document, "dueDate", false, &mut validation);
-    if let Some(layout) = reference(
+    let date = value_at(document, "date")
+        .and_then(Value::as_str)
+        .and_then(schema::parse_full_date);
+    let layout = reference(
         document,
         "layout",
         "layoutNumber",
         &world.layouts,
         &mut validation,
-    ) && world
-        .layouts
-        .get(&layout)
-        .and_then(|found| found.get("deleted"))
-        .and_then(Value::as_bool)
-        == Some(true)
+    );
+    if let Some(layout) = layout
+        && world
+            .layouts
+            .get(&layout)
+            .and_then(|found| found.get("deleted"))
+            .and_then(Value::as_bool)
+            == Some(true)
     {
         validation.add(
             path("layout"),
@@ -1280,35 +1223,42 @@ fn create_draft(world: &mut World, base: &str, document: &Value, log_id: &str) -
         &world.payment_terms,
         &mut validation,
     );
-    let zone = if property_at(document, "recipient", true, &mut validation).is_some() {
-        string_at(document, "recipient.name", true, 250, &mut validation);
-        for (property, max_len) in [
-            ("recipient.address", 250),
-            ("recipient.zip", 50),
-            ("recipient.city", 250),
-            ("recipient.country", 50),
-            ("recipient.ean", 13),
-        ] {
-            string_at(document, property, false, max_len, &mut validation);
-        }
-        reference(
-            document,
-            "recipient.vatZone",
-            "vatZoneNumber",
-            &world.vat_zones,
-            &mut validation,
-        )
-    } else {
-        None
-    };
-    string_at(document, "references.other", false, 250, &mut validation);
-    string_at(document, "notes.heading", false, 250, &mut validation);
-    string_at(document, "notes.textLine1", false, 1000, &mut validation);
-    string_at(document, "notes.textLine2", false, 1000, &mut validation);
+    // invoices.drafts.post (_invoices.md, `dueDate`): "Only used if the terms of payment is of
+    // type 'duedate', in which case it is mandatory."
+    if let Some(terms) = terms
+        && world
+            .payment_terms
+            .get(&terms)
+            .and_then(|found| found.get("paymentTermsType"))
+            .and_then(Value::as_str)
+            == Some("dueDate")
+        && document.get("dueDate").is_none()
+    {
+        validation.add(
+            path("dueDate"),
+            codes::REQUIRED,
+            "Property dueDate is required when the payment terms are of type dueDate.",
+            None,
+        );
+    }
+    not_blank(document, "recipient.name", &mut validation);
+    let zone = reference(
+        document,
+        "recipient.vatZone",
+        "vatZoneNumber",
+        &world.vat_zones,
+        &mut validation,
+    );
     let lines = validate_lines(world, base, document, &mut validation);
-    let (Some(currency), Some(date), Some(terms), Some(zone), true) =
-        (currency, date, terms, zone, validation.is_empty())
-    else {
+    let (Some(currency), Some(customer), Some(date), Some(layout), Some(terms), Some(zone), true) = (
+        currency,
+        customer,
+        date,
+        layout,
+        terms,
+        zone,
+        validation.is_empty(),
+    ) else {
         return Reply::validation(&validation, log_id);
     };
     let number = world.next_draft;
@@ -1348,10 +1298,16 @@ fn create_draft(world: &mut World, base: &str, document: &Value, log_id: &str) -
         .and_then(Value::as_str)
         .and_then(|text| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
         .unwrap_or_else(|| due_date(date, &terms_document));
-    let exchange_rate = CURRENCIES
-        .iter()
-        .find(|(code, _)| *code == currency)
-        .map_or(100.0, |(_, rate)| *rate);
+    // The desired rate when given, else the stand-in's fixed daily rate.
+    let exchange_rate = document
+        .get("exchangeRate")
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| {
+            CURRENCIES
+                .iter()
+                .find(|(code, _)| *code == currency)
+                .map_or(100.0, |(_, rate)| *rate)
+        });
     let own = format!("{base}/invoices/drafts/{number}");
     let mut draft = document.as_object().cloned().unwrap_or_default();
     let mut recipient = document
@@ -1367,14 +1323,6 @@ fn create_draft(world: &mut World, base: &str, document: &Value, log_id: &str) -
             .cloned()
             .unwrap_or_else(|| json!({"vatZoneNumber": zone})),
     );
-    let customer = document
-        .pointer("/customer/customerNumber")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let layout = document
-        .pointer("/layout/layoutNumber")
-        .cloned()
-        .unwrap_or(Value::Null);
     for (key, value) in [
         ("draftInvoiceNumber", json!(number)),
         ("currency", json!(currency)),
@@ -1424,32 +1372,120 @@ fn in_base(amount: Money, exchange_rate: f64) -> Money {
     Money::from_f64(amount.to_f64() * exchange_rate / 100.0).unwrap_or(amount)
 }
 
-fn book_draft(world: &mut World, base: &str, document: &Value, log_id: &str) -> Reply {
-    let mut validation = Validation::default();
-    let draft_number = match property_at(document, "draftInvoice", true, &mut validation) {
-        None => None,
-        Some(reference) => {
-            let by_number = reference.get("draftInvoiceNumber").and_then(Value::as_u64);
-            let by_self = reference
-                .get("self")
-                .and_then(Value::as_str)
-                .and_then(|link| link.trim_end_matches('/').rsplit('/').next())
-                .and_then(|tail| tail.parse::<u64>().ok());
-            let number = by_number
-                .or(by_self)
-                .and_then(|number| u32::try_from(number).ok());
-            if number.is_none() {
-                validation.add(
-                    path("draftInvoice"),
-                    codes::REQUIRED,
-                    "Include either draftInvoiceNumber or a self link.",
-                    Some(reference),
-                );
-            }
-            number
-        }
+/// The draft a booking names, by `draftInvoiceNumber` or `self` (existence is answered with
+/// 404 afterwards).
+fn draft_to_book(document: &Value, validation: &mut Validation) -> Option<u32> {
+    let object = value_at(document, "draftInvoice")?.as_object()?;
+    if validation.has_errors_under(&path("draftInvoice")) {
+        return None;
+    }
+    let by_number = object
+        .get("draftInvoiceNumber")
+        .and_then(schema::integer_value);
+    let by_self = object
+        .get("self")
+        .and_then(Value::as_str)
+        .and_then(self_link_number);
+    if by_number.is_none() && by_self.is_none() {
+        validation.add(
+            path("draftInvoice"),
+            codes::REQUIRED,
+            "No identifiers present on draftInvoice. Please include either a self link or a draftInvoiceNumber.",
+            None,
+        );
+    }
+    by_number
+        .or(by_self)
+        .and_then(|number| u32::try_from(number).ok())
+}
+
+/// `sendBy: ean` (economic-api.md §1.7 "Booking"; `_invoices.md`, POST /invoices/booked,
+/// "EAN"): "To send an invoice via EAN it must meet the following conditions: … A valid EAN
+/// number must exist on the customer … Contact person on the invoice must be provided … EAN
+/// invoices are only valid for the Danish agreements". (The agreement's CVR and the customer's
+/// contact person are conditions too; the stand-in models neither and does not check them.)
+fn ean_conditions(
+    world: &World,
+    agreement_country: &str,
+    document: &Value,
+    draft: &Value,
+    validation: &mut Validation,
+) {
+    let Some((property, value)) = ["sendBy", "sentBy"].into_iter().find_map(|property| {
+        document
+            .get(property)
+            .filter(|value| {
+                value
+                    .as_str()
+                    .is_some_and(|text| text.eq_ignore_ascii_case("ean"))
+            })
+            .map(|value| (property, value))
+    }) else {
+        return;
     };
-    let chosen = number_at(document, "bookWithNumber", false, &mut validation);
+    if !agreement_country.trim().eq_ignore_ascii_case("DK") {
+        validation.add(
+            path(property),
+            codes::NOT_AVAILABLE,
+            format!(
+                "EAN invoices are only valid for the Danish agreements; this agreement is in {}.",
+                agreement_country.trim()
+            ),
+            Some(value),
+        );
+    }
+    let customer_ean = draft
+        .pointer("/customer/customerNumber")
+        .and_then(Value::as_u64)
+        .and_then(|number| u32::try_from(number).ok())
+        .and_then(|number| world.customers.get(&number))
+        .and_then(|customer| customer.get("ean"))
+        .and_then(Value::as_str)
+        .is_some_and(|ean| !ean.trim().is_empty());
+    if !customer_ean {
+        validation.add(
+            path(property),
+            codes::INVALID_VALUE,
+            "To send an invoice via EAN a valid EAN number must exist on the customer.",
+            Some(value),
+        );
+    }
+    if draft.pointer("/references/customerContact").is_none() {
+        validation.add(
+            path(property),
+            codes::INVALID_VALUE,
+            "To send an invoice via EAN the contact person on the invoice (references.customerContact) must be provided.",
+            Some(value),
+        );
+    }
+}
+
+fn book_draft(
+    world: &mut World,
+    base: &str,
+    agreement_country: &str,
+    document: &Value,
+    log_id: &str,
+) -> Reply {
+    let mut validation = structural(schema::BOOKED_POST, document, agreement_country);
+    let draft_number = draft_to_book(document, &mut validation);
+    let chosen = value_at(document, "bookWithNumber")
+        .and_then(schema::integer_value)
+        .filter(|_| !validation.has_errors_under(&path("bookWithNumber")));
+    let chosen = match chosen {
+        // [stand-in] invoice numbers are positive (the schema states no minimum).
+        Some(number) if number < 1 || number > i128::from(u32::MAX) => {
+            validation.add(
+                path("bookWithNumber"),
+                codes::OUT_OF_RANGE,
+                "BookWithNumber must be a positive integer.",
+                Some(&json!(number.to_string())),
+            );
+            None
+        }
+        Some(number) => u32::try_from(number).ok(),
+        None => None,
+    };
     if let Some(chosen) = chosen
         && world.booked.contains_key(&chosen)
     {
@@ -1460,19 +1496,16 @@ fn book_draft(world: &mut World, base: &str, document: &Value, log_id: &str) -> 
             Some(&json!(chosen)),
         );
     }
-    if let Some(send_by) = document.get("sendBy")
-        && !matches!(send_by.as_str(), Some("none" | "ean"))
-    {
-        validation.add(
-            path("sendBy"),
-            codes::INVALID_VALUE,
-            "SendBy must be 'none' or 'ean'.",
-            Some(send_by),
-        );
-    }
     let (Some(draft_number), true) = (draft_number, validation.is_empty()) else {
         return Reply::validation(&validation, log_id);
     };
+    let Some(draft) = world.drafts.get(&draft_number) else {
+        return Reply::not_found(log_id);
+    };
+    ean_conditions(world, agreement_country, document, draft, &mut validation);
+    if !validation.is_empty() {
+        return Reply::validation(&validation, log_id);
+    }
     let Some(draft) = world.drafts.remove(&draft_number) else {
         return Reply::not_found(log_id);
     };
@@ -1590,12 +1623,10 @@ mod tests {
     }
 
     #[test]
-    fn decimals_are_counted_on_the_number() {
-        assert!(has_two_decimals_at_most(159.6));
-        assert!(has_two_decimals_at_most(500.0));
-        assert!(has_two_decimals_at_most(0.01));
-        assert!(!has_two_decimals_at_most(1.234));
+    fn self_links_are_percent_decoded() {
         assert_eq!(percent_decode("%C3%A6ble_9_x"), "æble_9_x");
+        assert_eq!(self_link_number("http://x/customers/7/"), Some(7));
+        assert_eq!(self_link_number("http://x/customers/abc"), None);
     }
 
     #[test]

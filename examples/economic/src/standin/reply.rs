@@ -8,8 +8,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-/// Error codes of the stand-in. The first four are e-conomic's documented ones; the rest are
-/// the stand-in's own choices where e-conomic's codes are undocumented.
+/// Error codes of the stand-in. The first four are e-conomic's documented ones (the annotated
+/// errors example of its REST documentation, economic-api.md §1.4); the rest are the stand-in's
+/// own choices where e-conomic's codes are undocumented.
 pub mod codes {
     /// "`<x>` does not exist." (documented).
     pub const DOES_NOT_EXIST: &str = "E06000";
@@ -29,6 +30,9 @@ pub mod codes {
     pub const OUT_OF_RANGE: &str = "E00130";
     /// A number that must be unique is already in use (the stand-in's choice).
     pub const ALREADY_IN_USE: &str = "E00140";
+    /// A property or value this agreement does not have, such as `vatNumber` on a Danish
+    /// agreement (the stand-in's choice: e-conomic documents the rule, not the code).
+    pub const NOT_AVAILABLE: &str = "E00150";
 }
 
 /// One step of a path into a request document.
@@ -115,19 +119,36 @@ impl Validation {
         message: impl Into<String>,
         value: Option<&Value>,
     ) {
+        self.add_hinted(at, code, message, value, developer_hint(code));
+    }
+
+    /// Records an error with its own developer hint (the schema rule's source).
+    pub(crate) fn add_hinted(
+        &mut self,
+        at: Vec<Segment>,
+        code: &str,
+        message: impl Into<String>,
+        value: Option<&Value>,
+        hint: impl Into<String>,
+    ) {
         let mut leaf = Map::new();
         leaf.insert("errorCode".to_owned(), json!(code));
         leaf.insert("message".to_owned(), json!(message.into()));
         if let Some(value) = value.filter(|value| !value.is_null()) {
             leaf.insert("value".to_owned(), value.clone());
         }
-        leaf.insert("developerHint".to_owned(), json!(developer_hint(code)));
+        leaf.insert("developerHint".to_owned(), json!(hint.into()));
         self.errors.push((at, Value::Object(leaf)));
     }
 
     /// Whether nothing was recorded.
     pub(crate) fn is_empty(&self) -> bool {
         self.errors.is_empty()
+    }
+
+    /// Whether an error was recorded at `prefix` or below it.
+    pub(crate) fn has_errors_under(&self, prefix: &[Segment]) -> bool {
+        self.errors.iter().any(|(at, _)| at.starts_with(prefix))
     }
 
     /// The `errors` mirror.
@@ -143,11 +164,13 @@ impl Validation {
 fn developer_hint(code: &str) -> &'static str {
     match code {
         codes::DOES_NOT_EXIST => "Use an existing resource; list them with GET on the collection.",
-        codes::TOO_MANY_DECIMALS => "Round amounts to two decimals before sending.",
+        // e-conomic's documented hint for E04740 (annotated errors example).
+        codes::TOO_MANY_DECIMALS => "Please check the format of your data.",
         codes::PRODUCT_WITHOUT_IDENTIFIER => "Include either a self link or a productNumber.",
         codes::QUANTITY_REQUIRED => "Set quantity on lines that reference a product.",
         codes::NULL_NOT_ALLOWED => "Null is not accepted. To null a property you must exclude it.",
         codes::REQUIRED => "Include the property; see the schema for required properties.",
+        codes::NOT_AVAILABLE => "This agreement does not have this property or value; omit it.",
         _ => "See the schema for the allowed values.",
     }
 }
