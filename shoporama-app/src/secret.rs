@@ -93,6 +93,7 @@ redacted_string!(
 
 impl crate::fields::SettingType for Secret {
     const KIND: crate::fields::FieldKind = crate::fields::FieldKind::Text;
+    const SECRET: bool = true;
 
     fn parse_setting(value: &serde_json::Value) -> Result<Self, crate::fields::FieldProblem> {
         match value {

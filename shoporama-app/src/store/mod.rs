@@ -22,6 +22,7 @@ mod database;
 mod error;
 mod installation;
 mod memory;
+mod migrations;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -33,7 +34,9 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 pub use connect::connect;
-pub use database::Database;
+#[doc(hidden)]
+pub use database::{Backend, SplitBackend};
+pub use database::{Database, DatabaseTransaction};
 pub(crate) use database::{detached, with_database};
 pub(crate) use error::describe;
 pub use error::{StoreError, mask_url};
@@ -41,6 +44,7 @@ pub use installation::{
     Installation, MAX_STORABLE, SettingsStatus, SettingsUpdate, Tombstone, UpsertOutcome,
 };
 pub use memory::MemoryStore;
+pub use migrations::{APP_MIGRATIONS_TABLE, AppMigration, AppMigrations, MigrationError};
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
