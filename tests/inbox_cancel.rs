@@ -127,7 +127,7 @@ async fn clients_hanging_up(url: &str) {
         &db,
         "SELECT COUNT(*) FROM shoporama_inbox WHERE state IN ('pending', 'running')",
         0,
-        Duration::from_secs(60),
+        Duration::from_mins(1),
     )
     .await;
     let jobs = db.count("SELECT COUNT(*) FROM shoporama_inbox").await;

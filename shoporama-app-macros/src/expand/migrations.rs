@@ -24,13 +24,25 @@ fn parse(input: TokenStream) -> Result<(TokenStream, String), String> {
         .rposition(|token| matches!(token, TokenTree::Punct(p) if p.as_char() == ','))
         .ok_or("expected `path, \"dir\"`")?;
     let krate: TokenStream = tokens[..comma].iter().cloned().collect();
-    let [TokenTree::Literal(literal)] = &tokens[comma + 1..] else {
+    let Some(literal) = single_literal(&tokens[comma + 1..]) else {
         return Err("migrations!: expected a directory as a string literal".to_owned());
     };
     let dir = literal_string(&literal.to_string()).ok_or(
         "migrations!: expected a directory as a plain string literal, e.g. \"migrations\"",
     )?;
     Ok((krate, dir))
+}
+
+/// The one literal in `tokens`, looking through the invisible groups a `macro_rules!`
+/// fragment (`$dir:literal`) arrives in.
+fn single_literal(tokens: &[TokenTree]) -> Option<proc_macro2::Literal> {
+    match tokens {
+        [TokenTree::Literal(literal)] => Some(literal.clone()),
+        [TokenTree::Group(group)] if group.delimiter() == proc_macro2::Delimiter::None => {
+            single_literal(&group.stream().into_iter().collect::<Vec<_>>())
+        }
+        _ => None,
+    }
 }
 
 /// The value of a plain `"…"` literal without escapes.
@@ -62,7 +74,14 @@ fn expand(krate: &TokenStream, dir: &str) -> Result<TokenStream, String> {
     };
     let sqlite = list(sqlite);
     let postgres = list(postgres);
-    Ok(quote! { #krate::store::AppMigrations::new(#sqlite, #postgres) })
+    // In a constant the lists are `'static`.
+    Ok(quote! {
+        {
+            const MIGRATIONS: #krate::store::AppMigrations =
+                #krate::store::AppMigrations::new(#sqlite, #postgres);
+            MIGRATIONS
+        }
+    })
 }
 
 /// The `.sql` files of `dir` ordered by version, or `None` when it does not exist.

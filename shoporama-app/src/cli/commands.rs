@@ -81,15 +81,14 @@ impl<A: ShoporamaApp> CommandContext<A> {
     /// ([`AppRuntime::shops`]) or on the app's tables ([`AppRuntime::database`]). Cheap to
     /// clone.
     pub async fn runtime(&mut self) -> Result<AppRuntime<A>, CommandError> {
-        let runtime = match &self.runtime {
-            Some(runtime) => runtime.clone(),
-            None => {
-                let config = Config::from_env().map_err(StartError::from)?;
-                let (store, inbox) = AppRuntime::<A>::open_store(&config).await?;
-                let runtime = AppRuntime::assemble(Arc::clone(&self.app), config, store, inbox);
-                self.runtime = Some(runtime.clone());
-                runtime
-            }
+        let runtime = if let Some(runtime) = &self.runtime {
+            runtime.clone()
+        } else {
+            let config = Config::from_env().map_err(StartError::from)?;
+            let (store, inbox) = AppRuntime::<A>::open_store(&config).await?;
+            let runtime = AppRuntime::assemble(Arc::clone(&self.app), config, store, inbox);
+            self.runtime = Some(runtime.clone());
+            runtime
         };
         // Once per runtime; a failed start is tried again by the next call.
         runtime.start().await?;

@@ -17,7 +17,7 @@ pub const DEFAULT_BASE_URL: &str = "https://www.shoporama.dk/REST/";
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
 /// How long a shop's country table is kept by default.
-pub const DEFAULT_COUNTRY_CACHE_TTL: Duration = Duration::from_secs(60 * 60);
+pub const DEFAULT_COUNTRY_CACHE_TTL: Duration = Duration::from_hours(1);
 
 /// The default request timeout (per attempt).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);

@@ -178,10 +178,7 @@ impl ShopClient {
             .any(|address| {
                 address.country_id.is_some_and(|id| id > 0)
                     && address.resolved_code.is_none()
-                    && !address
-                        .country
-                        .as_deref()
-                        .is_some_and(|text| iso_code(text).is_some())
+                    && address.country.as_deref().and_then(iso_code).is_none()
             });
         if needs_table {
             self.country_table().await?.resolve(order);

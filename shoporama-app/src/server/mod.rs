@@ -14,6 +14,9 @@
 //! Every answer other than 200 is JSON `{"error":"…"}`. The `x-app-token` header is checked
 //! (in constant time, against the current and previous token) before the body is read.
 
+// Its nested `if let`s predate the let chains clippy now suggests; the file is owned by the
+// inbox work and left as it is here.
+#[allow(clippy::collapsible_if)]
 mod callback;
 mod dispatch;
 mod error;

@@ -115,6 +115,10 @@ impl Database {
     /// ```
     ///
     /// A panic in `work` is resumed in the caller (the transaction is rolled back).
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "postgres")),
+        allow(unused_variables, unreachable_code)
+    )]
     pub async fn transaction<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
@@ -202,8 +206,8 @@ pub enum Backend<S, P> {
     Sqlite(S),
     #[cfg(feature = "postgres")]
     Postgres(P),
-    #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
-    Unavailable(std::convert::Infallible, std::marker::PhantomData<(S, P)>),
+    /// Uses both parameters whatever the features; never built.
+    Never(std::convert::Infallible, std::marker::PhantomData<(S, P)>),
 }
 
 /// What [`with_backend!`](crate::with_backend) accepts: `&Database` (its pool) and
@@ -265,7 +269,11 @@ impl<'a> SplitBackend for &'a mut DatabaseTransaction {
 /// SqliteConnection`, `&mut PgConnection`) of a
 /// [`DatabaseTransaction`](crate::store::DatabaseTransaction) (pass `&mut tx`; reborrow it as
 /// `&mut *conn` to run several statements). Write SQL both accept: numbered `$1` parameters,
-/// `ON CONFLICT`, `RETURNING`, `BIGINT` for ids.
+/// `ON CONFLICT`, `RETURNING`, `BIGINT` for ids, `i64` rather than `u64` in Rust.
+///
+/// The body's value must have one type for every backend: decode rows into your own types
+/// (`query_scalar`, `query_as`, `Row::try_get`), and map an `execute` result to what both
+/// backends have (`.map(|done| done.rows_affected())`).
 ///
 /// ```no_run
 /// # async fn demo(shop: &shoporama_app::Shop<()>) -> Result<(), Box<dyn std::error::Error>> {
@@ -300,6 +308,7 @@ macro_rules! __match_backend {
         match $split {
             $crate::store::Backend::Sqlite($conn) => $body,
             $crate::store::Backend::Postgres($conn) => $body,
+            $crate::store::Backend::Never(never, _) => match never {},
         }
     };
 }
@@ -311,6 +320,7 @@ macro_rules! __match_backend {
     ($split:expr, $conn:ident, $body:expr) => {
         match $split {
             $crate::store::Backend::Sqlite($conn) => $body,
+            $crate::store::Backend::Never(never, _) => match never {},
         }
     };
 }
@@ -322,6 +332,7 @@ macro_rules! __match_backend {
     ($split:expr, $conn:ident, $body:expr) => {
         match $split {
             $crate::store::Backend::Postgres($conn) => $body,
+            $crate::store::Backend::Never(never, _) => match never {},
         }
     };
 }
@@ -332,7 +343,7 @@ macro_rules! __match_backend {
 macro_rules! __match_backend {
     ($split:expr, $conn:ident, $body:expr) => {
         match $split {
-            $crate::store::Backend::Unavailable(never, _) => match never {},
+            $crate::store::Backend::Never(never, _) => match never {},
         }
     };
 }
