@@ -157,7 +157,7 @@ pub use shoporama_app_macros::ListOptions;
 /// # Generated
 ///
 /// The struct is kept as written (minus `#[field]`), with
-/// [`AppSettings`](settings::AppSettings) implemented, and an enum `<Struct>Event` with the
+/// [`settings::AppSettings`] implemented, and an enum `<Struct>Event` with the
 /// struct's visibility: one variant per subscribed event or webhook (one when a name is both),
 /// each carrying its payload type from [`events`], and `Unknown { kind, raw }`. It implements
 /// [`AppEvent`](events::AppEvent).

@@ -163,8 +163,8 @@ impl<L, T: SettingDefault<L>> DefaultLiteral<T> for L {
     }
 }
 
-/// Adds `#[field(default = literal)]` to a manifest entry; `default` is [`default_value`]'s
-/// result.
+/// Adds `#[field(default = literal)]` to a manifest entry; `default` is the literal's value
+/// (through [`DefaultLiteral`]).
 pub fn with_default<T: SettingType>(
     mut field: ManifestField,
     default: Result<T, FieldProblem>,

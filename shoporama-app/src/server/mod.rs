@@ -1,4 +1,4 @@
-//! The callback server: an axum [`Router`](axum::Router) that verifies Shoporama's callbacks,
+//! The callback server: an axum [`axum::Router`] that verifies Shoporama's callbacks,
 //! persists installations and dispatches to the app's [`ShoporamaApp`] handlers.
 //!
 //! Routes (the callback path is configurable):

@@ -11,8 +11,10 @@
 //! | `memory://` | [`MemoryStore`] (tests: forgets everything on exit) |
 //!
 //! The SQL stores create and upgrade their tables themselves (`shoporama_installations`,
-//! `shoporama_tombstones`, and `_shoporama_app_migrations` for the applied migrations, so an
-//! app's own `sqlx` migrations can share the database).
+//! `shoporama_tombstones`, and `_shoporama_app_migrations` for the applied migrations). An
+//! app's own tables live in the same database: its [`AppMigrations`] run at start-up and are
+//! recorded in `_shoporama_app_user_migrations`, and it queries them through the shared
+//! [`Database`] (`Shop::database`, [`with_backend!`](crate::with_backend)).
 //!
 //! A store of your own implements [`InstallStore`] and can be checked with
 //! [`testing::store_conformance`](crate::testing::store_conformance).
