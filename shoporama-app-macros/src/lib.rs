@@ -36,3 +36,11 @@ pub fn derive_list_options(item: TokenStream) -> TokenStream {
 pub fn __wire_names(_input: TokenStream) -> TokenStream {
     expand::wire_names().into()
 }
+
+/// Embeds an app's migration directories as an `AppMigrations`; used through
+/// `shoporama_app::migrations!`, which passes its own path first: `(path, "dir")`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __embed_migrations(input: TokenStream) -> TokenStream {
+    expand::migrations::embed(input.into()).into()
+}

@@ -14,6 +14,7 @@ use crate::effects::{Attempt, EffectError, EffectFailure, Effects, EffectsConfig
 
 use crate::fields::SettingsError;
 use crate::settings::AppSettings;
+use crate::store::Database;
 
 /// The event type of an app's settings: `<Struct>Event`.
 pub type EventOf<A> = <<A as ShoporamaApp>::Settings as AppSettings>::Event;
@@ -27,6 +28,34 @@ pub type EventOf<A> = <<A as ShoporamaApp>::Settings as AppSettings>::Event;
 pub trait ShoporamaApp: Send + Sync + 'static {
     /// The settings struct annotated with `#[shoporama_app]`.
     type Settings: AppSettings;
+
+    /// The app's own tables: migrations applied at start-up in the framework's database,
+    /// after the framework's own (see [`AppMigrations`](crate::store::AppMigrations) and
+    /// [`migrations!`](crate::migrations)). None by default.
+    ///
+    /// The tables are then reached through [`Shop::database`] and
+    /// [`AppRuntime::database`](crate::AppRuntime::database).
+    fn migrations(&self) -> crate::store::AppMigrations {
+        crate::store::AppMigrations::NONE
+    }
+
+    /// Runs once when the runtime starts ([`AppRuntime::connect`](crate::AppRuntime::connect),
+    /// which `serve` and the app's commands use, or
+    /// [`AppRuntime::start`](crate::AppRuntime::start)): after the install store, the app's
+    /// migrations, the inbox and keyed effects are ready, before the first callback is
+    /// accepted. Check the app's own configuration, warm caches, start background work.
+    ///
+    /// An `Err` stops the start-up: `serve` prints it and exits with a failure.
+    fn on_start(
+        &self,
+        runtime: &crate::AppRuntime<Self>,
+    ) -> impl Future<Output = Result<(), AppError>> + Send
+    where
+        Self: Sized,
+    {
+        let _ = runtime;
+        async { Ok(()) }
+    }
 
     /// A shop installed the app, with valid settings. `kind` tells a first install from a
     /// re-install of a shop that was already installed.
@@ -136,6 +165,7 @@ pub struct Shop<S> {
     pub(crate) settings: Arc<S>,
     pub(crate) rest: crate::rest::ShopClient,
     pub(crate) effects: Effects,
+    pub(crate) database: Option<Database>,
 }
 
 impl<S> Clone for Shop<S> {
@@ -145,6 +175,7 @@ impl<S> Clone for Shop<S> {
             settings: Arc::clone(&self.settings),
             rest: self.rest.clone(),
             effects: self.effects.clone(),
+            database: self.database.clone(),
         }
     }
 }
@@ -160,6 +191,7 @@ impl<S> Shop<S> {
             settings: Arc::new(settings),
             rest,
             effects: Effects::in_memory(EffectsConfig::default()),
+            database: None,
         }
     }
 
@@ -168,6 +200,20 @@ impl<S> Shop<S> {
     pub fn with_effects(mut self, effects: Effects) -> Self {
         self.effects = effects;
         self
+    }
+
+    /// The same shop, with `database` as the app's database ([`database`](Self::database)).
+    #[must_use]
+    pub fn with_database(mut self, database: Option<Database>) -> Self {
+        self.database = database;
+        self
+    }
+
+    /// The app's SQL database, the one the install store, the inbox and keyed effects use,
+    /// where the app's own tables live ([`ShoporamaApp::migrations`]): `None` when the store
+    /// has none (`memory://`). Query it with [`with_backend!`](crate::with_backend).
+    pub fn database(&self) -> Option<&Database> {
+        self.database.as_ref()
     }
 
     /// The keyed effects this shop's [`once`](Self::once) records in.

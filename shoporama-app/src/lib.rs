@@ -27,13 +27,46 @@ mod wire;
 pub mod __private;
 
 pub use app::{AppError, InstallKind, Shop, ShopInfo, ShoporamaApp};
-pub use cli::{run, run_async};
+pub use cli::{run, run_async, run_with_commands};
 pub use config::Config;
 pub use fields::{Code, Color, FieldValues, ListOptions, RichText};
 pub use manifest::AppManifest;
 pub use secret::Secret;
 pub use server::{AppRuntime, serve};
 pub use settings::AppSettings;
+/// The `sqlx` this crate is built with, for queries on the app's own tables
+/// ([`Database`](store::Database), [`with_backend!`]): use it rather than a `sqlx` of your
+/// own, so the versions cannot drift apart.
+pub use sqlx;
+/// An app's migrations, embedded at compile time: every `<version>_<description>.sql` in
+/// `migrations/sqlite` and `migrations/postgres` (or `<dir>/sqlite`, `<dir>/postgres`)
+/// next to the crate's `Cargo.toml`, as an [`AppMigrations`](store::AppMigrations) to return
+/// from [`ShoporamaApp::migrations`].
+///
+/// ```ignore
+/// impl ShoporamaApp for MyApp {
+///     type Settings = Settings;
+///
+///     fn migrations(&self) -> shoporama_app::store::AppMigrations {
+///         shoporama_app::migrations!() // or migrations!("db/migrations")
+///     }
+/// }
+/// ```
+///
+/// A file with a bad name, or two with one version, is a compile error; so is a directory
+/// with neither subdirectory. An app for one backend only has one subdirectory (starting on
+/// the other fails, saying so). Editing a file rebuilds the crate; adding one does not until
+/// something else changes, so add a `build.rs` with
+/// `println!("cargo:rerun-if-changed=migrations");` (as with `sqlx::migrate!`).
+#[macro_export]
+macro_rules! migrations {
+    () => {
+        $crate::__private::embed_migrations!($crate, "migrations")
+    };
+    ($dir:literal) => {
+        $crate::__private::embed_migrations!($crate, $dir)
+    };
+}
 /// Derives [`ListOptions`](trait@fields::ListOptions) for an enum whose variants are a list
 /// field's fixed options.
 ///
@@ -124,7 +157,7 @@ pub use shoporama_app_macros::ListOptions;
 /// # Generated
 ///
 /// The struct is kept as written (minus `#[field]`), with
-/// [`AppSettings`](settings::AppSettings) implemented, and an enum `<Struct>Event` with the
+/// [`settings::AppSettings`] implemented, and an enum `<Struct>Event` with the
 /// struct's visibility: one variant per subscribed event or webhook (one when a name is both),
 /// each carrying its payload type from [`events`], and `Unknown { kind, raw }`. It implements
 /// [`AppEvent`](events::AppEvent).
@@ -158,6 +191,7 @@ pub use shoporama_app_macros::shoporama_app;
 /// The names most apps need: `use shoporama_app::prelude::*;`.
 pub mod prelude {
     pub use crate::app::{AppError, InstallKind, Shop, ShopInfo, ShoporamaApp};
+    pub use crate::cli::{CommandContext, CommandError, ShopArg};
     pub use crate::effects::{Attempt, EffectError, EffectFailure};
     pub use crate::events::{
         AppEvent, BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, LabelEvent,

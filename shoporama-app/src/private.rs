@@ -21,6 +21,7 @@ pub use crate::snippet::{
     __render_snippet as render_snippet, FromSetting, ListVar, Page, Placement, Scope, SnippetVar,
 };
 
+pub use shoporama_app_macros::__embed_migrations as embed_migrations;
 /// The macros' own tables of wire names, `(events, webhooks, placements, pages)`, for the test
 /// that proves they match [`EventName::ALL`], [`WebhookName::ALL`], [`Placement::ALL`] and
 /// [`Page::ALL`].
@@ -74,6 +75,9 @@ impl<'a> FieldReader<'a> {
         } else {
             T::parse_setting(raw.unwrap_or(&Value::Null))
         };
+        // A secret's value never reaches an error message (and so the logs), whatever its
+        // type's own parser put in the problem.
+        let result = result.map_err(|problem| if T::SECRET { redact(problem) } else { problem });
         match result {
             Ok(value) => Some(value),
             Err(problem) => {
@@ -102,6 +106,26 @@ fn is_absent<T: SettingType>(raw: Option<&Value>) -> bool {
     }
 }
 
+/// `problem` without the value it quotes.
+fn redact(problem: FieldProblem) -> FieldProblem {
+    const HIDDEN: &str = "a value that is not shown (the field is secret)";
+    match problem {
+        FieldProblem::Invalid { expected, .. } => FieldProblem::Invalid {
+            expected,
+            received: HIDDEN.to_owned(),
+        },
+        FieldProblem::OutOfRange { ty, .. } => FieldProblem::OutOfRange {
+            received: HIDDEN.to_owned(),
+            ty,
+        },
+        FieldProblem::UnknownOption { options, .. } => FieldProblem::UnknownOption {
+            received: HIDDEN.to_owned(),
+            options,
+        },
+        other => other,
+    }
+}
+
 /// The manifest entry of a field without a default.
 pub fn field<T: SettingType>(name: &str, label: &str, help: Option<&str>) -> ManifestField {
     ManifestField {
@@ -110,6 +134,7 @@ pub fn field<T: SettingType>(name: &str, label: &str, help: Option<&str>) -> Man
         help: help.map(str::to_owned),
         kind: T::KIND,
         required: T::when_absent().is_none(),
+        secret: T::SECRET,
         default: Value::Null,
         options: T::list_options(),
         external_list: None,
@@ -138,8 +163,8 @@ impl<L, T: SettingDefault<L>> DefaultLiteral<T> for L {
     }
 }
 
-/// Adds `#[field(default = literal)]` to a manifest entry; `default` is [`default_value`]'s
-/// result.
+/// Adds `#[field(default = literal)]` to a manifest entry; `default` is the literal's value
+/// (through [`DefaultLiteral`]).
 pub fn with_default<T: SettingType>(
     mut field: ManifestField,
     default: Result<T, FieldProblem>,

@@ -88,11 +88,37 @@ redacted_string!(
     /// `Debug` and `Display` print `Secret(***)`, and a value of the wrong shape is reported
     /// without echoing it, so the secret stays out of logs and errors. The shop owner's form
     /// and the install store still hold it in plain text, as Shoporama sends it.
+    ///
+    /// Typing a settings field `Secret` (or `Option<Secret>`) is how a field is made secret
+    /// (there is no `#[field(secret)]`): the manifest marks it
+    /// ([`ManifestField::secret`](crate::manifest::ManifestField::secret)), setup sheets show
+    /// `***` for its default, parse errors never quote it, and the `Debug` of
+    /// [`Installation`](crate::store::Installation), [`FieldValues`](crate::FieldValues) and
+    /// [`Shop`](crate::Shop) never shows it. A setting type of your own opts in with
+    /// [`SettingType::SECRET`](crate::fields::SettingType::SECRET).
+    ///
+    /// ```
+    /// use shoporama_app::prelude::*;
+    ///
+    /// #[shoporama_app(name = "Invoicer", access = read)]
+    /// #[derive(Debug)]
+    /// pub struct Settings {
+    ///     /// The accounting system's API key.
+    ///     api_key: Secret,
+    /// }
+    ///
+    /// let fields: FieldValues = [("api_key", "k-123")].into_iter().collect();
+    /// let settings = Settings::from_fields(&fields).unwrap_or_else(|e| panic!("{e}"));
+    /// assert_eq!(settings.api_key.expose(), "k-123");
+    /// assert!(!format!("{settings:?}").contains("k-123"));
+    /// assert!(!format!("{fields:?}").contains("k-123"));
+    /// ```
     Secret
 );
 
 impl crate::fields::SettingType for Secret {
     const KIND: crate::fields::FieldKind = crate::fields::FieldKind::Text;
+    const SECRET: bool = true;
 
     fn parse_setting(value: &serde_json::Value) -> Result<Self, crate::fields::FieldProblem> {
         match value {

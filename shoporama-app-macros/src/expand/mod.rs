@@ -5,6 +5,7 @@ mod events;
 mod fallback;
 mod list_options;
 mod manifest;
+pub(crate) mod migrations;
 mod settings;
 mod snippets;
 

@@ -11,7 +11,12 @@
 //! <app> preview --page thanks [--field k=v …] [--out FILE]
 //!                                     render the snippets of a page into a sample HTML page
 //! ```
+//!
+//! plus, with [`run_with_commands`], the app's own subcommands: a `clap::Subcommand` enum
+//! whose commands get a [`CommandContext`], which opens the runtime `serve` would run and
+//! resolves `--webshop-id N` ([`ShopArg`]) to a ready [`Shop`](crate::Shop).
 
+mod commands;
 mod doctor;
 mod effects;
 mod inbox;
@@ -25,6 +30,8 @@ use clap::{Parser, Subcommand};
 use crate::app::ShoporamaApp;
 use crate::server::{AppRuntime, serve};
 use crate::settings::AppSettings;
+
+pub use commands::{CommandContext, CommandError, CommandOutput, ShopArg};
 
 #[derive(Parser, Debug)]
 #[command(version, about = "A Shoporama app", long_about = None)]
@@ -134,6 +141,74 @@ fn block_on(future: impl Future<Output = ExitCode>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs the command line with the app's own subcommands `C` next to the built-in ones, on a
+/// new Tokio runtime. `commands` runs an app command with a [`CommandContext`]: the app, and
+/// on demand the runtime `serve` would run and the shop a `--webshop-id N` names
+/// ([`ShopArg`]). It returns `()`, an [`ExitCode`], or a `Result` of either with a
+/// [`CommandError`] (printed as `error: …`, exit code 1, or 2 for a configuration mistake).
+///
+/// ```no_run
+/// use shoporama_app::prelude::*;
+/// # #[shoporama_app(name = "X", access = read)] pub struct Settings { key: String }
+/// # struct MyApp;
+/// # impl ShoporamaApp for MyApp { type Settings = Settings; }
+///
+/// #[derive(clap::Subcommand, Debug)]
+/// enum Command {
+///     /// Show one shop's settings.
+///     Show {
+///         #[command(flatten)]
+///         shop: ShopArg,
+///     },
+///     /// Count the shops with valid settings.
+///     Count,
+/// }
+///
+/// async fn command(mut ctx: CommandContext<MyApp>, command: Command) -> Result<(), CommandError> {
+///     match command {
+///         Command::Show { shop } => {
+///             // Installed and configured, or a clear error naming the shop.
+///             let shop = ctx.shop(shop).await?;
+///             println!("{} {}", shop.webshop_id(), shop.webshop_url());
+///         }
+///         Command::Count => println!("{}", ctx.runtime().await?.shops().await?.len()),
+///     }
+///     Ok(())
+/// }
+///
+/// fn main() -> std::process::ExitCode {
+///     shoporama_app::run_with_commands(MyApp, command)
+/// }
+/// ```
+pub fn run_with_commands<A, C, F, Fut>(app: A, commands: F) -> ExitCode
+where
+    A: ShoporamaApp,
+    C: Subcommand + std::fmt::Debug,
+    F: FnOnce(CommandContext<A>, C) -> Fut,
+    Fut: Future<Output: CommandOutput>,
+{
+    block_on(run_with_commands_args(app, std::env::args_os(), commands))
+}
+
+/// [`run_with_commands`] inside an existing Tokio runtime, with explicit arguments (the
+/// first is the program name).
+pub async fn run_with_commands_args<A, C, F, Fut, I, T>(app: A, args: I, commands: F) -> ExitCode
+where
+    A: ShoporamaApp,
+    C: Subcommand + std::fmt::Debug,
+    F: FnOnce(CommandContext<A>, C) -> Fut,
+    Fut: Future<Output: CommandOutput>,
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    run_with_args(app, args, |app, command| async move {
+        commands(CommandContext::new(app), command)
+            .await
+            .into_exit_code()
+    })
+    .await
 }
 
 /// Runs the command line with explicit arguments (the first is the program name) and app
@@ -296,11 +371,11 @@ pub struct ManifestCheck {
     /// Certain problems: an invalid default (e.g. a bad colour) and snippet lint errors
     /// (unbalanced `<{if}>`, `{ }` delimiters, unknown `$app_vars`). `serve` refuses to start.
     pub errors: Vec<String>,
-    /// Snippet lint warnings, each as one printable line.
+    /// Warnings (snippet lint, a default on a secret field), each as one printable line.
     pub warnings: Vec<String>,
 }
 
-/// Checks `manifest`: its defaults and its snippets' lint.
+/// Checks `manifest`: its defaults (a secret field should have none) and its snippets' lint.
 pub fn check_manifest(manifest: &crate::manifest::AppManifest) -> ManifestCheck {
     let mut check = ManifestCheck {
         errors: manifest
@@ -310,6 +385,16 @@ pub fn check_manifest(manifest: &crate::manifest::AppManifest) -> ManifestCheck 
             .collect(),
         warnings: Vec::new(),
     };
+    for field in manifest
+        .fields
+        .iter()
+        .filter(|f| f.secret && !f.default.is_null())
+    {
+        check.warnings.push(format!(
+            "warning: field `{}` is secret but has a default: the default is in the manifest JSON and the binary; leave it out",
+            field.name
+        ));
+    }
     for lint in manifest.lint() {
         if lint.is_error() {
             check.errors.push(lint.to_string());

@@ -19,6 +19,9 @@ pub trait SettingType: Sized {
     const KIND: FieldKind;
     /// Whether the field may be left empty (`Option<T>`).
     const OPTIONAL: bool = false;
+    /// Whether values are secrets ([`Secret`](crate::Secret)): never shown in setup sheets,
+    /// parse errors or logs.
+    const SECRET: bool = false;
 
     /// The fixed options of a list field, in order; `None` for other kinds.
     fn list_options() -> Option<Vec<ListOption>> {
@@ -164,6 +167,7 @@ impl SettingType for bool {
 impl<T: SettingType> SettingType for Option<T> {
     const KIND: FieldKind = T::KIND;
     const OPTIONAL: bool = true;
+    const SECRET: bool = T::SECRET;
 
     fn list_options() -> Option<Vec<ListOption>> {
         T::list_options()

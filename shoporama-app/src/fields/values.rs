@@ -1,3 +1,5 @@
+use std::fmt;
+
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
@@ -6,7 +8,10 @@ use serde_json::{Map, Value};
 /// Keys are the fields' wire names; values are whatever JSON Shoporama sent, kept verbatim and
 /// in order, including fields the app does not (or no longer) declare. PHP encodes an empty
 /// associative array as `[]`, so `[]` and `null` are read as "no fields".
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+///
+/// A value may be a secret ([`Secret`](crate::Secret) settings arrive as plain text), so
+/// `Debug` shows each field's name and kind of value, never the value.
+#[derive(Clone, Default, PartialEq, Serialize)]
 #[serde(transparent)]
 pub struct FieldValues(Map<String, Value>);
 
@@ -52,6 +57,40 @@ impl FieldValues {
     }
 }
 
+impl fmt::Debug for FieldValues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("FieldValues")
+            .field(&RedactedFields(&self.0))
+            .finish()
+    }
+}
+
+/// Raw setting values in `Debug` output: each name with the kind of its value
+/// (`{"api_key": <string>, "days": <number>}`), never the value, which may be a secret.
+pub(crate) struct RedactedFields<'a>(pub(crate) &'a Map<String, Value>);
+
+impl fmt::Debug for RedactedFields<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Kind(&'static str);
+        impl fmt::Debug for Kind {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "<{}>", self.0)
+            }
+        }
+        let kind = |value: &Value| match value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        f.debug_map()
+            .entries(self.0.iter().map(|(name, value)| (name, Kind(kind(value)))))
+            .finish()
+    }
+}
+
 impl From<Map<String, Value>> for FieldValues {
     fn from(map: Map<String, Value>) -> Self {
         Self(map)
@@ -94,6 +133,17 @@ mod tests {
         assert!(from_null.is_empty());
         assert!(serde_json::from_str::<FieldValues>("[1]").is_err());
         assert!(serde_json::from_str::<FieldValues>("\"x\"").is_err());
+    }
+
+    #[test]
+    fn debug_shows_names_and_kinds_never_values() {
+        let values: FieldValues =
+            serde_json::from_str(r#"{"api_key":"grant-s3cr3t","days":30,"x":null}"#).unwrap();
+        let shown = format!("{values:?}");
+        assert_eq!(
+            shown,
+            r#"FieldValues({"api_key": <string>, "days": <number>, "x": <null>})"#
+        );
     }
 
     #[test]

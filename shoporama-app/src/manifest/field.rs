@@ -17,6 +17,10 @@ pub struct ManifestField {
     pub kind: FieldKind,
     /// Whether the shop owner must fill it in.
     pub required: bool,
+    /// Whether its value is a secret (a [`Secret`](crate::Secret) field): setup sheets show
+    /// `***` for its default, errors never echo its value.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
     /// The value used when the field is not set.
     pub default: Value,
     /// The fixed options of a list field.

@@ -101,10 +101,10 @@ impl AppManifest {
             );
         }
         for field in &self.fields {
-            let default = if field.default.is_null() {
-                String::new()
-            } else {
-                format!("`{}`", field.default)
+            let default = match (field.default.is_null(), field.secret) {
+                (true, _) => String::new(),
+                (false, true) => "`***` (secret)".to_owned(),
+                (false, false) => format!("`{}`", field.default),
             };
             let options = match (&field.options, &field.external_list, field.kind) {
                 (Some(options), _, _) => options
@@ -123,7 +123,11 @@ impl AppManifest {
                 "| `{}` | {} | {} | {} | {} | {} | {} |",
                 field.name,
                 cell(&field.label),
-                field.kind,
+                if field.secret {
+                    format!("{} (secret)", field.kind)
+                } else {
+                    field.kind.to_string()
+                },
                 if field.required { "yes" } else { "no" },
                 default,
                 options,

@@ -10,6 +10,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGE
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
+use super::countries::CountryCache;
 use super::retry::{is_idempotent, is_retryable_status, retry_after};
 use super::{ApiError, AuthScheme, Budget, ErrorBody, RestConfig, RestError};
 use crate::secret::AppToken;
@@ -30,6 +31,7 @@ pub struct ShopClient {
 struct Inner {
     endpoint: Endpoint,
     budget: Arc<Budget>,
+    countries: Arc<CountryCache>,
 }
 
 impl fmt::Debug for ShopClient {
@@ -52,13 +54,30 @@ impl ShopClient {
     // is kept, so no copy of the secret outlives this call.
     #[allow(clippy::needless_pass_by_value)]
     pub fn new(config: RestConfig, token: AppToken, budget: Arc<Budget>) -> Self {
+        Self::with_country_cache(config, &token, budget, Arc::default())
+    }
+
+    /// A client sharing `countries` (the shop's cached country table) with the shop's other
+    /// clients.
+    pub(crate) fn with_country_cache(
+        config: RestConfig,
+        token: &AppToken,
+        budget: Arc<Budget>,
+        countries: Arc<CountryCache>,
+    ) -> Self {
         let scheme = config.auth_scheme;
         Self {
             inner: Arc::new(Inner {
-                endpoint: Endpoint::new(config, scheme, &token),
+                endpoint: Endpoint::new(config, scheme, token),
                 budget,
+                countries,
             }),
         }
+    }
+
+    /// The shop's cached country table.
+    pub(crate) fn country_cache(&self) -> &CountryCache {
+        &self.inner.countries
     }
 
     /// The configuration.

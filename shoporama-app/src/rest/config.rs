@@ -16,6 +16,9 @@ pub const DEFAULT_BASE_URL: &str = "https://www.shoporama.dk/REST/";
 /// Items per page when streaming lists (the page size every known client uses).
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
+/// How long a shop's country table is kept by default.
+pub const DEFAULT_COUNTRY_CACHE_TTL: Duration = Duration::from_hours(1);
+
 /// The default request timeout (per attempt).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -58,6 +61,7 @@ pub struct RestConfig {
     pub(crate) page_size: u32,
     pub(crate) auth_scheme: AuthScheme,
     pub(crate) update_method: UpdateMethod,
+    pub(crate) country_cache_ttl: Duration,
     http: Option<reqwest::Client>,
 }
 
@@ -72,6 +76,7 @@ impl fmt::Debug for RestConfig {
             .field("page_size", &self.page_size)
             .field("auth_scheme", &self.auth_scheme)
             .field("update_method", &self.update_method)
+            .field("country_cache_ttl", &self.country_cache_ttl)
             .field("shared_http_client", &self.http.is_none())
             .finish()
     }
@@ -100,8 +105,19 @@ impl RestConfig {
             page_size: DEFAULT_PAGE_SIZE,
             auth_scheme: AuthScheme::default(),
             update_method: UpdateMethod::default(),
+            country_cache_ttl: DEFAULT_COUNTRY_CACHE_TTL,
             http: None,
         }
+    }
+
+    /// How long a shop's country table ([`ShopClient::country_table`]) is kept before it is
+    /// read again. Default 1 hour.
+    ///
+    /// [`ShopClient::country_table`]: super::ShopClient::country_table
+    #[must_use]
+    pub fn country_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.country_cache_ttl = ttl;
+        self
     }
 
     /// The User-Agent sent with every call; Shoporama asks for one that names the app.

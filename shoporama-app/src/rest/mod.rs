@@ -48,6 +48,7 @@ mod auth;
 mod budget;
 mod client;
 mod config;
+pub(crate) mod countries;
 mod error;
 pub mod lenient;
 pub mod models;
@@ -60,7 +61,11 @@ pub use app_status::{AppStatus, AppStatusClient, AppStatusShop};
 pub use auth::AuthScheme;
 pub use budget::{Budget, PacingPolicy};
 pub use client::ShopClient;
-pub use config::{DEFAULT_BASE_URL, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT, RestConfig, UpdateMethod};
+pub use config::{
+    DEFAULT_BASE_URL, DEFAULT_COUNTRY_CACHE_TTL, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT, RestConfig,
+    UpdateMethod,
+};
+pub use countries::{Countries, Country, country_code};
 pub use error::{ApiError, ErrorBody, RestError};
 pub use models::{
     Address, Category, CategoryUpdate, Customer, CustomerUpdate, ExtensionField, LineAttribute,

@@ -1,4 +1,4 @@
-//! The callback server: an axum [`Router`](axum::Router) that verifies Shoporama's callbacks,
+//! The callback server: an axum [`axum::Router`] that verifies Shoporama's callbacks,
 //! persists installations and dispatches to the app's [`ShoporamaApp`] handlers.
 //!
 //! Routes (the callback path is configurable):
@@ -46,6 +46,7 @@ use crate::app::{Shop, ShopInfo, ShoporamaApp};
 use crate::config::Config;
 use crate::effects::Effects;
 use crate::inbox::{Delivery, Inbox};
+use crate::rest::countries::CountryCache;
 use crate::rest::{Budget, ShopClient};
 use crate::store::{InstallStore, Installation, StoreError};
 
@@ -56,12 +57,15 @@ pub struct AppRuntime<A: ShoporamaApp> {
 }
 
 struct Inner<A: ShoporamaApp> {
-    app: A,
+    /// Shared with a [`CommandContext`](crate::cli::CommandContext) that opened this runtime.
+    app: Arc<A>,
     config: Config,
     store: Arc<dyn InstallStore>,
     /// Each shop's REST budget, shared by all its clients in this process and refreshed by
     /// install and update callbacks (which carry Shoporama's own count).
     budgets: std::sync::Mutex<std::collections::BTreeMap<u64, Arc<Budget>>>,
+    /// Each shop's cached country table, shared by all its clients in this process.
+    countries: std::sync::Mutex<std::collections::BTreeMap<u64, Arc<CountryCache>>>,
     /// Installations and parsed settings, for events.
     shops: shop_cache::ShopCache<A::Settings>,
     /// The durable inbox, when `config.inbox` routes any type to it and the store is SQL.
@@ -71,6 +75,10 @@ struct Inner<A: ShoporamaApp> {
     effects: Effects,
     /// The external lists the settings declare, read from the manifest once.
     external_lists: std::collections::BTreeSet<String>,
+    /// The store's SQL database, shared with the app ([`AppRuntime::database`]).
+    database: Option<crate::store::Database>,
+    /// Whether [`AppRuntime::start`] has run to the end (its lock makes concurrent calls wait).
+    started: tokio::sync::Mutex<bool>,
 }
 
 impl<A: ShoporamaApp> Clone for AppRuntime<A> {
@@ -82,13 +90,37 @@ impl<A: ShoporamaApp> Clone for AppRuntime<A> {
 }
 
 impl<A: ShoporamaApp> AppRuntime<A> {
-    /// Connects the install store named by `config.database_url` (creating and migrating it)
-    /// and returns the runtime. Fails loudly when the store is unreachable or unmigratable.
+    /// Connects the install store named by `config.database_url` (creating and migrating it),
+    /// opens the inbox and keyed effects in it, and [starts](Self::start) the app: its
+    /// migrations, then [`ShoporamaApp::on_start`]. Fails loudly when the store is
+    /// unreachable or unmigratable, an app migration fails, or `on_start` does.
     ///
     /// When `config.inbox` routes any callback type to the inbox, the inbox is opened in the
     /// same database; over `memory://` or `sqlite::memory:` (not durable) every callback is
     /// handled inline instead, with a warning.
-    pub async fn connect(app: A, config: Config) -> Result<Self, StoreError> {
+    pub async fn connect(app: A, config: Config) -> Result<Self, StartError> {
+        let (store, inbox) = Self::open_store(&config).await?;
+        let runtime = Self::assemble(app, config, store, inbox);
+        if let Err(error) = runtime.start().await {
+            runtime.shutdown_inbox().await;
+            return Err(error);
+        }
+        Ok(runtime)
+    }
+
+    /// The store and inbox of [`connect`](Self::connect), before the app is given them.
+    pub(crate) async fn open_store(
+        config: &Config,
+    ) -> Result<(Arc<dyn InstallStore>, Option<Inbox>), StartError> {
+        let url = crate::store::mask_url(&config.database_url);
+        Self::open_store_inner(config)
+            .await
+            .map_err(|source| StartError::Store { url, source })
+    }
+
+    async fn open_store_inner(
+        config: &Config,
+    ) -> Result<(Arc<dyn InstallStore>, Option<Inbox>), StoreError> {
         let store = crate::store::connect(&config.database_url).await?;
         let durable = match crate::inbox::not_durable(&config.database_url) {
             Some(reason) => Err(reason),
@@ -111,20 +143,58 @@ impl<A: ShoporamaApp> AppRuntime<A> {
                     })?,
             ),
         };
-        Ok(Self::assemble(app, config, store, inbox))
+        Ok((store, inbox))
     }
 
-    /// Reads the [`Config`] from the environment and connects its store: what `serve` does.
+    /// Reads the [`Config`] from the environment and [connects](Self::connect): what `serve`
+    /// and the app's commands do.
     pub async fn from_env(app: A) -> Result<Self, StartError> {
         let config = Config::from_env()?;
-        let url = crate::store::mask_url(&config.database_url);
-        Self::connect(app, config)
+        Self::connect(app, config).await
+    }
+
+    /// Starts the app, once per runtime: applies its [migrations](ShoporamaApp::migrations)
+    /// (when the store has a SQL database) and runs [`ShoporamaApp::on_start`]. Later calls
+    /// return at once; after a failure, the next call tries again.
+    ///
+    /// [`connect`](Self::connect) and [`from_env`](Self::from_env) call it; call it yourself
+    /// on a runtime made [`with_store`](Self::with_store), before serving it.
+    pub async fn start(&self) -> Result<(), StartError> {
+        let mut started = self.inner.started.lock().await;
+        if *started {
+            return Ok(());
+        }
+        let migrations = self.inner.app.migrations();
+        match (&self.inner.database, migrations.is_empty()) {
+            (_, true) => {}
+            (Some(database), false) => {
+                migrations
+                    .apply(database)
+                    .await
+                    .map_err(|source| StartError::Migrations {
+                        url: crate::store::mask_url(&self.inner.config.database_url),
+                        source,
+                    })?;
+            }
+            (None, false) => {
+                tracing::warn!(
+                    url = %crate::store::mask_url(&self.inner.config.database_url),
+                    "the app has migrations but the store has no SQL database: not applied"
+                );
+            }
+        }
+        self.inner
+            .app
+            .on_start(self)
             .await
-            .map_err(|source| StartError::Store { url, source })
+            .map_err(StartError::OnStart)?;
+        *started = true;
+        Ok(())
     }
 
     /// The shop as handlers see it, for work outside a callback (a CLI command, a job):
-    /// `None` when it is not installed or has no valid settings.
+    /// `None` when it is not installed or has no valid settings. See
+    /// [`resolve_shop`](Self::resolve_shop) for an error saying which.
     pub async fn shop_by_id(
         &self,
         webshop_id: u64,
@@ -135,25 +205,73 @@ impl<A: ShoporamaApp> AppRuntime<A> {
             .and_then(|cached| cached.shop))
     }
 
+    /// The shop as handlers see it, or why there is none: [`ShopError::NotInstalled`] (with
+    /// when it uninstalled, if it did), [`ShopError::Unconfigured`] (with its settings'
+    /// errors), or a store error.
+    pub async fn resolve_shop(&self, webshop_id: u64) -> Result<Shop<A::Settings>, ShopError> {
+        let Some(cached) = self.lookup(webshop_id).await? else {
+            let tombstone = self.inner.store.tombstone(webshop_id).await?;
+            return Err(ShopError::NotInstalled {
+                webshop_id,
+                uninstalled_at: tombstone.map(|tombstone| tombstone.uninstalled_at),
+            });
+        };
+        if let Some(shop) = cached.shop {
+            return Ok(shop);
+        }
+        let errors = match &cached.installation.settings_status {
+            crate::store::SettingsStatus::Unconfigured { errors } => errors.clone(),
+            // Stored as valid, but this build's settings do not parse them.
+            crate::store::SettingsStatus::Configured => {
+                let fields = crate::fields::FieldValues::from(cached.installation.fields.clone());
+                <A::Settings as crate::settings::AppSettings>::from_fields(&fields)
+                    .err()
+                    .map(|errors| errors.messages())
+                    .unwrap_or_default()
+            }
+        };
+        Err(ShopError::Unconfigured { webshop_id, errors })
+    }
+
+    /// Every installed shop with valid settings, by webshop id (for a command or a job that
+    /// works through all shops). Installed shops whose settings do not parse are left out.
+    pub async fn shops(&self) -> Result<Vec<Shop<A::Settings>>, StoreError> {
+        let installations = self.inner.store.installations().await?;
+        Ok(installations
+            .into_iter()
+            .filter_map(|installation| self.remember(installation).shop)
+            .collect())
+    }
+
+    /// The app's SQL database: the one the install store, the inbox and keyed effects use,
+    /// where the app's own tables live ([`ShoporamaApp::migrations`]). `None` when the store
+    /// has none (`memory://`). Query it with [`with_backend!`](crate::with_backend).
+    pub fn database(&self) -> Option<&crate::store::Database> {
+        self.inner.database.as_ref()
+    }
+
     /// A runtime over an already opened store, handling every callback inline (no inbox).
+    /// The app is not started: call [`start`](Self::start) before serving.
     pub fn with_store(app: A, config: Config, store: Arc<dyn InstallStore>) -> Self {
         Self::assemble(app, config, store, None)
     }
 
-    fn assemble(
-        app: A,
+    pub(crate) fn assemble(
+        app: impl Into<Arc<A>>,
         config: Config,
         store: Arc<dyn InstallStore>,
         inbox: Option<Inbox>,
     ) -> Self {
         let shops = shop_cache::ShopCache::new(config.shop_cache_ttl);
         let effects = Effects::for_store(&*store, config.effects.clone());
+        let database = store.database();
         Self {
             inner: Arc::new(Inner {
-                app,
+                app: app.into(),
                 config,
                 store,
                 budgets: std::sync::Mutex::default(),
+                countries: std::sync::Mutex::default(),
                 shops,
                 inbox,
                 effects,
@@ -162,6 +280,8 @@ impl<A: ShoporamaApp> AppRuntime<A> {
                     .into_iter()
                     .filter_map(|field| field.external_list)
                     .collect(),
+                database,
+                started: tokio::sync::Mutex::new(false),
             }),
         }
     }
@@ -241,12 +361,23 @@ impl<A: ShoporamaApp> AppRuntime<A> {
     /// The handler view of an installation with parsed settings.
     pub fn shop(&self, installation: &Installation, settings: A::Settings) -> Shop<A::Settings> {
         let budget = self.budget(installation, false);
-        let client = ShopClient::new(
-            self.inner.config.rest.clone(),
-            installation.token.clone(),
-            budget,
+        let countries = Arc::clone(
+            self.inner
+                .countries
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(installation.webshop_id)
+                .or_default(),
         );
-        Shop::new(shop_info(installation), settings, client).with_effects(self.effects().clone())
+        let client = ShopClient::with_country_cache(
+            self.inner.config.rest.clone(),
+            &installation.token,
+            budget,
+            countries,
+        );
+        Shop::new(shop_info(installation), settings, client)
+            .with_effects(self.effects().clone())
+            .with_database(self.inner.database.clone())
     }
 
     /// The keyed effects ([`Shop::once`]): in the install store's database, or in this
@@ -293,10 +424,15 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         Arc::clone(budget)
     }
 
-    /// Forgets an uninstalled shop's budget.
+    /// Forgets an uninstalled shop's budget and country table.
     pub(crate) fn forget_budget(&self, webshop_id: u64) {
         self.inner
             .budgets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&webshop_id);
+        self.inner
+            .countries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(&webshop_id);
@@ -361,6 +497,17 @@ pub enum StartError {
         /// Why.
         source: StoreError,
     },
+    /// The app's own migrations could not be applied (the error names the file).
+    #[error("cannot migrate the app's tables in {url}: {source}")]
+    Migrations {
+        /// The database's URL, password masked.
+        url: String,
+        /// Why.
+        source: crate::store::MigrationError,
+    },
+    /// The app's [`ShoporamaApp::on_start`] failed.
+    #[error("the app failed to start: {0}")]
+    OnStart(crate::app::AppError),
 }
 
 impl StartError {
@@ -368,9 +515,49 @@ impl StartError {
     pub fn exit_code(&self) -> std::process::ExitCode {
         match self {
             Self::Config(_) => std::process::ExitCode::from(2),
-            Self::Store { .. } => std::process::ExitCode::FAILURE,
+            Self::Store { .. } | Self::Migrations { .. } | Self::OnStart(_) => {
+                std::process::ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// Why [`AppRuntime::resolve_shop`] found no shop to work on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShopError {
+    /// The shop has not installed the app, or uninstalled it.
+    #[error("shop {webshop_id} has not installed the app{}", uninstalled(*.uninstalled_at))]
+    NotInstalled {
+        /// The shop asked for.
+        webshop_id: u64,
+        /// When it uninstalled the app, if it did.
+        uninstalled_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// The shop installed the app, but its settings do not parse.
+    #[error(
+        "shop {webshop_id} installed the app but its settings are not valid yet ({}); events are not handled until the shop owner fixes them",
+        if errors.is_empty() { "no details".to_owned() } else { errors.join("; ") }
+    )]
+    Unconfigured {
+        /// The shop asked for.
+        webshop_id: u64,
+        /// One message per invalid field (secrets are never echoed).
+        errors: Vec<String>,
+    },
+    /// The install store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn uninstalled(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map(|at| {
+        format!(
+            " (it uninstalled it on {})",
+            at.format("%Y-%m-%d %H:%M UTC")
+        )
+    })
+    .unwrap_or_default()
 }
 
 /// What handlers may know about an installation, without its token or settings.

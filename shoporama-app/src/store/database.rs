@@ -53,6 +53,299 @@ impl Database {
     pub async fn close(&self) {
         with_database!(self, |pool| pool.close().await);
     }
+
+    /// Begins a transaction; run statements in it with [`with_backend!`](crate::with_backend)
+    /// and end it with [`commit`](DatabaseTransaction::commit) (dropping it rolls back).
+    ///
+    /// On SQLite the transaction takes the database's one write lock at once (`BEGIN
+    /// IMMEDIATE`, waiting up to the busy timeout for another writer), so a
+    /// read-then-write cannot fail half way on a lock upgrade: keep it short, it holds up
+    /// every other writer, the framework's included. On PostgreSQL it is a plain `BEGIN`
+    /// (read committed): use `SELECT … FOR UPDATE` or `INSERT … ON CONFLICT` where two
+    /// processes may race.
+    ///
+    /// A handler's future is dropped when Shoporama hangs up; a transaction dropped half way
+    /// is rolled back, but prefer [`transaction`](Self::transaction), which runs to the end
+    /// whatever becomes of the caller.
+    pub async fn begin(&self) -> Result<DatabaseTransaction, sqlx::Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(pool) => pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map(DatabaseTransaction::Sqlite),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pool) => pool.begin().await.map(DatabaseTransaction::Postgres),
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Self::Unavailable(never) => match *never {},
+        }
+    }
+
+    /// Runs `work` in a transaction ([`begin`](Self::begin)): committed when it returns
+    /// `Ok`, rolled back when it returns `Err`. It runs in a task of its own, so a caller
+    /// that is dropped (a request whose client hung up) cannot cut it off half way.
+    ///
+    /// ```no_run
+    /// # async fn demo(database: &shoporama_app::store::Database) -> Result<(), shoporama_app::sqlx::Error> {
+    /// let (webshop_id, order_id) = (7_i64, 1001_i64);
+    /// let attempts: i64 = database
+    ///     .transaction(move |tx| {
+    ///         Box::pin(async move {
+    ///             shoporama_app::with_backend!(tx, |conn| {
+    ///                 shoporama_app::sqlx::query(
+    ///                     "INSERT INTO sync_log (webshop_id, order_id, attempts) VALUES ($1, $2, 1) \
+    ///                      ON CONFLICT (webshop_id, order_id) DO UPDATE SET attempts = sync_log.attempts + 1",
+    ///                 )
+    ///                 .bind(webshop_id)
+    ///                 .bind(order_id)
+    ///                 .execute(&mut *conn)
+    ///                 .await?;
+    ///                 shoporama_app::sqlx::query_scalar(
+    ///                     "SELECT attempts FROM sync_log WHERE webshop_id = $1 AND order_id = $2",
+    ///                 )
+    ///                 .bind(webshop_id)
+    ///                 .bind(order_id)
+    ///                 .fetch_one(&mut *conn)
+    ///                 .await
+    ///             })
+    ///         })
+    ///     })
+    ///     .await?;
+    /// # let _ = attempts; Ok(()) }
+    /// ```
+    ///
+    /// A panic in `work` is resumed in the caller (the transaction is rolled back).
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "postgres")),
+        allow(unused_variables, unreachable_code)
+    )]
+    pub async fn transaction<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+        F: for<'t> FnOnce(
+                &'t mut DatabaseTransaction,
+            ) -> futures::future::BoxFuture<'t, Result<T, E>>
+            + Send
+            + 'static,
+    {
+        let database = self.clone();
+        let task = tokio::spawn(async move {
+            let mut tx = database.begin().await?;
+            match work(&mut tx).await {
+                Ok(value) => {
+                    tx.commit().await?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    if let Err(rollback) = tx.rollback().await {
+                        tracing::warn!(error = %rollback, "rolling back the app's transaction failed");
+                    }
+                    Err(error)
+                }
+            }
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => Err(E::from(sqlx::Error::WorkerCrashed)),
+        }
+    }
+}
+
+/// A transaction on the app's [`Database`], from [`Database::begin`] or
+/// [`Database::transaction`]. Statements run in it through
+/// [`with_backend!`](crate::with_backend); dropped without [`commit`](Self::commit), it is
+/// rolled back.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DatabaseTransaction {
+    /// A SQLite transaction (holding the write lock).
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// A PostgreSQL transaction.
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    /// A build without SQL backends has no transactions.
+    #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+    #[doc(hidden)]
+    Unavailable(std::convert::Infallible),
+}
+
+impl DatabaseTransaction {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(tx) => tx.commit().await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(tx) => tx.commit().await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Self::Unavailable(never) => match never {},
+        }
+    }
+
+    /// Rolls the transaction back.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(tx) => tx.rollback().await,
+            #[cfg(feature = "postgres")]
+            Self::Postgres(tx) => tx.rollback().await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Self::Unavailable(never) => match never {},
+        }
+    }
+}
+
+/// Which backend a [`with_backend!`](crate::with_backend) target is on, with its typed
+/// handle. Implementation detail of the macro.
+#[doc(hidden)]
+pub enum Backend<S, P> {
+    #[cfg(feature = "sqlite")]
+    Sqlite(S),
+    #[cfg(feature = "postgres")]
+    Postgres(P),
+    /// Uses both parameters whatever the features; never built.
+    Never(std::convert::Infallible, std::marker::PhantomData<(S, P)>),
+}
+
+/// What [`with_backend!`](crate::with_backend) accepts: `&Database` (its pool) and
+/// `&mut DatabaseTransaction` (its connection). Implementation detail of the macro.
+#[doc(hidden)]
+pub trait SplitBackend {
+    type Sqlite;
+    type Postgres;
+    fn split_backend(self) -> Backend<Self::Sqlite, Self::Postgres>;
+}
+
+impl<'a> SplitBackend for &'a Database {
+    #[cfg(feature = "sqlite")]
+    type Sqlite = &'a sqlx::SqlitePool;
+    #[cfg(not(feature = "sqlite"))]
+    type Sqlite = ();
+    #[cfg(feature = "postgres")]
+    type Postgres = &'a sqlx::PgPool;
+    #[cfg(not(feature = "postgres"))]
+    type Postgres = ();
+
+    fn split_backend(self) -> Backend<Self::Sqlite, Self::Postgres> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Database::Sqlite(pool) => Backend::Sqlite(pool),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => Backend::Postgres(pool),
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            Database::Unavailable(never) => match *never {},
+        }
+    }
+}
+
+impl<'a> SplitBackend for &'a mut DatabaseTransaction {
+    #[cfg(feature = "sqlite")]
+    type Sqlite = &'a mut sqlx::SqliteConnection;
+    #[cfg(not(feature = "sqlite"))]
+    type Sqlite = ();
+    #[cfg(feature = "postgres")]
+    type Postgres = &'a mut sqlx::PgConnection;
+    #[cfg(not(feature = "postgres"))]
+    type Postgres = ();
+
+    fn split_backend(self) -> Backend<Self::Sqlite, Self::Postgres> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DatabaseTransaction::Sqlite(tx) => Backend::Sqlite(&mut **tx),
+            #[cfg(feature = "postgres")]
+            DatabaseTransaction::Postgres(tx) => Backend::Postgres(&mut **tx),
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            DatabaseTransaction::Unavailable(never) => match *never {},
+        }
+    }
+}
+
+/// Runs the same code on whichever backend the app's database is on: `$body` is compiled
+/// once per backend built in, with `$conn` bound to the typed pool (`&SqlitePool`,
+/// `&PgPool`) of a [`Database`](crate::store::Database), or to the connection (`&mut
+/// SqliteConnection`, `&mut PgConnection`) of a
+/// [`DatabaseTransaction`](crate::store::DatabaseTransaction) (pass `&mut tx`; reborrow it as
+/// `&mut *conn` to run several statements). Write SQL both accept: numbered `$1` parameters,
+/// `ON CONFLICT`, `RETURNING`, `BIGINT` for ids, `i64` rather than `u64` in Rust.
+///
+/// The body's value must have one type for every backend: decode rows into your own types
+/// (`query_scalar`, `query_as`, `Row::try_get`), and map an `execute` result to what both
+/// backends have (`.map(|done| done.rows_affected())`).
+///
+/// ```no_run
+/// # async fn demo(shop: &shoporama_app::Shop<()>) -> Result<(), Box<dyn std::error::Error>> {
+/// use shoporama_app::sqlx;
+///
+/// let database = shop.database().ok_or("the app needs a SQL database")?;
+/// let invoice: Option<String> = shoporama_app::with_backend!(database, |pool| {
+///     sqlx::query_scalar("SELECT number FROM invoices WHERE webshop_id = $1 AND order_id = $2")
+///         .bind(7_i64)
+///         .bind(1001_i64)
+///         .fetch_optional(pool)
+///         .await
+/// })?;
+/// # let _ = invoice; Ok(()) }
+/// ```
+#[macro_export]
+macro_rules! with_backend {
+    ($target:expr, |$conn:ident| $body:expr) => {
+        $crate::__match_backend!(
+            $crate::store::SplitBackend::split_backend($target),
+            $conn,
+            $body
+        )
+    };
+}
+
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __match_backend {
+    ($split:expr, $conn:ident, $body:expr) => {
+        match $split {
+            $crate::store::Backend::Sqlite($conn) => $body,
+            $crate::store::Backend::Postgres($conn) => $body,
+            $crate::store::Backend::Never(never, _) => match never {},
+        }
+    };
+}
+
+#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __match_backend {
+    ($split:expr, $conn:ident, $body:expr) => {
+        match $split {
+            $crate::store::Backend::Sqlite($conn) => $body,
+            $crate::store::Backend::Never(never, _) => match never {},
+        }
+    };
+}
+
+#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __match_backend {
+    ($split:expr, $conn:ident, $body:expr) => {
+        match $split {
+            $crate::store::Backend::Postgres($conn) => $body,
+            $crate::store::Backend::Never(never, _) => match never {},
+        }
+    };
+}
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __match_backend {
+    ($split:expr, $conn:ident, $body:expr) => {
+        match $split {
+            $crate::store::Backend::Never(never, _) => match never {},
+        }
+    };
 }
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

@@ -1,10 +1,13 @@
 //! What the store keeps about a shop: its [`Installation`], or the [`Tombstone`] left behind
 //! by an uninstall.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::StoreError;
+use crate::fields::RedactedFields;
 use crate::secret::AppToken;
 
 /// The largest webshop id, daily limit or usage counter a store must be able to keep.
@@ -17,10 +20,11 @@ pub const MAX_STORABLE: u64 = i64::MAX as u64;
 ///
 /// Built from the `install` and `update` callbacks (`webshop_id`, `webshop_url`, `app_token`,
 /// `app_token_daily_limit`, `app_token_current_usage`, `installed`, `fields`). Its `Debug`
-/// shows the token as `AppToken(***)`.
+/// shows the token as `AppToken(***)` and of each field only its name and the kind of its
+/// value (a field may hold a [`Secret`](crate::Secret)).
 ///
 /// Timestamps are kept to microsecond precision by every store; finer parts are dropped.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Installation {
     /// The shop's id (`webshop_id`), unique per shop.
     pub webshop_id: u64,
@@ -79,7 +83,9 @@ impl SettingsStatus {
 /// included (Shoporama may rotate it).
 ///
 /// [`InstallStore::update_settings`]: super::InstallStore::update_settings
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` hides the token and the fields' values, as [`Installation`]'s does.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SettingsUpdate {
     /// The shop's address.
     pub webshop_url: String,
@@ -95,6 +101,36 @@ pub struct SettingsUpdate {
     pub settings_status: SettingsStatus,
     /// When the update was received; becomes [`Installation::updated_at`].
     pub updated_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for Installation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Installation")
+            .field("webshop_id", &self.webshop_id)
+            .field("webshop_url", &self.webshop_url)
+            .field("token", &self.token)
+            .field("daily_limit", &self.daily_limit)
+            .field("current_usage", &self.current_usage)
+            .field("installed_at", &self.installed_at)
+            .field("updated_at", &self.updated_at)
+            .field("fields", &RedactedFields(&self.fields))
+            .field("settings_status", &self.settings_status)
+            .finish()
+    }
+}
+
+impl fmt::Debug for SettingsUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SettingsUpdate")
+            .field("webshop_url", &self.webshop_url)
+            .field("token", &self.token)
+            .field("daily_limit", &self.daily_limit)
+            .field("current_usage", &self.current_usage)
+            .field("fields", &RedactedFields(&self.fields))
+            .field("settings_status", &self.settings_status)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 impl SettingsUpdate {

@@ -11,8 +11,10 @@
 //! | `memory://` | [`MemoryStore`] (tests: forgets everything on exit) |
 //!
 //! The SQL stores create and upgrade their tables themselves (`shoporama_installations`,
-//! `shoporama_tombstones`, and `_shoporama_app_migrations` for the applied migrations, so an
-//! app's own `sqlx` migrations can share the database).
+//! `shoporama_tombstones`, and `_shoporama_app_migrations` for the applied migrations). An
+//! app's own tables live in the same database: its [`AppMigrations`] run at start-up and are
+//! recorded in `_shoporama_app_user_migrations`, and it queries them through the shared
+//! [`Database`] (`Shop::database`, [`with_backend!`](crate::with_backend)).
 //!
 //! A store of your own implements [`InstallStore`] and can be checked with
 //! [`testing::store_conformance`](crate::testing::store_conformance).
@@ -22,6 +24,7 @@ mod database;
 mod error;
 mod installation;
 mod memory;
+mod migrations;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -33,7 +36,9 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 pub use connect::connect;
-pub use database::Database;
+#[doc(hidden)]
+pub use database::{Backend, SplitBackend};
+pub use database::{Database, DatabaseTransaction};
 pub(crate) use database::{detached, with_database};
 pub(crate) use error::describe;
 pub use error::{StoreError, mask_url};
@@ -41,6 +46,7 @@ pub use installation::{
     Installation, MAX_STORABLE, SettingsStatus, SettingsUpdate, Tombstone, UpsertOutcome,
 };
 pub use memory::MemoryStore;
+pub use migrations::{APP_MIGRATIONS_TABLE, AppMigration, AppMigrations, MigrationError};
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]

@@ -149,7 +149,7 @@ fn latest_version(migrations: &[EmbeddedMigration]) -> i64 {
 }
 
 /// `0001_create_installations.sql` → `(1, "create installations")`.
-fn parse_migration_file(file: &str) -> Result<(i64, String), String> {
+pub(super) fn parse_migration_file(file: &str) -> Result<(i64, String), String> {
     let stem = file
         .strip_suffix(".sql")
         .ok_or_else(|| format!("migration file `{file}` does not end in .sql"))?;

@@ -43,6 +43,7 @@ pub(crate) use snippet;
 /// list field with the one option `basic`.
 pub fn field(name: &str, kind: FieldKind, default: serde_json::Value) -> ManifestField {
     ManifestField {
+        secret: false,
         name: name.to_owned(),
         label: name.replace('_', " "),
         help: None,

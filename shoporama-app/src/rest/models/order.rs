@@ -99,16 +99,46 @@ pub struct Address {
     pub zipcode: Option<String>,
     /// City.
     pub city: Option<String>,
-    /// Country name.
+    /// Country name (or code), when sent.
     pub country: Option<String>,
-    /// Country id.
+    /// The country's id in the shop's country table
+    /// ([`ShopClient::country_table`](crate::rest::ShopClient::country_table)).
     pub country_id: Option<u64>,
+    /// The ISO code resolved from `country_id` ([`set_country_code`](Self::set_country_code)).
+    pub(crate) resolved_code: Option<&'static str>,
 }
 
 impl Address {
     /// Whether no field is set.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// The country's ISO 3166-1 alpha-2 code (`DK`): the `country` text when it is a code;
+    /// else the code resolved from `country_id` by
+    /// [`ShopClient::resolve_countries`](crate::rest::ShopClient::resolve_countries); else
+    /// the code of the `country` text as a country name in Danish or English
+    /// ([`country_code`](crate::rest::country_code)). `None` when none of these tells.
+    ///
+    /// Orders read over REST name the country by `country_id` only: resolve them first.
+    pub fn country_code(&self) -> Option<&str> {
+        let text = self
+            .country
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        text.and_then(crate::rest::countries::assigned_code)
+            .or(self.resolved_code)
+            .or_else(|| text.and_then(crate::rest::country_code))
+    }
+
+    /// Sets the ISO code resolved for `country_id` (what
+    /// [`ShopClient::resolve_countries`](crate::rest::ShopClient::resolve_countries) does);
+    /// a text that is not an assigned ISO 3166-1 alpha-2 code clears it. Returns whether it
+    /// was one.
+    pub fn set_country_code(&mut self, code: &str) -> bool {
+        self.resolved_code = crate::rest::countries::assigned_code(code);
+        self.resolved_code.is_some()
     }
 }
 
@@ -224,6 +254,7 @@ impl Fields {
             city: self.text(&[&keys[5]]),
             country: self.text(&[&keys[6]]),
             country_id: self.id(&[&keys[7]]),
+            resolved_code: None,
         }
     }
 }
@@ -345,6 +376,7 @@ impl Order {
                 city,
                 country,
                 country_id,
+                resolved_code: _,
             } = address;
             let values: [Value; 8] = [
                 name.clone().into(),

@@ -89,6 +89,7 @@ pub struct FakeShoporamaBuilder {
     app_status_body: Option<Value>,
     seed_products: u64,
     seed_catalog: bool,
+    seed_countries: bool,
     items: Vec<(ResourceKind, Value)>,
     bare_lists: BTreeMap<ResourceKind, bool>,
     max_page_size: u64,
@@ -106,6 +107,7 @@ impl Default for FakeShoporamaBuilder {
             app_status_body: None,
             seed_products: 0,
             seed_catalog: false,
+            seed_countries: false,
             items: Vec::new(),
             bare_lists: BTreeMap::new(),
             max_page_size: 1000,
@@ -165,6 +167,14 @@ impl FakeShoporamaBuilder {
     /// addresses, countries, shipping, a voucher, a page, a menu, …
     pub fn seed_catalog(mut self) -> Self {
         self.seed_catalog = true;
+        self
+    }
+
+    /// Seeds the shop's country table only (part of [`seed_catalog`](Self::seed_catalog)):
+    /// Danmark (id 45, `DK`), Sverige (46, `SE`), Norge (47, no code), Tyskland (49, `DE`),
+    /// Storbritannien (44, no code), Færøerne (298, `FO`), Grønland (299, `GL`).
+    pub fn seed_countries(mut self) -> Self {
+        self.seed_countries = true;
         self
     }
 
@@ -244,6 +254,10 @@ impl FakeShoporamaBuilder {
         if self.seed_catalog {
             for (kind, item) in seed::catalog() {
                 data.insert(kind, item);
+            }
+        } else if self.seed_countries {
+            for item in seed::countries() {
+                data.insert(ResourceKind::Country, item);
             }
         }
         for (kind, item) in self.items {

@@ -211,14 +211,6 @@ pub(super) fn catalog() -> Vec<(ResourceKind, Map<String, Value>)> {
             json!({"payment_gateway_id": 2, "name": "QuickPay"}),
         ),
         (
-            ResourceKind::Country,
-            json!({"country_id": 45, "name": "Danmark", "code": "DK"}),
-        ),
-        (
-            ResourceKind::Country,
-            json!({"country_id": 46, "name": "Sverige", "code": "SE"}),
-        ),
-        (
             ResourceKind::Redirect,
             json!({"redirect_id": 1, "from": "/gammel", "to": "/ny", "type": 301}),
         ),
@@ -230,5 +222,24 @@ pub(super) fn catalog() -> Vec<(ResourceKind, Map<String, Value>)> {
     items
         .into_iter()
         .map(|(kind, value)| (kind, as_object(value)))
+        .chain(countries().into_iter().map(|c| (ResourceKind::Country, c)))
         .collect()
+}
+
+/// The shop's country table (`GET /REST/country`): ids as the shop numbers them, names in
+/// Danish; Shoporama documents no ISO field, so most items carry a `code` and some only a
+/// name (which the client recognises), to exercise both.
+pub(super) fn countries() -> Vec<Map<String, Value>> {
+    [
+        json!({"country_id": 45, "name": "Danmark", "code": "DK"}),
+        json!({"country_id": 46, "name": "Sverige", "code": "SE"}),
+        json!({"country_id": "47", "name": "Norge"}),
+        json!({"country_id": 49, "name": "Tyskland", "code": "DE"}),
+        json!({"country_id": 44, "name": "Storbritannien"}),
+        json!({"country_id": 298, "name": "Færøerne", "code": "FO"}),
+        json!({"country_id": 299, "name": "Grønland", "code": "GL"}),
+    ]
+    .into_iter()
+    .map(as_object)
+    .collect()
 }
