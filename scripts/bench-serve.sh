@@ -18,10 +18,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/shoporama-target}"
 
-# Release binaries: the pixel as users build it (with the PostgreSQL store compiled in, so
-# one binary serves both databases), the driver and the bare baseline.
-cargo build --release -q -p pixel --features shoporama-app/postgres
-cargo build --release -q -p shoporama-app-bench --bin serve-bench --bin bare-axum
+# Release binaries, in one build: the pixel as users build it (with the PostgreSQL store
+# compiled in, so one binary serves both databases), the driver and the bare baseline.
+cargo build --release -q -p pixel -p shoporama-app-bench --features shoporama-app/postgres
 
 # The Express peer's dependencies, from its lockfile; better-sqlite3 compiles SQLite when no
 # prebuilt binary fits, so this only reinstalls when the lockfile changed.

@@ -34,6 +34,8 @@ pub struct RoundResult {
     pub drain_s: f64,
     /// Jobs done (queueing targets) or requests acknowledged (the others).
     pub handled: u64,
+    /// Jobs done when the load stopped (queueing targets).
+    pub handled_during_load: u64,
     /// Jobs still queued when the wait gave up.
     pub leftover: u64,
     /// Dead-lettered jobs.
@@ -81,6 +83,12 @@ impl RoundResult {
             "handled": self.handled,
             "handled_per_s": round1(self.handled_per_s()),
             "drain_s": round3(self.drain_s),
+            "handled_during_load": self.handled_during_load,
+            "handled_per_s_during_load": round1(ratio(self.handled_during_load, self.load_s)),
+            "handled_per_s_during_drain": round1(ratio(
+                self.handled.saturating_sub(self.handled_during_load),
+                self.drain_s,
+            )),
             "all_handled": self.all_handled(),
             "leftover": self.leftover,
             "dead": self.dead,

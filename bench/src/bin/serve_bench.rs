@@ -529,6 +529,10 @@ async fn run_target(bench: &Bench, target: TargetName, round: usize) -> RoundRes
         timeout: Duration::from_secs(30),
     };
     let outcome = load::run(&spec, &bench.ids, &Arc::new(AtomicU64::new(0))).await;
+    let at_load_end = match &queue {
+        Some(queue) => queue.counts().await.expect("the queue can be read"),
+        None => before,
+    };
     let (drain, after) = match &queue {
         Some(queue) => {
             queue
@@ -577,6 +581,7 @@ async fn run_target(bench: &Bench, target: TargetName, round: usize) -> RoundRes
         } else {
             outcome.acknowledged
         },
+        handled_during_load: at_load_end.done - before.done,
         leftover: after.queued,
         dead: after.dead - before.dead,
         rss_start_kib: rss_start,
