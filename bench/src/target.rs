@@ -22,6 +22,9 @@ pub struct Programs {
     pub peer_dir: PathBuf,
     /// `node`.
     pub node: PathBuf,
+    /// Extra environment for the pixel (diagnostics only: the benchmark's figures are for
+    /// the default configuration, with none).
+    pub pixel_env: Vec<(String, String)>,
 }
 
 /// Which program.
@@ -67,6 +70,7 @@ impl Server {
                         command.env_remove(name);
                     }
                 }
+                command.envs(programs.pixel_env.iter().map(|(k, v)| (k, v)));
                 command
             }
             Program::Peer => {

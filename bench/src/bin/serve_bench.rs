@@ -66,6 +66,11 @@ struct Args {
     /// Keep the servers' logs (in a directory printed at the end).
     #[arg(long, env = "BENCH_KEEP_LOGS")]
     keep_logs: bool,
+    /// Extra environment for the pixel, as NAME=VALUE (comma-separated or repeated): for
+    /// diagnostics, e.g. `SHOPORAMA_INBOX_WORKERS=16` or `RUST_LOG=warn`. The figures are
+    /// then not those of the default configuration; the report says so.
+    #[arg(long, env = "BENCH_PIXEL_ENV", value_delimiter = ',')]
+    pixel_env: Vec<String>,
     /// Threads of the load generator.
     #[arg(long, env = "BENCH_CLIENT_THREADS", default_value_t = 1)]
     client_threads: usize,
@@ -76,6 +81,10 @@ struct Args {
     /// Long-run mode: requests per second.
     #[arg(long, env = "BENCH_RATE", default_value_t = 1000.0)]
     rate: f64,
+    /// Long-run mode: the callback type: `paid` (a webhook, through the inbox) or
+    /// `add_to_basket` (a storefront event, handled inline).
+    #[arg(long, env = "BENCH_KIND", default_value = "paid")]
+    kind: String,
     /// Long-run mode: the pixel's database.
     #[arg(long, env = "BENCH_DATABASE", value_enum, default_value_t = Database::Sqlite)]
     database: Database,
@@ -173,7 +182,24 @@ fn main() -> ExitCode {
             )
         }),
         node: args.node.clone(),
+        pixel_env: args
+            .pixel_env
+            .iter()
+            .filter(|pair| !pair.trim().is_empty())
+            .map(|pair| {
+                let (name, value) = pair
+                    .split_once('=')
+                    .unwrap_or_else(|| panic!("--pixel-env expects NAME=VALUE, got `{pair}`"));
+                (name.trim().to_owned(), value.trim().to_owned())
+            })
+            .collect(),
     };
+    if !programs.pixel_env.is_empty() {
+        eprintln!(
+            "NOTE: the pixel runs with extra environment {:?}: not the default configuration",
+            programs.pixel_env
+        );
+    }
     for binary in [&programs.pixel, &programs.bare] {
         assert!(
             binary.exists(),
@@ -364,6 +390,7 @@ async fn rounds(bench: &Bench) -> ExitCode {
             "concurrency": args.concurrency,
             "drain_timeout_s": args.drain_timeout,
             "client_threads": args.client_threads,
+            "pixel_env": args.pixel_env,
             "targets": targets.iter().map(|t| t.name()).collect::<Vec<_>>(),
         },
         "summary": summary,
@@ -597,10 +624,17 @@ async fn run_target(bench: &Bench, target: TargetName, round: usize) -> RoundRes
     }
 }
 
-/// Long-run mode: one pixel, `--requests` webhooks at `--rate`, memory sampled each second.
+/// Long-run mode: one pixel, `--requests` callbacks of type `--kind` at `--rate`, memory
+/// sampled each second.
 async fn long_run(bench: &Bench) -> ExitCode {
     let args = &bench.args;
     let requests = args.requests.expect("long-run mode has a request count");
+    let kind = args.kind.as_str();
+    // Storefront events are handled before the answer; webhooks through the inbox.
+    let inline = matches!(
+        kind,
+        "add_to_basket" | "update_basket" | "view_basket" | "view_thanks"
+    );
     let storage = match args.database {
         Database::Sqlite => Storage::sqlite(&bench.work.join("long-run.db")),
         Database::Postgres => Storage::postgres(
@@ -616,7 +650,7 @@ async fn long_run(bench: &Bench) -> ExitCode {
     let before = queue.counts().await.expect("the queue can be read");
     let rss_start = server.rss_kib();
     eprintln!(
-        "long run: {requests} paid webhooks at {} /s over {} connections to pixel on {:?}; RSS at start {:.1} MiB; commit {}; load average {}",
+        "long run: {requests} `{kind}` callbacks at {} /s over {} connections to pixel on {:?}; RSS at start {:.1} MiB; commit {}; load average {}",
         args.rate,
         args.concurrency,
         args.database,
@@ -653,8 +687,8 @@ async fn long_run(bench: &Bench) -> ExitCode {
     };
     let spec = LoadSpec {
         addr: server.addr,
-        kind: "paid".to_owned(),
-        body: Body::sample("paid"),
+        kind: kind.to_owned(),
+        body: Body::sample(kind),
         concurrency: args.concurrency,
         duration: None,
         requests: Some(requests),
@@ -689,7 +723,11 @@ async fn long_run(bench: &Bench) -> ExitCode {
     if !args.keep_logs {
         let _ = std::fs::remove_file(&log);
     }
-    let handled = after.done - before.done;
+    let handled = if inline {
+        outcome.acknowledged
+    } else {
+        after.done - before.done
+    };
     // Memory when a fraction of the requests had been acknowledged.
     let at_fraction = |fraction: f64| -> u64 {
         #[allow(
@@ -754,8 +792,10 @@ async fn long_run(bench: &Bench) -> ExitCode {
         "machine": { "cores": cores(), "load_average_end": loadavg() },
         "config": {
             "requests": requests,
+            "kind": kind,
             "rate_per_s": args.rate,
             "concurrency": args.concurrency,
+            "pixel_env": args.pixel_env,
             "database": format!("{:?}", args.database).to_lowercase(),
         },
         "acknowledged": outcome.acknowledged,
