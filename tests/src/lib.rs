@@ -262,6 +262,21 @@ pub fn postgres_url(test: &str) -> Option<String> {
     }
 }
 
+/// The resident memory of process `pid`, in KiB (0 when it cannot be read: not Linux, or
+/// the process is gone). The load tools sample it each second.
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// A PostgreSQL URL whose connections use a fresh schema, so runs do not collide.
 pub fn fresh_postgres_schema(url: &str, name: &str) -> String {
     let schema = format!("t_{name}_{}_{}", std::process::id(), unique());

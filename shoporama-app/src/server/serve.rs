@@ -64,6 +64,12 @@ pub async fn serve_on<A: ShoporamaApp>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
+    // A runtime from `connect` has started already; one over a store of the caller's
+    // (`with_store`) runs the app's migrations and `on_start` here, before accepting.
+    runtime
+        .start()
+        .await
+        .map_err(|error| std::io::Error::other(error.to_string()))?;
     let config = runtime.config();
     tracing::info!(
         address = %local,
