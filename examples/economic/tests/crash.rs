@@ -189,10 +189,7 @@ impl AppProcess {
             ("SHOPORAMA_APP_TOKEN".into(), APP_TOKEN.into()),
             ("DATABASE_URL".into(), world.database_url.clone()),
             ("SHOPORAMA_LISTEN".into(), format!("127.0.0.1:{port}")),
-            (
-                "SHOPORAMA_REST_BASE_URL".into(),
-                world.shoporama.base_url(),
-            ),
+            ("SHOPORAMA_REST_BASE_URL".into(), world.shoporama.base_url()),
             ("ECONOMIC_BASE_URL".into(), world.economic.base_url().into()),
             (
                 "ECONOMIC_APP_SECRET_TOKEN".into(),

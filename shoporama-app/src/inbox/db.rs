@@ -379,123 +379,68 @@ impl ClaimSql for sqlx::Postgres {
     }
 }
 
-/// Records `job` unless it duplicates one seen within `window`, inside `tx` (a SQLite write
-/// transaction): its id, or `None` for a duplicate.
-#[cfg(feature = "sqlite")]
-pub(super) async fn enqueue_sqlite(
-    tx: &mut sqlx::SqliteConnection,
-    job: &NewJob<'_>,
-    window: Duration,
-) -> Result<Option<i64>, InboxError> {
-    let e = fail("enqueue");
-    let hash = content_hash(job.kind, job.webshop_id, job.body);
-    if !window.is_zero() {
-        let fresh: Option<i64> = bind_guard(sqlx::query_scalar(MARK_SEEN), job, &hash, window)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(&e)?;
-        if fresh.is_none() {
-            return Ok(None);
-        }
-    }
-    bind_guard(sqlx::query_scalar(INSERT_JOB), job, &hash, window)
-        .bind(job.body)
-        .fetch_one(&mut *tx)
-        .await
-        .map(Some)
-        .map_err(&e)
+/// Recording a callback inside a transaction the caller holds (the writer's batch).
+pub(super) trait EnqueueIn {
+    /// Records `job` unless it duplicates one seen within `window` (zero: no guard): its id,
+    /// or `None` for a duplicate.
+    fn enqueue_in(
+        &mut self,
+        job: &NewJob<'_>,
+        window: Duration,
+    ) -> impl Future<Output = Result<Option<i64>, InboxError>> + Send;
 }
 
-impl Pool {
-    /// Records `job` unless it duplicates one seen within `window` (zero: no guard),
-    /// atomically; its id, or `None` for a duplicate.
-    pub(super) async fn enqueue(
-        &self,
+#[cfg(feature = "sqlite")]
+impl EnqueueIn for sqlx::SqliteConnection {
+    /// The guard's row, then the job's: two statements in the caller's write transaction.
+    async fn enqueue_in(
+        &mut self,
+        job: &NewJob<'_>,
+        window: Duration,
+    ) -> Result<Option<i64>, InboxError> {
+        let e = fail("enqueue");
+        let hash = content_hash(job.kind, job.webshop_id, job.body);
+        if !window.is_zero() {
+            let fresh: Option<i64> = bind_guard(sqlx::query_scalar(MARK_SEEN), job, &hash, window)
+                .fetch_optional(&mut *self)
+                .await
+                .map_err(&e)?;
+            if fresh.is_none() {
+                return Ok(None);
+            }
+        }
+        bind_guard(sqlx::query_scalar(INSERT_JOB), job, &hash, window)
+            .bind(job.body)
+            .fetch_one(&mut *self)
+            .await
+            .map(Some)
+            .map_err(&e)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl EnqueueIn for sqlx::PgConnection {
+    /// One statement: the job is inserted only when the guard's row was.
+    async fn enqueue_in(
+        &mut self,
         job: &NewJob<'_>,
         window: Duration,
     ) -> Result<Option<i64>, InboxError> {
         let hash = content_hash(job.kind, job.webshop_id, job.body);
-        let e = fail("enqueue");
-        if window.is_zero() {
-            // One statement: atomic without a transaction.
-            return with_pool!(self, |pool| {
-                bind_guard(sqlx::query_scalar(INSERT_JOB), job, &hash, window)
-                    .bind(job.body)
-                    .fetch_one(pool)
-                    .await
-                    .map(Some)
-                    .map_err(&e)
-            });
-        }
-        match self {
-            #[cfg(feature = "sqlite")]
-            Self::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(&e)?;
-                let id = enqueue_sqlite(&mut tx, job, window).await?;
-                tx.commit().await.map_err(&e)?;
-                Ok(id)
-            }
-            #[cfg(feature = "postgres")]
-            Self::Postgres(pool) => bind_guard(
-                sqlx::query_scalar(INSERT_UNSEEN_JOB_POSTGRES),
-                job,
-                &hash,
-                window,
-            )
+        let sql = if window.is_zero() {
+            INSERT_JOB
+        } else {
+            INSERT_UNSEEN_JOB_POSTGRES
+        };
+        bind_guard(sqlx::query_scalar(sql), job, &hash, window)
             .bind(job.body)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *self)
             .await
-            .map_err(&e),
-            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
-            Self::Unavailable(never) => match *never {},
-        }
+            .map_err(fail("enqueue"))
     }
+}
 
-    /// Claims up to `limit` of the oldest claimable jobs for `owner` for `lease`, in id order.
-    pub(super) async fn claim(
-        &self,
-        owner: &str,
-        now: DateTime<Utc>,
-        lease: Duration,
-        ordered: bool,
-        limit: usize,
-    ) -> Result<Vec<Job>, InboxError> {
-        let e = fail("claim");
-        match self {
-            #[cfg(feature = "sqlite")]
-            Self::Sqlite(pool) => {
-                // One writer at a time: the claim's read and write cannot interleave with
-                // another process's claim.
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(&e)?;
-                let rows = claim_query(owner, now, lease, ordered, limit)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(&e)?;
-                tx.commit().await.map_err(&e)?;
-                decode_claimed(&rows)
-            }
-            #[cfg(feature = "postgres")]
-            Self::Postgres(pool) => decode_claimed(
-                &claim_query(owner, now, lease, ordered, limit)
-                    .fetch_all(pool)
-                    .await
-                    .map_err(&e)?,
-            ),
-            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
-            Self::Unavailable(never) => match *never {},
-        }
-    }
-
-    /// Runs one of the claim-guarded updates; whether the claim still held.
-    pub(super) async fn record(&self, update: &Guarded) -> Result<bool, InboxError> {
-        with_pool!(self, |pool| update
-            .query()
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected() == 1)
-            .map_err(|error| update.failed(&error)))
-    }
-
+impl Pool {
     /// Jobs by arrival, newest first, filtered by state and shop.
     pub(super) async fn list(
         &self,
@@ -691,12 +636,19 @@ mod tests {
             received_at: start + chrono::Duration::seconds(seconds),
         };
         let window = Duration::from_mins(1);
-        let enqueue = |job, window| {
-            let pool = pool.clone();
+        let enqueue = |job: NewJob<'static>, window| {
+            let sqlite = store.pool().clone();
             async move {
-                pool.enqueue(&job, window)
+                let mut tx = sqlite
+                    .begin_with("BEGIN IMMEDIATE")
                     .await
-                    .unwrap_or_else(|error| panic!("{error}"))
+                    .unwrap_or_else(|error| panic!("{error}"));
+                let id = tx
+                    .enqueue_in(&job, window)
+                    .await
+                    .unwrap_or_else(|error| panic!("{error}"));
+                tx.commit().await.unwrap_or_else(|error| panic!("{error}"));
+                id
             }
         };
         let first = enqueue(at(0), window).await;

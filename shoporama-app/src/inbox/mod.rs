@@ -70,7 +70,6 @@
 mod config;
 mod db;
 pub(crate) mod worker;
-#[cfg(feature = "sqlite")]
 mod writer;
 
 pub use config::{Delivery, InboxConfig};
@@ -84,7 +83,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::store::Database;
-use db::{NewJob, Pool};
+use db::Pool;
 
 /// What went wrong in the inbox.
 #[derive(Debug, thiserror::Error)]
@@ -260,9 +259,8 @@ pub struct Inbox {
 
 struct InboxInner {
     pool: Pool,
-    /// On SQLite, the task every inbox write goes through (group commit).
-    #[cfg(feature = "sqlite")]
-    writer: Option<writer::Writer>,
+    /// The task every inbox write goes through (group commit).
+    writer: writer::Writer,
     config: InboxConfig,
     /// Wakes an idle worker of this process when a job is queued.
     wake: Notify,
@@ -284,16 +282,9 @@ impl Inbox {
     /// [`InstallStore::database`](crate::store::InstallStore::database)), whose schema the
     /// store has migrated. Checks that the inbox's tables answer.
     pub async fn new(database: Database, config: InboxConfig) -> Result<Self, InboxError> {
-        #[cfg(feature = "sqlite")]
-        let writer = match &database {
-            Database::Sqlite(pool) => Some(writer::Writer::start(pool.clone())),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        };
         let inbox = Self {
             inner: Arc::new(InboxInner {
-                #[cfg(feature = "sqlite")]
-                writer,
+                writer: writer::Writer::start(database.clone()),
                 pool: database,
                 config,
                 wake: Notify::new(),
@@ -347,87 +338,68 @@ impl Inbox {
         body: &str,
     ) -> Result<Enqueued, InboxError> {
         let webshop_id = shop_column(webshop_id)?;
-        let window = self.inner.config.dedup_window;
-        let received_at = Utc::now();
-        #[cfg(feature = "sqlite")]
-        if let Some(writer) = &self.inner.writer {
-            // The writer commits it with whatever else is waiting; it is in the writer's
-            // queue before this can be cancelled.
-            let job = writer::OwnedJob {
-                kind: kind.to_owned(),
-                webshop_id,
-                body: body.to_owned(),
-                received_at,
-            };
-            let recorded = writer.enqueue(job, window).await?;
-            return Ok(self.queued(recorded));
-        }
-        let pool = self.inner.pool.clone();
-        let (kind, body) = (kind.to_owned(), body.to_owned());
-        // Recorded in a task of its own: a client that hangs up mid-request cannot cancel
-        // the write half-way (see `store::detached`).
-        let recorded = crate::store::detached(async move {
-            let job = NewJob {
-                kind: &kind,
-                webshop_id,
-                body: &body,
-                received_at,
-            };
-            pool.enqueue(&job, window).await
-        })
-        .await
-        .map_err(|panic| InboxError::Database {
-            operation: "enqueue",
-            source: panic.into(),
-        })??;
-        Ok(self.queued(recorded))
-    }
-
-    /// What recording a callback came to, waking a worker for a new job.
-    fn queued(&self, recorded: Option<i64>) -> Enqueued {
-        match recorded {
+        // The writer commits it with whatever else is waiting; it is in the writer's queue
+        // before this can be cancelled (a client that hangs up cancels nothing).
+        let job = writer::OwnedJob {
+            kind: kind.to_owned(),
+            webshop_id,
+            body: body.to_owned(),
+            received_at: Utc::now(),
+        };
+        let recorded = self
+            .writer()
+            .enqueue(job, self.inner.config.dedup_window)
+            .await?;
+        Ok(match recorded {
             Some(id) => {
                 self.inner.wake.notify_one();
                 Enqueued::Queued(id)
             }
             None => Enqueued::Duplicate,
-        }
+        })
     }
 
-    /// Claims up to `limit` claimable jobs, oldest first, for `owner`, in a task of its own
-    /// (or the SQLite writer) so that nothing can cancel it half-way.
+    /// Claims up to `limit` claimable jobs, oldest first, for `owner`, through the writer.
     async fn claim(&self, owner: &str, limit: usize) -> Result<Vec<Job>, InboxError> {
         let config = &self.inner.config;
-        let (now, lease, ordered) = (Utc::now(), config.lease, config.per_shop_ordering);
-        #[cfg(feature = "sqlite")]
-        if let Some(writer) = &self.inner.writer {
-            return writer
-                .claim(writer::Claim {
-                    owner: owner.to_owned(),
-                    now,
-                    lease,
-                    ordered,
-                    limit,
-                })
-                .await;
-        }
-        let pool = self.inner.pool.clone();
-        let owner = owner.to_owned();
-        crate::store::detached(async move { pool.claim(&owner, now, lease, ordered, limit).await })
+        self.writer()
+            .claim(writer::Claim {
+                owner: owner.to_owned(),
+                now: Utc::now(),
+                lease: config.lease,
+                ordered: config.per_shop_ordering,
+                limit,
+            })
             .await
-            .map_err(|panic| InboxError::Database {
-                operation: "claim",
-                source: panic.into(),
-            })?
     }
 
-    /// Applies a claim-guarded change to a job; whether the claim still held.
-    async fn record(&self, update: db::Guarded) -> Result<bool, InboxError> {
-        #[cfg(feature = "sqlite")]
-        if let Some(writer) = &self.inner.writer {
-            return writer.record(update).await;
+    /// Records a job's outcome, logging what that came to with `log`: handed to the writer
+    /// without waiting for its commit, so the worker's slot is free at once (a crash before
+    /// the commit only means the job runs again when its lease expires; [`Inbox::shutdown`]
+    /// waits for the writer).
+    async fn record_outcome(
+        &self,
+        update: db::Guarded,
+        log: impl FnOnce(Result<bool, InboxError>) + Send + 'static,
+    ) {
+        self.writer().submit(update, log).await;
+    }
+
+    /// Waits until every outcome handed to the writer is committed.
+    async fn flush(&self) {
+        if let Err(error) = self.writer().flush().await {
+            tracing::error!(%error, "could not write the inbox's last outcomes");
         }
-        self.inner.pool.record(&update).await
+    }
+
+    /// Applies a claim-guarded change to a job and waits for it; whether the claim still held.
+    async fn record(&self, update: db::Guarded) -> Result<bool, InboxError> {
+        self.writer().record(update).await
+    }
+
+    /// The task every inbox write goes through.
+    fn writer(&self) -> &writer::Writer {
+        &self.inner.writer
     }
 
     /// Jobs, newest first: all or those in `state`, all shops or one, at most `limit`.
@@ -502,6 +474,7 @@ impl Inbox {
             .take();
         if let Some(workers) = workers {
             workers.shutdown(self.inner.config.shutdown_grace).await;
+            self.flush().await;
         }
     }
 

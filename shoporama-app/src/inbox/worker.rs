@@ -123,19 +123,23 @@ struct Scheduler {
 impl Scheduler {
     /// Claims and runs jobs until the workers stop claiming, then waits for the running ones.
     ///
-    /// It claims while slots are free and the queue may hold claimable jobs: after a claim
+    /// It claims while at least half the slots are free (or all, when fewer jobs ran) and the
+    /// queue may hold claimable jobs: after a claim
     /// that filled every free slot, a job queued in this process ([`Inbox::enqueue`] wakes
     /// it), a notification from another process, or the poll interval (retries that came
     /// due, expired leases, jobs of processes it hears nothing from).
     async fn run(mut self) {
         let workers = self.inbox.config().workers;
+        // Freed slots are claimed for together: one claim per job would make the claims'
+        // round trips the limit (each waits for a commit) instead of the handlers.
+        let batch = (workers / 2).max(1);
         let mut poll = tokio::time::interval(self.inbox.config().poll_interval);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut running = JoinSet::new();
         let mut look = true;
         while *self.phase.borrow() == Phase::Run {
             let free = workers.saturating_sub(running.len());
-            if look && free > 0 {
+            if look && free > 0 && (free >= batch || running.is_empty()) {
                 let owner = format!(
                     "{}/{}",
                     self.process,
@@ -261,16 +265,21 @@ impl Worker {
     /// which the job runs again.
     async fn record(&self, update: Guarded) {
         let what = update.operation();
-        match self.inbox.record(update).await {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!(
-                what,
-                "the job's claim was lost before its outcome was recorded; another worker owns it"
-            ),
-            Err(error) => {
-                tracing::error!(%error, what, "could not record an inbox job's outcome; it runs again when its lease expires");
+        let span = tracing::Span::current();
+        let log = move |result: Result<bool, super::InboxError>| {
+            let _entered = span.enter();
+            match result {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    what,
+                    "the job's claim was lost before its outcome was recorded; another worker owns it"
+                ),
+                Err(error) => {
+                    tracing::error!(%error, what, "could not record an inbox job's outcome; it runs again when its lease expires");
+                }
             }
-        }
+        };
+        self.inbox.record_outcome(update, log).await;
     }
 }
 

@@ -1,4 +1,4 @@
-//! The SQLite writer: group commit for the inbox.
+//! The inbox's writer: group commit.
 //!
 //! SQLite has one write lock for the whole database. Requests and workers that each opened
 //! a write transaction of their own would queue for it in SQLite's busy handler, and each
@@ -12,14 +12,20 @@
 //! stops waiting (a client that hung up) cancels nothing: its change is in the channel and is
 //! written all the same.
 
+// A build without SQL backends keeps the types, but nothing here can run.
+#![cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres")),
+    allow(unused_imports, unused_variables, dead_code, unreachable_code)
+)]
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::db::{self, Guarded, NewJob};
+use super::db::{self, EnqueueIn as _, Guarded, NewJob};
 use super::{InboxError, Job};
+use crate::store::Database;
 
 /// The most changes one transaction takes.
 const MAX_BATCH: usize = 512;
@@ -66,6 +72,10 @@ enum Change {
         update: Guarded,
         done: oneshot::Sender<Result<bool, InboxError>>,
     },
+    /// Nothing to write: answered once everything before it is committed.
+    Flush {
+        done: oneshot::Sender<Result<(), InboxError>>,
+    },
 }
 
 /// What a change came to, before its batch committed.
@@ -73,13 +83,14 @@ enum Applied {
     Enqueued(Option<i64>),
     Claimed(Vec<Job>),
     Recorded(bool),
+    Flushed,
 }
 
 impl Writer {
-    /// Starts the writer over `pool`.
-    pub(super) fn start(pool: SqlitePool) -> Self {
+    /// Starts the writer over `database`.
+    pub(super) fn start(database: Database) -> Self {
         let (changes, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(run(pool, queue));
+        tokio::spawn(run(database, queue));
         Self { changes }
     }
 
@@ -97,6 +108,40 @@ impl Writer {
     pub(super) async fn claim(&self, claim: Claim) -> Result<Vec<Job>, InboxError> {
         self.send(|done| Change::Claim { claim, done }, "claim")
             .await
+    }
+
+    /// Hands a claim-guarded change to the writer without waiting for its commit: the writer
+    /// applies changes in the order they arrive, so a later [`flush`](Self::flush) returns
+    /// only once this is committed too. What it came to is logged by `log`.
+    pub(super) async fn submit(
+        &self,
+        update: Guarded,
+        log: impl FnOnce(Result<bool, InboxError>) + Send + 'static,
+    ) {
+        let operation = update.operation();
+        let (done, answer) = oneshot::channel();
+        if self
+            .changes
+            .send(Change::Record { update, done })
+            .await
+            .is_err()
+        {
+            log(Err(InboxError::Database {
+                operation,
+                source: "the inbox's writer has stopped".into(),
+            }));
+            return;
+        }
+        tokio::spawn(async move {
+            if let Ok(result) = answer.await {
+                log(result);
+            }
+        });
+    }
+
+    /// Waits until every change handed over before has been committed (or has failed).
+    pub(super) async fn flush(&self) -> Result<(), InboxError> {
+        self.send(|done| Change::Flush { done }, "flush").await
     }
 
     /// Applies a claim-guarded change; whether the claim still held.
@@ -122,7 +167,7 @@ impl Writer {
 }
 
 /// Writes batches until every handle is gone.
-async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Change>) {
+async fn run(pool: Database, mut queue: mpsc::Receiver<Change>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         match write(&pool, &batch).await {
@@ -153,56 +198,63 @@ fn mixed_up() -> InboxError {
     InboxError::Invalid("the inbox's writer mixed up its answers".to_owned())
 }
 
-/// Applies `changes` in one `BEGIN IMMEDIATE` transaction and commits it; what each came to.
-/// Any failure rolls the whole transaction back.
-async fn write(pool: &SqlitePool, changes: &[Change]) -> Result<Vec<Applied>, InboxError> {
-    let failed = |operation: &'static str| {
-        move |error: sqlx::Error| InboxError::Database {
-            operation,
-            source: crate::store::describe(&error),
+/// Applies `changes` in one transaction (`BEGIN IMMEDIATE` on SQLite) and commits it; what
+/// each came to. Any failure rolls the whole transaction back.
+async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, InboxError> {
+    crate::store::with_database!(database, |pool| {
+        #[allow(irrefutable_let_patterns, unreachable_patterns)]
+        let mut tx = match database {
+            #[cfg(feature = "sqlite")]
+            Database::Sqlite(_) => pool.begin_with("BEGIN IMMEDIATE").await,
+            _ => pool.begin().await,
         }
-    };
-    let mut tx = pool
-        .begin_with("BEGIN IMMEDIATE")
-        .await
         .map_err(failed("begin"))?;
-    let mut applied = Vec::with_capacity(changes.len());
-    for change in changes {
-        applied.push(match change {
-            Change::Enqueue { job, window, .. } => {
-                let new = NewJob {
-                    kind: &job.kind,
-                    webshop_id: job.webshop_id,
-                    body: &job.body,
-                    received_at: job.received_at,
-                };
-                Applied::Enqueued(db::enqueue_sqlite(&mut tx, &new, *window).await?)
-            }
-            Change::Claim { claim, .. } => {
-                let rows = db::claim_query(
-                    &claim.owner,
-                    claim.now,
-                    claim.lease,
-                    claim.ordered,
-                    claim.limit,
-                )
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(failed("claim"))?;
-                Applied::Claimed(db::decode_claimed(&rows)?)
-            }
-            Change::Record { update, .. } => {
-                let done = update
-                    .query()
-                    .execute(&mut *tx)
+        let mut applied = Vec::with_capacity(changes.len());
+        for change in changes {
+            applied.push(match change {
+                Change::Enqueue { job, window, .. } => {
+                    let new = NewJob {
+                        kind: &job.kind,
+                        webshop_id: job.webshop_id,
+                        body: &job.body,
+                        received_at: job.received_at,
+                    };
+                    Applied::Enqueued(tx.enqueue_in(&new, *window).await?)
+                }
+                Change::Claim { claim, .. } => {
+                    let rows = db::claim_query(
+                        &claim.owner,
+                        claim.now,
+                        claim.lease,
+                        claim.ordered,
+                        claim.limit,
+                    )
+                    .fetch_all(&mut *tx)
                     .await
-                    .map_err(|error| update.failed(&error))?;
-                Applied::Recorded(done.rows_affected() == 1)
-            }
-        });
+                    .map_err(failed("claim"))?;
+                    Applied::Claimed(db::decode_claimed(&rows)?)
+                }
+                Change::Record { update, .. } => {
+                    let done = update
+                        .query()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|error| update.failed(&error))?;
+                    Applied::Recorded(done.rows_affected() == 1)
+                }
+                Change::Flush { .. } => Applied::Flushed,
+            });
+        }
+        tx.commit().await.map_err(failed("commit"))?;
+        Ok(applied)
+    })
+}
+
+fn failed(operation: &'static str) -> impl Fn(sqlx::Error) -> InboxError {
+    move |error| InboxError::Database {
+        operation,
+        source: crate::store::describe(&error),
     }
-    tx.commit().await.map_err(failed("commit"))?;
-    Ok(applied)
 }
 
 /// Tells the caller of `change` what it came to (a caller that stopped waiting is skipped).
@@ -216,6 +268,9 @@ fn answer(change: Change, result: Result<Applied, InboxError>) {
         }
         (Change::Record { done, .. }, Ok(Applied::Recorded(held))) => {
             let _ = done.send(Ok(held));
+        }
+        (Change::Flush { done }, Ok(Applied::Flushed)) => {
+            let _ = done.send(Ok(()));
         }
         (change, Err(error)) => change.fail(error),
         (change, Ok(_)) => change.fail(mixed_up()),
@@ -232,6 +287,9 @@ impl Change {
                 let _ = done.send(Err(error));
             }
             Self::Record { done, .. } => {
+                let _ = done.send(Err(error));
+            }
+            Self::Flush { done } => {
                 let _ = done.send(Err(error));
             }
         }

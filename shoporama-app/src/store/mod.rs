@@ -36,10 +36,12 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 pub use connect::connect;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) use database::detached;
+pub(crate) use database::with_database;
 #[doc(hidden)]
 pub use database::{Backend, SplitBackend};
 pub use database::{Database, DatabaseTransaction};
-pub(crate) use database::{detached, with_database};
 pub(crate) use error::describe;
 pub use error::{StoreError, mask_url};
 pub use installation::{

@@ -42,7 +42,8 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://user:password@host:port/database?…` or
-    /// `postgresql://…`) with a pool of up to 10 connections, and migrates the schema.
+    /// `postgresql://…`) with a pool of up to 20 connections (shared by requests, the inbox's
+    /// workers and keyed effects), and migrates the schema.
     ///
     /// Fails within 10 seconds, naming the URL with its password masked, if the database
     /// cannot be reached or migrated.
@@ -50,7 +51,7 @@ impl PostgresStore {
         Self::connect_with(
             url,
             PgPoolOptions::new()
-                .max_connections(10)
+                .max_connections(20)
                 .acquire_timeout(ACQUIRE_TIMEOUT),
         )
         .await
