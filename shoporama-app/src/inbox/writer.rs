@@ -209,6 +209,12 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
             _ => pool.begin().await,
         }
         .map_err(failed("begin"))?;
+        #[allow(unreachable_patterns)]
+        let mut claim_plan = match database {
+            #[cfg(feature = "postgres")]
+            Database::Postgres(_) => Some(POSTGRES_CLAIM_PLAN),
+            _ => None,
+        };
         let mut applied = Vec::with_capacity(changes.len());
         for change in changes {
             applied.push(match change {
@@ -222,6 +228,12 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
                     Applied::Enqueued(tx.enqueue_in(&new, *window).await?)
                 }
                 Change::Claim { claim, .. } => {
+                    if let Some(plan) = claim_plan.take() {
+                        sqlx::query(plan)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(failed("claim"))?;
+                    }
                     let rows = db::claim_query(
                         &claim.owner,
                         claim.now,
@@ -249,6 +261,15 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
         Ok(applied)
     })
 }
+
+/// Before a claim on PostgreSQL, for the rest of the batch's transaction: no bitmap scans.
+/// Without statistics (a new or freshly filled table, before autovacuum analyses it) the
+/// planner otherwise collects every pending job through the `(state, finished_at)` index and
+/// sorts them, 15 ms per claim at 30,000 pending jobs, instead of walking the partial index
+/// of unfinished jobs in id order and stopping at the first few (about 1 ms). The batch's
+/// other statements are inserts and primary-key updates, which it does not affect.
+#[cfg(feature = "postgres")]
+const POSTGRES_CLAIM_PLAN: &str = "SET LOCAL enable_bitmapscan = off";
 
 fn failed(operation: &'static str) -> impl Fn(sqlx::Error) -> InboxError {
     move |error| InboxError::Database {
