@@ -478,6 +478,7 @@ impl Inbox {
         }
     }
 
+    #[cfg(feature = "postgres")]
     fn pool(&self) -> &Pool {
         &self.inner.pool
     }

@@ -210,7 +210,7 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
         }
         .map_err(failed("begin"))?;
         #[allow(unreachable_patterns)]
-        let mut claim_plan = match database {
+        let mut claim_plan: Option<&'static str> = match database {
             #[cfg(feature = "postgres")]
             Database::Postgres(_) => Some(POSTGRES_CLAIM_PLAN),
             _ => None,
