@@ -25,6 +25,7 @@ use shoporama_app::AppSettings as _;
 use shoporama_app::rest::ResourceKind;
 use shoporama_app::testing::SimulatedShop;
 use shoporama_app::testing::fake_shoporama::FakeShoporama;
+use shoporama_app_tests::{fresh_postgres_schema, postgres_url};
 
 const APP_TOKEN: &str = "crash-app-token-77a1";
 const REST_TOKEN: &str = "crash-rest-token-1b9e";
@@ -69,39 +70,6 @@ impl Rng {
         self.0 ^= self.0 << 17;
         low + self.0 % (high - low).max(1)
     }
-}
-
-/// The PostgreSQL server of the tests, or `None` (after saying so) when none is configured;
-/// with `SHOPORAMA_REQUIRE_ALL=1` a missing server fails the test instead.
-fn postgres_url(test: &str) -> Option<String> {
-    match std::env::var("SHOPORAMA_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("SHOPORAMA_REQUIRE_ALL").as_deref() != Ok("1"),
-                "{test}: SHOPORAMA_TEST_POSTGRES_URL is required (SHOPORAMA_REQUIRE_ALL=1)"
-            );
-            eprintln!("{test}: skipped, SHOPORAMA_TEST_POSTGRES_URL is not set");
-            None
-        }
-    }
-}
-
-/// A fresh schema on the PostgreSQL server at `url`, as a URL whose connections use it.
-fn fresh_schema(url: &str, name: &str) -> String {
-    let schema = format!("{name}_{}", std::process::id());
-    let status = Command::new("psql")
-        .arg("-q")
-        .arg(url)
-        .arg("-c")
-        .arg(format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-        ))
-        .status()
-        .expect("psql runs");
-    assert!(status.success(), "psql could not create schema {schema}");
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options[search_path]={schema}")
 }
 
 /// The stand-ins and the app's database.
@@ -402,7 +370,7 @@ async fn kill9_three_times_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill9_three_times_on_postgres() {
     if let Some(url) = postgres_url("kill9_three_times_on_postgres") {
-        crash_three_times(Some(fresh_schema(&url, "economic_crash"))).await;
+        crash_three_times(Some(fresh_postgres_schema(&url, "economic_crash"))).await;
     }
 }
 

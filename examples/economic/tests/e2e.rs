@@ -23,6 +23,7 @@ use shoporama_app::server::serve_on;
 use shoporama_app::testing::SimulatedShop;
 use shoporama_app::testing::fake_shoporama::FakeShoporama;
 use shoporama_app::{AppRuntime, Config};
+use shoporama_app_tests::{fresh_postgres_schema, postgres_url};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -257,48 +258,6 @@ fn money(value: &Value) -> Option<Money> {
     value
         .as_f64()
         .and_then(|amount| Money::from_f64(amount).ok())
-}
-
-fn require_all() -> bool {
-    std::env::var("SHOPORAMA_REQUIRE_ALL").is_ok_and(|value| value == "1")
-}
-
-/// The PostgreSQL URL for tests, or `None` (with a note) to skip; fails when it is missing
-/// and `SHOPORAMA_REQUIRE_ALL=1` (the workspace's rule, as in `tests/src/lib.rs`).
-fn postgres_url(test: &str) -> Option<String> {
-    match std::env::var("SHOPORAMA_TEST_POSTGRES_URL") {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            assert!(
-                !require_all(),
-                "{test}: SHOPORAMA_TEST_POSTGRES_URL is not set but SHOPORAMA_REQUIRE_ALL=1"
-            );
-            eprintln!("{test}: skipped (set SHOPORAMA_TEST_POSTGRES_URL to run it)");
-            None
-        }
-    }
-}
-
-/// A PostgreSQL URL whose connections use a fresh schema, so runs do not collide.
-fn fresh_postgres_schema(url: &str, name: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_nanos())
-        .unwrap_or_default();
-    let schema = format!("e2e_{name}_{}_{nanos}", std::process::id());
-    let created = std::process::Command::new("psql")
-        .arg(url)
-        .arg("-c")
-        .arg(format!("CREATE SCHEMA {schema}"))
-        .output()
-        .expect("psql runs");
-    assert!(
-        created.status.success(),
-        "creating schema: {}",
-        String::from_utf8_lossy(&created.stderr)
-    );
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options[search_path]={schema}")
 }
 
 #[tokio::test]

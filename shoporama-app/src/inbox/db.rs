@@ -201,7 +201,8 @@ fn duration_micros(duration: Duration) -> i64 {
     i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
 }
 
-fn fail(operation: &'static str) -> impl Fn(sqlx::Error) -> InboxError {
+/// Maps a database error of `operation` to [`InboxError::Database`] (its message only).
+pub(super) fn fail(operation: &'static str) -> impl Fn(sqlx::Error) -> InboxError {
     move |error| InboxError::Database {
         operation,
         source: crate::store::describe(&error),
@@ -309,11 +310,8 @@ impl Guarded {
     }
 
     /// The error of running it.
-    pub(super) fn failed(&self, error: &sqlx::Error) -> InboxError {
-        InboxError::Database {
-            operation: self.operation,
-            source: crate::store::describe(error),
-        }
+    pub(super) fn failed(&self, error: sqlx::Error) -> InboxError {
+        fail(self.operation)(error)
     }
 }
 

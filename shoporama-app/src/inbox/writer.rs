@@ -208,7 +208,7 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
             Database::Sqlite(_) => pool.begin_with("BEGIN IMMEDIATE").await,
             _ => pool.begin().await,
         }
-        .map_err(failed("begin"))?;
+        .map_err(db::fail("begin"))?;
         #[allow(unreachable_patterns)]
         let mut claim_plan: Option<&'static str> = match database {
             #[cfg(feature = "postgres")]
@@ -232,7 +232,7 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
                         sqlx::query(plan)
                             .execute(&mut *tx)
                             .await
-                            .map_err(failed("claim"))?;
+                            .map_err(db::fail("claim"))?;
                     }
                     let rows = db::claim_query(
                         &claim.owner,
@@ -243,7 +243,7 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
                     )
                     .fetch_all(&mut *tx)
                     .await
-                    .map_err(failed("claim"))?;
+                    .map_err(db::fail("claim"))?;
                     Applied::Claimed(db::decode_claimed(&rows)?)
                 }
                 Change::Record { update, .. } => {
@@ -251,13 +251,13 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
                         .query()
                         .execute(&mut *tx)
                         .await
-                        .map_err(|error| update.failed(&error))?;
+                        .map_err(|error| update.failed(error))?;
                     Applied::Recorded(done.rows_affected() == 1)
                 }
                 Change::Flush { .. } => Applied::Flushed,
             });
         }
-        tx.commit().await.map_err(failed("commit"))?;
+        tx.commit().await.map_err(db::fail("commit"))?;
         Ok(applied)
     })
 }
@@ -270,13 +270,6 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
 /// other statements are inserts and primary-key updates, which it does not affect.
 #[cfg(feature = "postgres")]
 const POSTGRES_CLAIM_PLAN: &str = "SET LOCAL enable_bitmapscan = off";
-
-fn failed(operation: &'static str) -> impl Fn(sqlx::Error) -> InboxError {
-    move |error| InboxError::Database {
-        operation,
-        source: crate::store::describe(&error),
-    }
-}
 
 /// Tells the caller of `change` what it came to (a caller that stopped waiting is skipped).
 fn answer(change: Change, result: Result<Applied, InboxError>) {
