@@ -26,8 +26,8 @@ use tracing::{debug, warn};
 use crate::error::{ApiError, ApiErrorBody, Error};
 use crate::model::{
     AgreementInfo, BookDraft, BookedInvoice, Customer, CustomerGroup, DraftInvoice,
-    DraftInvoiceRef, Layout, NewCustomer, NewDraftInvoice, Page, PaymentTerms, Product, Unit,
-    VatZone,
+    DraftInvoiceRef, Layout, NewCustomer, NewDraftInvoice, NewProduct, Page, PaymentTerms, Product,
+    ProductGroup, Unit, VatZone,
 };
 use crate::query::{Filter, encode_path_id};
 
@@ -520,7 +520,7 @@ impl Client {
 
     /// The options of a settings list read live from the agreement, as `(number, "number –
     /// name")` pairs by number: `layouts` (deleted ones left out), `payment_terms`,
-    /// `vat_zones` (those usable on customers) and `customer_groups`.
+    /// `vat_zones` (those usable on customers), `customer_groups` and `product_groups`.
     pub async fn list_options(&self, list: &str) -> Result<Vec<(String, String)>, Error> {
         let mut options: Vec<(u32, String)> = match list {
             "layouts" => {
@@ -550,6 +550,12 @@ impl Client {
                 .into_iter()
                 .map(|g| (g.customer_group_number, g.name))
                 .collect(),
+            "product_groups" => self
+                .product_groups()
+                .await?
+                .into_iter()
+                .map(|g| (g.product_group_number, g.name))
+                .collect(),
             other => {
                 return Err(Error::InvalidRequest(format!(
                     "no e-conomic list `{other}`"
@@ -577,6 +583,16 @@ impl Client {
     /// `GET /customer-groups`, all pages.
     pub async fn customer_groups(&self) -> Result<Vec<CustomerGroup>, Error> {
         self.all("/customer-groups", None).await
+    }
+
+    /// `GET /product-groups`, all pages.
+    pub async fn product_groups(&self) -> Result<Vec<ProductGroup>, Error> {
+        self.all("/product-groups", None).await
+    }
+
+    /// `POST /products` (never retried: see the module docs).
+    pub async fn create_product(&self, product: &NewProduct) -> Result<Product, Error> {
+        self.post("/products", product).await
     }
 
     /// `GET /vat-zones`, all pages.

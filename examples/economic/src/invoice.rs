@@ -273,6 +273,9 @@ pub struct InvoiceConfig {
     pub discount_product_number: Option<String>,
     /// Product for lines without a SKU; `None` = such lines carry no product.
     pub fallback_product_number: Option<String>,
+    /// Product group in which a SKU e-conomic lacks is created as a product
+    /// ([`crate::catalogue`]); `None` = such lines go on the fallback product.
+    pub product_group: Option<u32>,
     /// Prefix of `references.other` (`shoporama-123-` makes it unique across shops).
     pub reference_prefix: String,
     /// `notes.heading`, with `{order}` replaced by the order reference.
@@ -294,6 +297,7 @@ impl Default for InvoiceConfig {
             shipping_product_number: None,
             discount_product_number: None,
             fallback_product_number: None,
+            product_group: None,
             reference_prefix: "shoporama-".to_owned(),
             heading_template: "Ordre {order}".to_owned(),
             rounding: RoundingPolicy::Report,

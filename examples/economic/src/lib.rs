@@ -10,6 +10,8 @@
 //! * [`invoice`]: pure mapping of that input into a draft invoice and debtor (VAT-exclusive
 //!   two-decimal prices, shipping and discount lines, VAT zone by country and buyer, OSS
 //!   rates, e-conomic's field limits, reconciled totals);
+//! * [`catalogue`]: which lines e-conomic sells, creating a SKU it lacks as a product in the
+//!   chosen product group (else the fallback product);
 //! * [`standin`]: a local in-memory e-conomic for tests and development (also the
 //!   `economic-standin` binary);
 //! * [`money`], [`model`], [`query`], [`error`]: the pieces they share.
@@ -18,6 +20,7 @@
 //! print `***`.
 
 pub mod app;
+pub mod catalogue;
 pub mod client;
 pub mod error;
 pub mod invoice;

@@ -189,6 +189,42 @@ pub struct CustomerGroup {
     pub name: String,
 }
 
+/// `GET /product-groups` item.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductGroup {
+    /// The group's number.
+    pub product_group_number: u32,
+    /// Its name (`Varer m/moms`).
+    pub name: String,
+}
+
+/// A reference to a product group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductGroupRef {
+    /// The group's number.
+    pub product_group_number: u32,
+}
+
+/// `POST /products` body (`products.post.schema.json`). Required by e-conomic: `name`,
+/// `productGroup`, `productNumber`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewProduct {
+    /// The product number (1–25 characters).
+    pub product_number: String,
+    /// Its name (1–300 characters).
+    pub name: String,
+    /// The group that decides its accounts and VAT.
+    pub product_group: ProductGroupRef,
+    /// The unit net price invoice lines get by default.
+    pub sales_price: Money,
+    /// The unit it is counted in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<UnitRef>,
+}
+
 /// `GET /units` item.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -3,11 +3,14 @@
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use economic::catalogue::catalogue;
 use economic::invoice::{
     AddressInput, CustomerInput, InvoiceConfig, InvoiceInput, LineInput, ShippingInput,
     build_draft, new_customer,
 };
-use economic::model::{CustomerGroupRef, NewCustomer, PaymentTermsRef, VatZoneRef};
+use economic::model::{
+    CustomerGroupRef, NewCustomer, NewProduct, PaymentTermsRef, ProductGroupRef, VatZoneRef,
+};
 use economic::query::Filter;
 use economic::standin::{Fault, FaultRule, StandIn};
 use economic::{
@@ -259,6 +262,75 @@ async fn products_are_fetched_by_encoded_number() {
     stand_in.add_product("æ/ø", "Nordic", Money::ZERO);
     assert!(client.product("æ/ø").await.expect("GET").is_some());
     assert_eq!(client.product("nope").await.expect("GET"), None);
+}
+
+#[tokio::test]
+async fn skus_economic_lacks_are_created_in_the_product_group_once() {
+    let (stand_in, client) = setup().await;
+    let groups = client.product_groups().await.expect("product groups");
+    let names: Vec<&str> = groups.iter().map(|group| group.name.as_str()).collect();
+    assert_eq!(names, ["Varer m/moms", "Varer u/moms"]);
+    let options = client
+        .list_options("product_groups")
+        .await
+        .expect("options");
+    assert_eq!(options[1], ("2".to_owned(), "2 – Varer u/moms".to_owned()));
+
+    let config = InvoiceConfig {
+        product_group: Some(2),
+        ..InvoiceConfig::default()
+    };
+    let long = "S".repeat(26);
+    let mut lines = order("1042").lines;
+    lines[1].product_number = Some("WRAP-1".to_owned());
+    lines.push(LineInput {
+        product_number: Some(long.clone()),
+        ..lines[0].clone()
+    });
+    let created = catalogue(&client, &mut lines, &config)
+        .await
+        .expect("catalogued");
+    assert_eq!(created, 1, "the seeded product 1 is used as it is");
+    let numbers: Vec<Option<&str>> = lines.iter().map(|l| l.product_number.as_deref()).collect();
+    assert_eq!(numbers, [Some("1"), Some("WRAP-1"), None]);
+    assert_eq!(lines[2].description, format!("T-shirt ({long})"));
+    let product = client
+        .product("WRAP-1")
+        .await
+        .expect("GET")
+        .expect("created");
+    assert_eq!(product.name, "Gavekort-indpakning");
+    assert_eq!(product.sales_price, Some(Money::from_minor(2_666)));
+    let stored = stand_in.product("WRAP-1").expect("stored");
+    assert_eq!(stored["productGroup"]["productGroupNumber"], 2);
+
+    // Again: nothing to create. Created by someone else meanwhile: the refusal is recovered.
+    let mut again = order("1043").lines;
+    again[1].product_number = Some("WRAP-1".to_owned());
+    assert_eq!(
+        catalogue(&client, &mut again, &config).await.expect("ok"),
+        0
+    );
+    let taken = NewProduct {
+        product_number: "WRAP-1".to_owned(),
+        name: "Other".to_owned(),
+        product_group: ProductGroupRef {
+            product_group_number: 1,
+        },
+        sales_price: Money::ZERO,
+        unit: None,
+    };
+    let refused = client.create_product(&taken).await.expect_err("in use");
+    assert_eq!(refused.status(), Some(400), "{refused}");
+    assert_eq!(stand_in.products_created(), 1);
+
+    // Without a product group an unknown SKU goes on the fallback product, SKU in the text.
+    let mut plain = order("1044").lines;
+    plain[1].product_number = Some("WRAP-2".to_owned());
+    let created = catalogue(&client, &mut plain, &InvoiceConfig::default()).await;
+    assert_eq!(created.expect("ok"), 0);
+    assert_eq!(plain[1].product_number, None);
+    assert_eq!(plain[1].description, "Gavekort-indpakning (WRAP-2)");
 }
 
 #[tokio::test]

@@ -346,11 +346,12 @@ async fn a_paid_order_becomes_one_booked_invoice_with_debtor_lines_vat_and_total
     assert_eq!(base.status, 200, "{}", base.body);
     assert_eq!(base.body["19"], "19 – DK. std. m. bankoplys. 1.5");
     assert!(base.body.get("21").is_some());
-    // So are the payment terms, VAT zones and customer groups.
+    // So are the payment terms, VAT zones, customer groups and product groups.
     for (list, key, text) in [
         ("payment_terms", "1", "1 – Netto 8 dage"),
         ("vat_zones", "2", "2 – EU"),
         ("customer_groups", "2", "2 – Udenlandske"),
+        ("product_groups", "1", "1 – Varer m/moms"),
     ] {
         let query = format!("type=list&name={list}&webshop_id=7");
         let answer = served
@@ -913,6 +914,65 @@ async fn a_collective_debtor_a_discount_line_and_skus_unknown_to_economic() {
         money(&invoice["grossAmount"]),
         Some(Money::from_minor(63_800))
     );
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn a_sku_unknown_to_economic_becomes_a_product_in_the_chosen_product_group() {
+    let world = World::new().await;
+    let world = world
+        .field("product_group", json!("2"))
+        .field("fallback_product_number", json!("1"))
+        .field("unit_number", json!("1"));
+    let long_sku = "S".repeat(26);
+    for (order_id, sku) in [
+        (ORDER + 1, "SKU-404"),
+        (ORDER + 2, "SKU-404"),
+        (ORDER + 3, &*long_sku),
+    ] {
+        let mut order = order_json(order_id, "karen@example.dk");
+        order["products"]
+            .as_array_mut()
+            .expect("lines")
+            .push(json!({"own_id": sku, "name": "Tekande", "amount": 1, "real_price": "250.00"}));
+        order["total_price"] = json!("688.00");
+        order["vat"] = json!("137.60");
+        world.shoporama.insert(ResourceKind::Order, order);
+    }
+    let served = world.serve().await;
+    served.shop.install().await.assert_ok();
+    for order_id in [ORDER + 1, ORDER + 2, ORDER + 3] {
+        served.shop.send("paid", paid(order_id)).await.assert_ok();
+    }
+
+    // Created once, in the chosen group, at the line's net price; the second order uses it.
+    assert_eq!(world.economic.products_created(), 1);
+    let product = world.economic.product("SKU-404").expect("created");
+    assert_eq!(product["name"], "Tekande");
+    assert_eq!(product["productGroup"]["productGroupNumber"], 2);
+    assert_eq!(
+        money(&product["salesPrice"]),
+        Some(Money::from_minor(20_000))
+    );
+    assert_eq!(product["unit"]["unitNumber"], 1);
+    let product_line = |invoice: &Value| {
+        let lines = invoice["lines"].as_array().expect("lines");
+        let line = &lines[1];
+        let number = line["product"]["productNumber"]
+            .as_str()
+            .unwrap_or_default();
+        (
+            line["description"].as_str().unwrap_or_default().to_owned(),
+            number.to_owned(),
+        )
+    };
+    let invoices = world.economic.booked_invoices();
+    assert_eq!(invoices.len(), 3);
+    let lines: Vec<_> = invoices.iter().map(product_line).collect();
+    let own = ("Tekande".to_owned(), "SKU-404".to_owned());
+    // A SKU too long for a product number cannot be created: the fallback product, SKU kept.
+    let fallback = (format!("Tekande ({long_sku})"), "1".to_owned());
+    assert_eq!(lines, [own.clone(), own, fallback]);
     served.stop().await;
 }
 

@@ -3,7 +3,7 @@
 //! broken in exactly that one way is refused with a 400 that names exactly that property.
 //!
 //! Sources (see `src/standin/schema.rs`): the property tables of `customers.post.schema.json`,
-//! `invoices.drafts.post.schema.json` and `invoices.booked.post.schema.json` in e-conomic's
+//! `products.post.schema.json`, `invoices.drafts.post.schema.json` and `invoices.booked.post.schema.json` in e-conomic's
 //! REST documentation (`e-conomic/slate@a36f68f`), the schema file
 //! `https://restapi.e-conomic.com/schema/invoices.drafts.post.schema.json` (patterns,
 //! `maxDecimal`), e-conomic's draft invoice line schema (`maxDecimal: 2` on line amounts), and
@@ -37,6 +37,7 @@ fn email(length: usize) -> Value {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
     Customers,
+    Products,
     Drafts,
     Booked,
 }
@@ -45,6 +46,7 @@ impl Endpoint {
     fn path(self) -> &'static str {
         match self {
             Self::Customers => "/customers",
+            Self::Products => "/products",
             Self::Drafts => "/invoices/drafts",
             Self::Booked => "/invoices/booked",
         }
@@ -127,6 +129,7 @@ const REQUIRED: &str = "E00100";
 const NULL: &str = "E00110";
 const INVALID: &str = "E00120";
 const RANGE: &str = "E00130";
+const IN_USE: &str = "E00140";
 const NOT_AVAILABLE: &str = "E00150";
 const DOES_NOT_EXIST: &str = "E06000";
 const DECIMALS: &str = "E04740";
@@ -148,6 +151,21 @@ fn customer_body() -> Value {
         "website": "https://example.dk", "barred": false, "creditLimit": 1000.5,
         "layout": {"layoutNumber": 19, "self": "https://restapi.e-conomic.com/layouts/19"},
         "salesPerson": {"employeeNumber": 1, "self": "https://restapi.e-conomic.com/employees/1"}
+    })
+}
+
+/// A product with every writable property of `products.post.schema.json` set (and typed
+/// read-only inventory figures, which e-conomic ignores); the harness gives each a fresh
+/// number.
+fn product_body() -> Value {
+    json!({
+        "productNumber": "P-0", "name": "Kaffekop", "description": "Hvid porcelæn, 25 cl",
+        "productGroup": {"productGroupNumber": 1, "self": "https://restapi.e-conomic.com/product-groups/1"},
+        "salesPrice": 159.6, "costPrice": 50, "recommendedPrice": 199.5,
+        "barCode": "5701234567890", "barred": false,
+        "unit": {"unitNumber": 1, "self": "https://restapi.e-conomic.com/units/1"},
+        "departmentalDistribution": {"departmentalDistributionNumber": 1, "distributionType": "department"},
+        "inventory": {"packageVolume": 0.5, "recommendedCostPrice": 50, "available": 3}
     })
 }
 
@@ -196,8 +214,196 @@ fn booking_body(draft: u64, base: &str) -> Value {
 
 #[allow(clippy::too_many_lines)]
 fn rules() -> Vec<Rule> {
-    use Endpoint::{Booked, Customers, Drafts};
+    use Endpoint::{Booked, Customers, Drafts, Products};
     vec![
+        // ---- POST /products: products.post.schema.json ----
+        rule(
+            "products: name is required",
+            Products,
+            vec![],
+            vec![remove("/name")],
+            "name",
+            REQUIRED,
+        ),
+        rule(
+            "products: name minLength 1",
+            Products,
+            vec![set("/name", json!("K"))],
+            vec![set("/name", json!(""))],
+            "name",
+            RANGE,
+        ),
+        rule(
+            "products: name maxLength 300 (emoji count once)",
+            Products,
+            vec![set("/name", emoji(300))],
+            vec![set("/name", emoji(301))],
+            "name",
+            RANGE,
+        ),
+        rule(
+            "products: name is a string",
+            Products,
+            vec![],
+            vec![set("/name", json!(42))],
+            "name",
+            INVALID,
+        ),
+        rule(
+            "products: productNumber is required",
+            Products,
+            vec![],
+            vec![remove("/productNumber")],
+            "productNumber",
+            REQUIRED,
+        ),
+        rule(
+            "products: productNumber minLength 1",
+            Products,
+            vec![set("/productNumber", json!("Q"))],
+            vec![set("/productNumber", json!(""))],
+            "productNumber",
+            RANGE,
+        ),
+        rule(
+            "products: productNumber maxLength 25 (emoji count once)",
+            Products,
+            vec![set("/productNumber", emoji(25))],
+            vec![set("/productNumber", emoji(26))],
+            "productNumber",
+            RANGE,
+        ),
+        rule(
+            "products: productNumber is a string",
+            Products,
+            vec![],
+            vec![set("/productNumber", json!(500))],
+            "productNumber",
+            INVALID,
+        ),
+        rule(
+            "products: productNumber is unique",
+            Products,
+            vec![],
+            vec![set("/productNumber", json!("1"))],
+            "productNumber",
+            IN_USE,
+        ),
+        rule(
+            "products: productGroup is required",
+            Products,
+            vec![],
+            vec![remove("/productGroup")],
+            "productGroup",
+            REQUIRED,
+        ),
+        rule(
+            "products: productGroup must exist",
+            Products,
+            vec![set("/productGroup", json!({"productGroupNumber": 2}))],
+            vec![set("/productGroup", json!({"productGroupNumber": 99}))],
+            "productGroup",
+            DOES_NOT_EXIST,
+        ),
+        rule(
+            "products: productGroup.productGroupNumber is an integer",
+            Products,
+            vec![],
+            vec![set("/productGroup/productGroupNumber", json!("1"))],
+            "productGroup.productGroupNumber",
+            INVALID,
+        ),
+        rule(
+            "products: productGroup.self is a uri",
+            Products,
+            vec![],
+            vec![set("/productGroup/self", json!("product group one"))],
+            "productGroup.self",
+            INVALID,
+        ),
+        rule(
+            "products: description maxLength 500",
+            Products,
+            vec![set("/description", text(500))],
+            vec![set("/description", text(501))],
+            "description",
+            RANGE,
+        ),
+        rule(
+            "products: barCode maxLength 50",
+            Products,
+            vec![set("/barCode", text(50))],
+            vec![set("/barCode", text(51))],
+            "barCode",
+            RANGE,
+        ),
+        rule(
+            "products: barred is a boolean",
+            Products,
+            vec![set("/barred", json!(true))],
+            vec![set("/barred", json!("no"))],
+            "barred",
+            INVALID,
+        ),
+        rule(
+            "products: salesPrice is a number",
+            Products,
+            vec![],
+            vec![set("/salesPrice", json!("159.60"))],
+            "salesPrice",
+            INVALID,
+        ),
+        rule(
+            "products: costPrice is a number",
+            Products,
+            vec![],
+            vec![set("/costPrice", json!("50"))],
+            "costPrice",
+            INVALID,
+        ),
+        rule(
+            "products: recommendedPrice is a number",
+            Products,
+            vec![],
+            vec![set("/recommendedPrice", json!(true))],
+            "recommendedPrice",
+            INVALID,
+        ),
+        rule(
+            "products: unit must exist",
+            Products,
+            vec![],
+            vec![set("/unit", json!({"unitNumber": 99}))],
+            "unit",
+            DOES_NOT_EXIST,
+        ),
+        rule(
+            "products: departmentalDistributionNumber minimum 1",
+            Products,
+            vec![],
+            vec![set(
+                "/departmentalDistribution/departmentalDistributionNumber",
+                json!(0),
+            )],
+            "departmentalDistribution.departmentalDistributionNumber",
+            RANGE,
+        ),
+        rule(
+            "products: inventory.packageVolume is a number",
+            Products,
+            vec![],
+            vec![set("/inventory/packageVolume", json!("0.5"))],
+            "inventory.packageVolume",
+            INVALID,
+        ),
+        rule(
+            "products: read-only inventory.available is still a number",
+            Products,
+            vec![],
+            vec![set("/inventory/available", json!("3"))],
+            "inventory.available",
+            INVALID,
+        ),
         // ---- POST /customers: customers.post.schema.json ----
         rule(
             "customers: name is required",
@@ -1372,6 +1578,8 @@ fn leaves_of(error: &Value) -> Vec<(String, String)> {
 struct Harness {
     stand_in: StandIn,
     http: reqwest::Client,
+    /// The number of the next product body.
+    products: std::sync::atomic::AtomicU32,
 }
 
 impl Harness {
@@ -1384,6 +1592,7 @@ impl Harness {
         let harness = Self {
             stand_in,
             http: reqwest::Client::new(),
+            products: std::sync::atomic::AtomicU32::new(1),
         };
         // Customer 1, with an EAN (for the EAN booking rules).
         let (status, customer) = harness.post("/customers", &customer_body()).await;
@@ -1418,6 +1627,14 @@ impl Harness {
     async fn body(&self, endpoint: Endpoint, ops: &[Op]) -> Value {
         let mut body = match endpoint {
             Endpoint::Customers => customer_body(),
+            Endpoint::Products => {
+                let ordinal = self
+                    .products
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let mut body = product_body();
+                body["productNumber"] = json!(format!("P-{ordinal}"));
+                body
+            }
             Endpoint::Drafts => draft_body(),
             Endpoint::Booked => booking_body(self.new_draft().await, self.stand_in.base_url()),
         };

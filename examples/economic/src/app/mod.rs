@@ -1,7 +1,8 @@
 //! The e-conomic Shoporama app: orders become invoices in e-conomic, exactly once.
 //!
 //! * [`Settings`]: Shoporama's app form (`#[shoporama_app]`), with the layout, payment terms,
-//!   VAT zones and customer groups as external lists read live from the shop's agreement;
+//!   VAT zones, customer groups and product group as external lists read live from the shop's
+//!   agreement;
 //! * [`Economic`]: the [`ShoporamaApp`]. Install and update check the API key with e-conomic
 //!   (`GET /self`) and answer Shoporama with the reason when it does not work. On the shop's
 //!   trigger (`order_created`, `paid`, or `new_status` with status `sent`) or when the
@@ -199,7 +200,7 @@ impl ShoporamaApp for Economic {
     }
 
     /// The lists the settings declare (`layouts`, `payment_terms`, `vat_zones`,
-    /// `customer_groups`), read live from the shop's agreement.
+    /// `customer_groups`, `product_groups`), read live from the shop's agreement.
     async fn external_list(
         &self,
         name: &str,

@@ -88,8 +88,13 @@ pub struct Settings {
     /// order lines.
     #[field(label = "Discount product number")]
     pub discount_product_number: Option<String>,
-    /// e-conomic product number for lines whose SKU is not an e-conomic product (the SKU is
-    /// kept in the line's text); empty = such lines carry no product.
+    /// Product group for new product lines: a SKU e-conomic has no product for is created as
+    /// one in this group (the SKU its number, the line's text its name); empty = such lines go
+    /// on the fallback product.
+    #[field(label = "Product group", list = external("product_groups"))]
+    pub product_group: Option<String>,
+    /// e-conomic product number for lines whose SKU is not an e-conomic product and is not
+    /// created (the SKU is kept in the line's text); empty = such lines carry no product.
     #[field(label = "Fallback product number")]
     pub fallback_product_number: Option<String>,
     /// Prefix of the invoice's "other reference" (`{webshop_id}` is replaced by your shop's
@@ -121,8 +126,8 @@ impl Settings {
         let Some(layout) = fits(layout.as_ref(), usize::MAX) else {
             return problem("no invoice layout is chosen in the app's settings".to_owned());
         };
-        let eu_private = fits(self.vat_zone_eu_private.as_ref(), usize::MAX);
         let product = |value: &Option<String>| fits(value.as_ref(), usize::MAX);
+        let maybe = |value: &Option<String>| product(value).as_deref().map(number).transpose();
         let id = webshop_id.to_string();
         let prefix = self.reference_prefix.replace("{webshop_id}", &id);
         let config = InvoiceConfig {
@@ -131,7 +136,7 @@ impl Settings {
                 domestic: number(&self.vat_zone_domestic)?,
                 eu: number(&self.vat_zone_eu)?,
                 abroad: number(&self.vat_zone_abroad)?,
-                eu_private: eu_private.as_deref().map(number).transpose()?,
+                eu_private: maybe(&self.vat_zone_eu_private)?,
             },
             customer_group_domestic: number(&self.customer_group_domestic)?,
             customer_group_foreign: number(&self.customer_group_foreign)?,
@@ -141,6 +146,7 @@ impl Settings {
             shipping_product_number: product(&self.shipping_product_number),
             discount_product_number: product(&self.discount_product_number),
             fallback_product_number: product(&self.fallback_product_number),
+            product_group: maybe(&self.product_group)?,
             reference_prefix: prefix,
             // The heading is final text: braces in an order number must not be templated.
             heading_template: heading.replace('{', "(").replace('}', ")"),
@@ -206,7 +212,12 @@ mod tests {
         let error = settings.invoice_config(1, "").expect_err("unknown zone");
         assert!(error.message().contains("Mars/Olympus"), "{error}");
         settings.time_zone = "Europe/London".to_owned();
-        assert!(settings.invoice_config(1, "").is_ok());
+        settings.product_group = Some("Varer".to_owned());
+        let error = settings.invoice_config(1, "").expect_err("not a number");
+        assert!(error.message().contains("`Varer` is no number"), "{error}");
+        settings.product_group = Some(" 2 ".to_owned());
+        let (config, _) = settings.invoice_config(1, "").expect("valid");
+        assert_eq!(config.product_group, Some(2));
     }
 
     #[test]
@@ -217,6 +228,7 @@ mod tests {
             ("vat_zone_eu_private", "vat_zones"),
             ("customer_group_foreign", "customer_groups"),
             ("payment_terms_number", "payment_terms"),
+            ("product_group", "product_groups"),
         ] {
             let field = manifest.fields.iter().find(|field| field.name == name);
             let external = field.and_then(|field| field.external_list.as_deref());

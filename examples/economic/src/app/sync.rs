@@ -7,8 +7,9 @@
 //! 2. **look it up in e-conomic** by `references.other`: an invoice created by an attempt
 //!    whose answer or process was lost (or by an earlier version of the app) is completed
 //!    (booked) and recorded, never re-created;
-//! 3. map it ([`crate::order`]); lines whose SKU e-conomic has no product for go on the
-//!    fallback product, SKU in the text; find or create the debtor (by CVR/EAN or e-mail, or
+//! 3. map it ([`crate::order`]); a SKU e-conomic has no product for is created in the chosen
+//!    product group, or else goes on the fallback product, SKU in the text
+//!    ([`crate::catalogue`]); find or create the debtor (by CVR/EAN or e-mail, or
 //!    the collective one); build the draft ([`build_draft`]);
 //! 4. confirm the claim, create the draft, confirm, book it if configured;
 //! 5. return the [`InvoiceSummary`], which the framework stores; a failure carries e-conomic's own
@@ -25,9 +26,10 @@ use shoporama_app::rest::Order;
 
 use super::Economic;
 use super::settings::Settings;
+use crate::catalogue::catalogue;
 use crate::client::ExistingInvoice;
 use crate::error::During as _;
-use crate::invoice::{build_draft, debtor_lookup, new_customer, reference_for, unknown_sku};
+use crate::invoice::{build_draft, debtor_lookup, new_customer, reference_for};
 use crate::model::InvoiceSummary;
 use crate::order::{Countries, invoice_input, needs_countries};
 
@@ -130,12 +132,8 @@ impl Economic {
                 let countries = countries(shop, &order).await?;
                 let home = &config.home_country;
                 let mut input = invoice_input(&order, &countries, home, zone, Utc::now())?;
-                for line in &mut input.lines {
-                    let sku = line.product_number.as_deref().unwrap_or_default();
-                    if !sku.is_empty() && !client.sells(sku).await.during("reading products")? {
-                        unknown_sku(line);
-                    }
-                }
+                let products = catalogue(&client, &mut input.lines, &config).await;
+                products.during("reading or creating products")?;
                 let customer_number = match settings.collective_customer_number {
                     Some(number) if number > 0 => number,
                     _ => {

@@ -48,6 +48,7 @@ pub(crate) struct World {
     payment_terms: BTreeMap<u32, Value>,
     layouts: BTreeMap<u32, Value>,
     customer_groups: BTreeMap<u32, Value>,
+    product_groups: BTreeMap<u32, Value>,
     units: BTreeMap<u32, Value>,
     next_draft: u32,
     pub(crate) faults: Vec<FaultRule>,
@@ -56,6 +57,7 @@ pub(crate) struct World {
     pub(crate) drafts_created: usize,
     pub(crate) booked_created: usize,
     pub(crate) customers_created: usize,
+    pub(crate) products_created: usize,
     log_sequence: u64,
 }
 
@@ -104,6 +106,15 @@ impl World {
                        "account": {"accountNumber": 5600 + number},
                        "customers": format!("{base}/customer-groups/{number}/customers"),
                        "self": format!("{base}/customer-groups/{number}")}),
+            );
+        }
+        for (number, name) in [(1, "Varer m/moms"), (2, "Varer u/moms")] {
+            let own = format!("{base}/product-groups/{number}");
+            world.product_groups.insert(
+                number,
+                json!({"productGroupNumber": number, "name": name,
+                       "salesAccounts": format!("{own}/sales-accounts"),
+                       "products": format!("{own}/products"), "self": own}),
             );
         }
         world.units.insert(
@@ -218,6 +229,8 @@ fn route_of(path: &str) -> &'static str {
         ["customers"] => "/customers",
         ["customers", _] => "/customers/{customerNumber}",
         ["customer-groups"] => "/customer-groups",
+        ["product-groups"] => "/product-groups",
+        ["product-groups", _] => "/product-groups/{productGroupNumber}",
         ["vat-zones"] => "/vat-zones",
         ["payment-terms"] => "/payment-terms",
         ["layouts"] => "/layouts",
@@ -412,13 +425,13 @@ fn serve(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
         if *method != Method::POST
             || !matches!(
                 route,
-                "/customers" | "/invoices/drafts" | "/invoices/booked"
+                "/customers" | "/products" | "/invoices/drafts" | "/invoices/booked"
             )
         {
             return Reply::error(
                 StatusCode::METHOD_NOT_ALLOWED,
                 format!("{method} is not supported on {route} by the stand-in."),
-                "The stand-in implements GET on every route and POST on /customers, /invoices/drafts and /invoices/booked.",
+                "The stand-in implements GET on every route and POST on /customers, /products, /invoices/drafts and /invoices/booked.",
                 &log_id,
             );
         }
@@ -454,6 +467,7 @@ fn serve(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
         let country = shared.config.agreement_country.as_str();
         return match route {
             "/customers" => create_customer(&mut world, base, country, &document, &log_id),
+            "/products" => create_product(&mut world, base, country, &document, &log_id),
             "/invoices/drafts" => create_draft(&mut world, base, country, &document, &log_id),
             _ => book_draft(&mut world, base, country, &document, &log_id),
         };
@@ -482,6 +496,7 @@ fn serve(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
             "self": format!("{base}/self"),
         })),
         "/customers/{customerNumber}" => single(&world.customers),
+        "/product-groups/{productGroupNumber}" => single(&world.product_groups),
         "/invoices/drafts/{draftInvoiceNumber}" => single(&world.drafts),
         "/invoices/booked/{bookedInvoiceNumber}" => single(&world.booked),
         "/products/{productNumber}" => {
@@ -521,6 +536,10 @@ fn serve(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
                 "/customer-groups" => (
                     world.customer_groups.values().collect(),
                     &["customerGroupNumber", "name"],
+                ),
+                "/product-groups" => (
+                    world.product_groups.values().collect(),
+                    &["productGroupNumber", "name"],
                 ),
                 "/vat-zones" => (
                     world.vat_zones.values().collect(),
@@ -982,6 +1001,74 @@ fn create_customer(
     world.customers.insert(number, customer.clone());
     world.customers_created += 1;
     Reply::created(customer)
+}
+
+/// `POST /products` ([`schema::PRODUCT_POST`]): the product group and unit must exist, the
+/// product number must be free.
+fn create_product(
+    world: &mut World,
+    base: &str,
+    agreement_country: &str,
+    document: &Value,
+    log_id: &str,
+) -> Reply {
+    let mut validation = structural(schema::PRODUCT_POST, document, agreement_country);
+    not_blank(document, "name", &mut validation);
+    not_blank(document, "productNumber", &mut validation);
+    let group = reference(
+        document,
+        "productGroup",
+        "productGroupNumber",
+        &world.product_groups,
+        &mut validation,
+    );
+    let unit = reference(
+        document,
+        "unit",
+        "unitNumber",
+        &world.units,
+        &mut validation,
+    );
+    let number = value_at(document, "productNumber")
+        .and_then(Value::as_str)
+        .filter(|_| !validation.has_errors_under(&path("productNumber")));
+    // [stand-in] "Unique alphanumeric product number": a taken one is refused.
+    if let Some(number) = number
+        && world.products.contains_key(number)
+    {
+        validation.add(
+            path("productNumber"),
+            codes::ALREADY_IN_USE,
+            "ProductNumber is already in use.",
+            Some(&json!(number)),
+        );
+    }
+    let (Some(number), Some(group), true) = (number, group, validation.is_empty()) else {
+        return Reply::validation(&validation, log_id);
+    };
+    let mut product = document.as_object().cloned().unwrap_or_default();
+    product.remove("inventory");
+    let group = world
+        .product_groups
+        .get(&group)
+        .cloned()
+        .unwrap_or_default();
+    product.insert("productGroup".to_owned(), group);
+    if let Some(unit) = unit {
+        let link = format!("{base}/units/{unit}");
+        product.insert("unit".to_owned(), json!({"unitNumber": unit, "self": link}));
+    }
+    for property in ["salesPrice", "costPrice", "recommendedPrice"] {
+        product.entry(property).or_insert(json!(0.0));
+    }
+    product.entry("barred").or_insert(json!(false));
+    product.insert("lastUpdated".to_owned(), json!(now_text()));
+    let own = format!("{base}/products/{}", encode_path_id(number));
+    product.insert("self".to_owned(), json!(own));
+    let product = Value::Object(product);
+    world.products.insert(number.to_owned(), product.clone());
+    world.products_created += 1;
+    Reply::created(product)
 }
 
 /// A validated line, ready to compute.

@@ -6,8 +6,8 @@
 //! |---|---|
 //! | `GET /self` | the agreement |
 //! | `GET /customers`, `GET /customers/:n`, `POST /customers` | debtors |
-//! | `GET /customer-groups`, `/vat-zones`, `/payment-terms`, `/layouts`, `/units` | seeded lists |
-//! | `GET /products`, `GET /products/:productNumber` (self-link encoded) | products |
+//! | `GET /customer-groups`, `/product-groups`, `/vat-zones`, `/payment-terms`, `/layouts`, `/units` | seeded lists |
+//! | `GET /products`, `GET /products/:productNumber` (self-link encoded), `POST /products` | products |
 //! | `GET /invoices/drafts`, `GET /invoices/drafts/:n`, `POST /invoices/drafts` | drafts |
 //! | `GET /invoices/booked`, `GET /invoices/booked/:n`, `POST /invoices/booked` | booking |
 //!
@@ -24,15 +24,16 @@
 //!
 //! # Request validation
 //!
-//! `POST /customers`, `POST /invoices/drafts` and `POST /invoices/booked` are checked against
-//! e-conomic's published schemas (`customers.post.schema.json`,
-//! `invoices.drafts.post.schema.json`, `invoices.booked.post.schema.json`), held as tables in
+//! `POST /customers`, `POST /products`, `POST /invoices/drafts` and `POST /invoices/booked` are
+//! checked against e-conomic's published schemas (`customers.post.schema.json`,
+//! `products.post.schema.json`, `invoices.drafts.post.schema.json`,
+//! `invoices.booked.post.schema.json`), held as tables in
 //! `schema.rs` with the source of every rule: required properties, JSON types, lengths
 //! (counted in Unicode code points, as JSON Schema counts them: an emoji is one character),
 //! minimum/maximum, decimals, enumerations, `full-date`/`uri` formats and patterns, and
 //! `vatNumber`, which only agreements in Sweden, the UK, Germany, Poland and Finland have
 //! ([`StandInConfig::agreement_country`], `DK` by default). Then come the checks a schema
-//! cannot express: references must exist (`E06000`), a product needs a `productNumber` or
+//! cannot express: references must exist (`E06000`), a new product's number must be free, a product needs a `productNumber` or
 //! `self` (`E04500`), a line with a product needs a quantity (`E04730`) and a description, line
 //! amounts have at most two decimals (`E04740`), `dueDate` is mandatory with payment
 //! terms of type `dueDate`, and booking with `sendBy: ean` needs a Danish agreement, an EAN on
@@ -365,6 +366,16 @@ impl StandIn {
         self.shared.world().customers_created
     }
 
+    /// Products created through `POST /products` so far.
+    pub fn products_created(&self) -> usize {
+        self.shared.world().products_created
+    }
+
+    /// The product numbered `product_number`, as served (`None`: e-conomic has none).
+    pub fn product(&self, product_number: &str) -> Option<Value> {
+        self.shared.world().products.get(product_number).cloned()
+    }
+
     /// The current drafts, as served.
     pub fn drafts(&self) -> Vec<Value> {
         self.shared.world().drafts.values().cloned().collect()
@@ -419,6 +430,7 @@ impl StandIn {
         world.drafts_created = 0;
         world.booked_created = 0;
         world.customers_created = 0;
+        world.products_created = 0;
     }
 
     /// Stops the server and waits for it.

@@ -1,17 +1,18 @@
 //! e-conomic's published request schemas as tables, and the validator that applies them.
 //!
-//! One table per write: [`CUSTOMER_POST`] (`POST /customers`), [`DRAFT_POST`]
-//! (`POST /invoices/drafts`) and [`BOOKED_POST`] (`POST /invoices/booked`). A row is one
+//! One table per write: [`CUSTOMER_POST`] (`POST /customers`), [`PRODUCT_POST`]
+//! (`POST /products`), [`DRAFT_POST`] (`POST /invoices/drafts`) and [`BOOKED_POST`]
+//! (`POST /invoices/booked`). A row is one
 //! property path (`recipient.vatZone.vatZoneNumber`; `lines[]` walks every line) with what the
 //! schema states about it: required, JSON type, `minLength`/`maxLength`, `minimum`/`maximum`,
 //! decimals (`maxDecimal`), enumerated values, format (`full-date`, `uri`) or pattern, and, for
 //! `vatNumber`, the agreement countries that have the field. Every row names its source:
 //!
-//! * [`CUSTOMERS`], [`DRAFTS`], [`BOOKED`]: the property tables e-conomic generated from
-//!   `customers.post.schema.json`, `invoices.drafts.post.schema.json` and
-//!   `invoices.booked.post.schema.json` in its REST documentation (repository
-//!   `e-conomic/slate`, commit `a36f68f`, `source/includes/_customers.md` and
-//!   `_invoices.md`; economic-api.md §1.7);
+//! * [`CUSTOMERS`], [`PRODUCTS`], [`DRAFTS`], [`BOOKED`]: the property tables e-conomic
+//!   generated from `customers.post.schema.json`, `products.post.schema.json`,
+//!   `invoices.drafts.post.schema.json` and `invoices.booked.post.schema.json` in its REST
+//!   documentation (repository `e-conomic/slate`, commit `a36f68f`,
+//!   `source/includes/_customers.md`, `_products.md` and `_invoices.md`; economic-api.md §1.7);
 //! * [`DRAFTS_SCHEMA`]: the schema file itself
 //!   (<https://restapi.e-conomic.com/schema/invoices.drafts.post.schema.json>), which adds the
 //!   patterns of `date`, `dueDate` and `currency` and `maxDecimal`/`maximum` of `exchangeRate`;
@@ -61,6 +62,8 @@ pub(crate) const DRAFTS: &str = "invoices.drafts.post.schema.json (e-conomic/sla
 /// The schema file itself: patterns, `maxDecimal`, `maximum`.
 pub(crate) const DRAFTS_SCHEMA: &str =
     "https://restapi.e-conomic.com/schema/invoices.drafts.post.schema.json";
+/// `products.post.schema.json`, as e-conomic's REST documentation prints it.
+pub(crate) const PRODUCTS: &str = "products.post.schema.json (e-conomic/slate@a36f68f source/includes/_products.md, POST /products, Properties)";
 /// `invoices.booked.post.schema.json`, as e-conomic's REST documentation prints it.
 pub(crate) const BOOKED: &str = "invoices.booked.post.schema.json (e-conomic/slate@a36f68f source/includes/_invoices.md, POST /invoices/booked)";
 /// e-conomic's draft invoice line ("Draft invoice line template schema"): `maxDecimal: 2` on
@@ -359,6 +362,42 @@ pub(crate) const CUSTOMER_POST: &[Property] = &[
     integer("vatZone.vatZoneNumber", CUSTOMERS),
     string("website", CUSTOMERS).max_length(255),
     string("zip", CUSTOMERS).max_length(30),
+];
+
+/// `POST /products` ([`PRODUCTS`]). Required: name, productGroup, productNumber. The
+/// `inventory` properties the table marks read-only are accepted and ignored.
+pub(crate) const PRODUCT_POST: &[Property] = &[
+    string("barCode", PRODUCTS).max_length(50),
+    boolean("barred", PRODUCTS),
+    number("costPrice", PRODUCTS),
+    object("departmentalDistribution", PRODUCTS),
+    integer(
+        "departmentalDistribution.departmentalDistributionNumber",
+        PRODUCTS,
+    )
+    .min(1),
+    string("departmentalDistribution.distributionType", PRODUCTS),
+    link("departmentalDistribution.self", PRODUCTS),
+    string("description", PRODUCTS).max_length(500),
+    object("inventory", PRODUCTS),
+    number("inventory.available", PRODUCTS).read_only(),
+    number("inventory.grossWeight", PRODUCTS).read_only(),
+    number("inventory.inStock", PRODUCTS).read_only(),
+    number("inventory.netWeight", PRODUCTS).read_only(),
+    number("inventory.orderedByCustomers", PRODUCTS).read_only(),
+    number("inventory.orderedFromSuppliers", PRODUCTS).read_only(),
+    number("inventory.packageVolume", PRODUCTS),
+    number("inventory.recommendedCostPrice", PRODUCTS),
+    string("name", PRODUCTS).required().length(1, 300),
+    object("productGroup", PRODUCTS).required(),
+    integer("productGroup.productGroupNumber", PRODUCTS),
+    link("productGroup.self", PRODUCTS),
+    string("productNumber", PRODUCTS).required().length(1, 25),
+    number("recommendedPrice", PRODUCTS),
+    number("salesPrice", PRODUCTS),
+    object("unit", PRODUCTS),
+    link("unit.self", PRODUCTS),
+    integer("unit.unitNumber", PRODUCTS),
 ];
 
 /// `POST /invoices/drafts` ([`DRAFTS`], [`DRAFTS_SCHEMA`]). Required: currency, customer,
@@ -828,7 +867,7 @@ mod tests {
 
     #[test]
     fn every_row_names_a_source_and_a_unique_path() {
-        for table in [CUSTOMER_POST, DRAFT_POST, BOOKED_POST] {
+        for table in [CUSTOMER_POST, PRODUCT_POST, DRAFT_POST, BOOKED_POST] {
             let mut seen = std::collections::BTreeSet::new();
             for property in table {
                 assert!(!property.source.is_empty(), "{}", property.path);
