@@ -20,6 +20,7 @@ mod commands;
 mod doctor;
 mod effects;
 mod inbox;
+mod logging;
 mod simulate;
 
 use std::path::PathBuf;
@@ -32,6 +33,7 @@ use crate::server::{AppRuntime, serve};
 use crate::settings::AppSettings;
 
 pub use commands::{CommandContext, CommandError, CommandOutput, ShopArg};
+pub use logging::{LogGuard, init_tracing};
 
 #[derive(Parser, Debug)]
 #[command(version, about = "A Shoporama app", long_about = None)]
@@ -248,49 +250,14 @@ where
             preview_command::<A::Settings>(&page, &fields, out.as_ref())
         }
         Command::App(command) => {
-            init_tracing();
+            let _logs = init_tracing();
             commands(app, command).await
         }
     }
 }
 
-/// Installs a `tracing` subscriber, once: the level from `RUST_LOG` (default `info`: one line
-/// per callback), written to stderr as text, with colours only when stderr is a terminal,
-/// or as one JSON object per line with `SHOPORAMA_LOG_FORMAT=json`.
-pub fn init_tracing() {
-    use std::io::IsTerminal as _;
-
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let format = std::env::var("SHOPORAMA_LOG_FORMAT").unwrap_or_default();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_writer(std::io::stderr);
-    let _ = match format.trim().to_ascii_lowercase().as_str() {
-        "json" => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .try_init(),
-        other => {
-            let installed = builder
-                .with_ansi(std::io::stderr().is_terminal())
-                .try_init();
-            if !matches!(other, "" | "text") {
-                tracing::warn!(
-                    value = other,
-                    "SHOPORAMA_LOG_FORMAT is neither `text` nor `json`: logging text"
-                );
-            }
-            installed
-        }
-    };
-}
-
 async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
-    init_tracing();
+    let logs = init_tracing();
     let problems = check_manifest(&A::Settings::manifest()).errors;
     for problem in &problems {
         eprintln!("error: {problem}");
@@ -301,11 +268,15 @@ async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
     let runtime = match AppRuntime::from_env(app).await {
         Ok(runtime) => runtime,
         Err(error) => {
+            drop(logs);
             eprintln!("error: {error}");
             return error.exit_code();
         }
     };
-    match serve(runtime).await {
+    let served = serve(runtime).await;
+    // Every log line is written before the last word.
+    drop(logs);
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");

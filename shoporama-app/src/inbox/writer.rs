@@ -200,76 +200,114 @@ fn mixed_up() -> InboxError {
 
 /// Applies `changes` in one transaction (`BEGIN IMMEDIATE` on SQLite) and commits it; what
 /// each came to. Any failure rolls the whole transaction back.
+///
+/// Only a batch that records callbacks (or is flushed) waits for its commit to reach the
+/// disk. Claims and outcomes alone commit without that wait (PostgreSQL's
+/// `synchronous_commit = off` for the transaction, SQLite's `synchronous = NORMAL` for it,
+/// in WAL mode): the application crashing loses none of them, and a crash of the database
+/// server or the machine can forget the last moment of them, which runs those jobs again,
+/// as a lost lease would. A recorded callback is on disk before its 200, always.
 async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, InboxError> {
+    use sqlx::Connection as _;
+
+    let durable = changes
+        .iter()
+        .any(|change| matches!(change, Change::Enqueue { .. } | Change::Flush { .. }));
+    #[allow(unreachable_patterns)]
+    let (before, begin, after) = match database {
+        #[cfg(feature = "sqlite")]
+        Database::Sqlite(_) if durable => (None, "BEGIN IMMEDIATE", None),
+        #[cfg(feature = "sqlite")]
+        Database::Sqlite(_) => (
+            Some("PRAGMA synchronous = NORMAL"),
+            "BEGIN IMMEDIATE",
+            // The connection goes back to the pool as every other: `synchronous = FULL`.
+            Some("PRAGMA synchronous = FULL"),
+        ),
+        #[cfg(feature = "postgres")]
+        Database::Postgres(_) if durable => (None, POSTGRES_BEGIN, None),
+        #[cfg(feature = "postgres")]
+        Database::Postgres(_) => (None, POSTGRES_BEGIN_LIGHT, None),
+        _ => (None::<&str>, "BEGIN", None::<&str>),
+    };
     crate::store::with_database!(database, |pool| {
-        #[allow(irrefutable_let_patterns, unreachable_patterns)]
-        let mut tx = match database {
-            #[cfg(feature = "sqlite")]
-            Database::Sqlite(_) => pool.begin_with("BEGIN IMMEDIATE").await,
-            _ => pool.begin().await,
+        let mut connection = pool.acquire().await.map_err(db::fail("begin"))?;
+        if let Some(statement) = before {
+            sqlx::raw_sql(statement)
+                .execute(&mut *connection)
+                .await
+                .map_err(db::fail("begin"))?;
         }
-        .map_err(db::fail("begin"))?;
-        #[allow(unreachable_patterns)]
-        let mut claim_plan: Option<&'static str> = match database {
-            #[cfg(feature = "postgres")]
-            Database::Postgres(_) => Some(POSTGRES_CLAIM_PLAN),
-            _ => None,
-        };
-        let mut applied = Vec::with_capacity(changes.len());
-        for change in changes {
-            applied.push(match change {
-                Change::Enqueue { job, window, .. } => {
-                    let new = NewJob {
-                        kind: &job.kind,
-                        webshop_id: job.webshop_id,
-                        body: &job.body,
-                        received_at: job.received_at,
-                    };
-                    Applied::Enqueued(tx.enqueue_in(&new, *window).await?)
-                }
-                Change::Claim { claim, .. } => {
-                    if let Some(plan) = claim_plan.take() {
-                        sqlx::query(plan)
+        let applied = async {
+            let mut tx = connection
+                .begin_with(begin)
+                .await
+                .map_err(db::fail("begin"))?;
+            let mut applied = Vec::with_capacity(changes.len());
+            for change in changes {
+                applied.push(match change {
+                    Change::Enqueue { job, window, .. } => {
+                        let new = NewJob {
+                            kind: &job.kind,
+                            webshop_id: job.webshop_id,
+                            body: &job.body,
+                            received_at: job.received_at,
+                        };
+                        Applied::Enqueued(tx.enqueue_in(&new, *window).await?)
+                    }
+                    Change::Claim { claim, .. } => {
+                        let rows = db::claim_query(
+                            &claim.owner,
+                            claim.now,
+                            claim.lease,
+                            claim.ordered,
+                            claim.limit,
+                        )
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(db::fail("claim"))?;
+                        Applied::Claimed(db::decode_claimed(&rows)?)
+                    }
+                    Change::Record { update, .. } => {
+                        let done = update
+                            .query()
                             .execute(&mut *tx)
                             .await
-                            .map_err(db::fail("claim"))?;
+                            .map_err(|error| update.failed(error))?;
+                        Applied::Recorded(done.rows_affected() == 1)
                     }
-                    let rows = db::claim_query(
-                        &claim.owner,
-                        claim.now,
-                        claim.lease,
-                        claim.ordered,
-                        claim.limit,
-                    )
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db::fail("claim"))?;
-                    Applied::Claimed(db::decode_claimed(&rows)?)
-                }
-                Change::Record { update, .. } => {
-                    let done = update
-                        .query()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|error| update.failed(error))?;
-                    Applied::Recorded(done.rows_affected() == 1)
-                }
-                Change::Flush { .. } => Applied::Flushed,
-            });
+                    Change::Flush { .. } => Applied::Flushed,
+                });
+            }
+            tx.commit().await.map_err(db::fail("commit"))?;
+            Ok(applied)
         }
-        tx.commit().await.map_err(db::fail("commit"))?;
-        Ok(applied)
+        .await;
+        if let Some(statement) = after
+            && sqlx::raw_sql(statement)
+                .execute(&mut *connection)
+                .await
+                .is_err()
+        {
+            // Not back to the pool with another setting than every other connection.
+            connection.close_on_drop();
+        }
+        applied
     })
 }
 
-/// Before a claim on PostgreSQL, for the rest of the batch's transaction: no bitmap scans.
-/// Without statistics (a new or freshly filled table, before autovacuum analyses it) the
+/// A batch's transaction on PostgreSQL, in one round trip: no bitmap scans for the rest of
+/// it. Without statistics (a new or freshly filled table, before autovacuum analyses it) the
 /// planner otherwise collects every pending job through the `(state, finished_at)` index and
 /// sorts them, 15 ms per claim at 30,000 pending jobs, instead of walking the partial index
 /// of unfinished jobs in id order and stopping at the first few (about 1 ms). The batch's
 /// other statements are inserts and primary-key updates, which it does not affect.
 #[cfg(feature = "postgres")]
-const POSTGRES_CLAIM_PLAN: &str = "SET LOCAL enable_bitmapscan = off";
+const POSTGRES_BEGIN: &str = "BEGIN; SET LOCAL enable_bitmapscan = off";
+/// The same without waiting for the commit's WAL flush (see [`write`]).
+#[cfg(feature = "postgres")]
+const POSTGRES_BEGIN_LIGHT: &str =
+    "BEGIN; SET LOCAL enable_bitmapscan = off; SET LOCAL synchronous_commit = off";
 
 /// Tells the caller of `change` what it came to (a caller that stopped waiting is skipped).
 fn answer(change: Change, result: Result<Applied, InboxError>) {

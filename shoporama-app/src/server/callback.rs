@@ -23,37 +23,56 @@ pub(super) async fn handle<A: ShoporamaApp>(
     request: Request<Body>,
 ) -> Response {
     let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    // Verification first: nothing of the body is read before the token and source pass.
+    let query = match verify(&runtime, &parts) {
+        Ok(query) => query,
+        Err(error) => {
+            log_answer(error.status(), error.message(), started);
+            return error.into_response();
+        }
+    };
+    // The span's fields are known when it opens: recording them later costs a formatting
+    // pass each, on every callback.
     let span = tracing::info_span!(
         "callback",
-        kind = tracing::field::Empty,
-        webshop_id = tracing::field::Empty,
-        status = tracing::field::Empty,
-        outcome = tracing::field::Empty,
-        latency_ms = tracing::field::Empty,
+        kind = query.kind.as_str(),
+        webshop_id = query.webshop_id
     );
-    let response = process(&runtime, request).instrument(span.clone()).await;
+    let response = process(&runtime, &parts, body, &query)
+        .instrument(span.clone())
+        .await;
     let (status, outcome) = match &response {
         Ok(outcome) => (http::StatusCode::OK, outcome.as_str()),
         Err(error) => (error.status(), error.message()),
     };
-    span.record("status", status.as_u16());
-    span.record("outcome", outcome);
-    span.record(
-        "latency_ms",
-        u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    );
-    span.in_scope(|| {
-        if status.is_server_error() {
-            tracing::error!("callback failed");
-        } else if status.is_client_error() {
-            tracing::warn!("callback refused");
-        } else {
-            tracing::info!("callback handled");
-        }
-    });
+    span.in_scope(|| log_answer(status, outcome, started));
     match response {
         Ok(outcome) => outcome.into_response(),
         Err(error) => error.into_response(),
+    }
+}
+
+/// The one line per callback: error for a 5xx, warning for a refusal, else info.
+fn log_answer(status: http::StatusCode, outcome: &str, started: Instant) {
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let status_code = status.as_u16();
+    if status.is_server_error() {
+        tracing::error!(status = status_code, outcome, latency_ms, "callback failed");
+    } else if status.is_client_error() {
+        tracing::warn!(
+            status = status_code,
+            outcome,
+            latency_ms,
+            "callback refused"
+        );
+    } else {
+        tracing::info!(
+            status = status_code,
+            outcome,
+            latency_ms,
+            "callback handled"
+        );
     }
 }
 
@@ -95,24 +114,26 @@ impl IntoResponse for Outcome {
     }
 }
 
-async fn process<A: ShoporamaApp>(
+/// The source and the token, then the query: 403/401/400 before anything else is read.
+fn verify<A: ShoporamaApp>(
     runtime: &AppRuntime<A>,
-    request: Request<Body>,
-) -> Result<Outcome, ApiError> {
-    let (parts, body) = request.into_parts();
-    // Verification first: nothing of the body is read before the token and source pass.
+    parts: &http::request::Parts,
+) -> Result<CallbackQuery, ApiError> {
     verify_source(
         runtime,
         &parts.headers,
         parts.extensions.get::<ConnectInfo<SocketAddr>>(),
     )?;
     verify_token(runtime, &parts.headers)?;
+    CallbackQuery::from_raw(&raw_query(parts.uri.query())?)
+}
 
-    let query = CallbackQuery::from_raw(&raw_query(parts.uri.query())?)?;
-    let span = tracing::Span::current();
-    span.record("kind", query.kind.as_str());
-    span.record("webshop_id", query.webshop_id);
-
+async fn process<A: ShoporamaApp>(
+    runtime: &AppRuntime<A>,
+    parts: &http::request::Parts,
+    body: Body,
+    query: &CallbackQuery,
+) -> Result<Outcome, ApiError> {
     let bytes = read_body(&parts.headers, body, runtime.config().body_limit).await?;
     let kind = CallbackKind::parse(&query.kind);
     if let CallbackKind::Event(name) = kind
@@ -123,9 +144,9 @@ async fn process<A: ShoporamaApp>(
     }
     let body = parse_body(&parts.headers, &bytes)?;
     match kind {
-        CallbackKind::Install => lifecycle::install(runtime, &query, &body).await,
-        CallbackKind::Update => lifecycle::update(runtime, &query, &body).await,
-        CallbackKind::Uninstall => lifecycle::uninstall(runtime, &query, &body).await,
+        CallbackKind::Install => lifecycle::install(runtime, query, &body).await,
+        CallbackKind::Update => lifecycle::update(runtime, query, &body).await,
+        CallbackKind::Uninstall => lifecycle::uninstall(runtime, query, &body).await,
         CallbackKind::Event(kind) => dispatch::event(runtime, query.webshop_id, kind, body).await,
     }
 }
