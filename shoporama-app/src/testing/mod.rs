@@ -3,6 +3,7 @@
 
 pub mod fake_shoporama;
 mod simulated_shop;
+pub mod skip;
 pub mod store_conformance;
 
 pub use fake_shoporama::FakeShoporama;
