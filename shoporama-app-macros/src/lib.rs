@@ -1,9 +1,9 @@
 //! Implementation detail of `shoporama-app`: use the macros through `shoporama_app`, where
 //! they are documented.
 //!
-//! Layout (that of `serde_derive`): [`attr`] parses the attributes and [`ast`] builds the model,
-//! collecting every error in a [`ctxt::Ctxt`]; [`check`] runs the cross-cutting checks;
-//! [`expand`] generates the code, or, after any error, the fallback that keeps the rest of the
+//! Layout (that of `serde_derive`): `attr` parses the attributes and `ast` builds the model,
+//! collecting every error in a `ctxt::Ctxt`; `check` runs the cross-cutting checks;
+//! `expand` generates the code, or, after any error, the fallback that keeps the rest of the
 //! crate compiling.
 
 mod ast;

@@ -34,10 +34,49 @@ pub use manifest::AppManifest;
 pub use secret::Secret;
 pub use server::{AppRuntime, serve};
 pub use settings::AppSettings;
+
+// The crates an app needs next to this one, so that its Cargo.toml lists only
+// `shoporama-app` and `serde` (whose derive macros name `serde` itself).
+
+/// The `clap` of the command line, for an app's own subcommands ([`run_with_commands`]):
+/// with `use shoporama_app::clap;` in scope, `#[derive(clap::Subcommand)]` works without a
+/// `clap` of your own.
+pub use clap;
+/// The `futures` of the REST client's paged [`Stream`](futures::Stream)s:
+/// `use shoporama_app::futures::TryStreamExt;` for `try_collect`, `try_next`, ….
+pub use futures;
+/// The `serde_json` of the payloads: events carry their whole body as a
+/// [`serde_json::Value`] (`raw`), and REST items keep unknown fields in one.
+///
+/// ```
+/// let body = shoporama_app::serde_json::json!({"order_id": 7});
+/// assert_eq!(body["order_id"], 7);
+/// ```
+pub use serde_json;
 /// The `sqlx` this crate is built with, for queries on the app's own tables
 /// ([`Database`](store::Database), [`with_backend!`]): use it rather than a `sqlx` of your
 /// own, so the versions cannot drift apart.
 pub use sqlx;
+/// The `tokio` the server, the inbox and the REST client run on: for `#[tokio::test]`,
+/// timers and tasks in an app. Its macros take the path:
+/// `#[shoporama_app::tokio::test(crate = "shoporama_app::tokio")]`.
+///
+/// ```
+/// #[shoporama_app::tokio::main(crate = "shoporama_app::tokio")]
+/// async fn main() {
+///     shoporama_app::tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+/// }
+/// ```
+pub use tokio;
+/// The `tracing` this crate logs with: `shoporama_app::tracing::info!(…)` logs through the
+/// subscriber `run` installs (`RUST_LOG`, `SHOPORAMA_LOG_FORMAT`).
+///
+/// ```
+/// use shoporama_app::tracing;
+///
+/// tracing::info!(webshop = 7, "paid order");
+/// ```
+pub use tracing;
 /// An app's migrations, embedded at compile time: every `<version>_<description>.sql` in
 /// `migrations/sqlite` and `migrations/postgres` (or `<dir>/sqlite`, `<dir>/postgres`)
 /// next to the crate's `Cargo.toml`, as an [`AppMigrations`](store::AppMigrations) to return

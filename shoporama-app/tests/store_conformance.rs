@@ -11,10 +11,6 @@ use std::sync::Arc;
 use shoporama_app::store::{MemoryStore, StoreError, connect};
 use shoporama_app::testing::store_conformance::run_conformance_suite;
 
-fn require_all() -> bool {
-    std::env::var("SHOPORAMA_REQUIRE_ALL").is_ok_and(|value| value == "1")
-}
-
 /// The message of the error `result` holds; empty when it succeeded.
 fn error_text<T>(result: Result<T, StoreError>) -> String {
     result
@@ -421,11 +417,10 @@ async fn connect_errors_mask_the_password() {
 #[cfg(not(feature = "postgres"))]
 #[test]
 fn postgres_tests_need_the_postgres_feature() {
-    assert!(
-        !require_all(),
-        "SHOPORAMA_REQUIRE_ALL=1 but the tests were built without `--features postgres`"
+    shoporama_app::testing::skip::skip(
+        "postgres store tests",
+        "built without `--features shoporama-app/postgres`",
     );
-    eprintln!("PostgreSQL store tests skipped: build with `--features postgres`");
 }
 
 #[cfg(feature = "postgres")]
@@ -438,7 +433,6 @@ mod postgres {
     use sqlx::{AssertSqlSafe, PgPool};
 
     use crate::connect_error;
-    use crate::require_all;
     use crate::support::{Alternating, SqlStore, check_corrupt_row, check_restart};
 
     /// A test's own schema on the server of `SHOPORAMA_TEST_POSTGRES_URL`.
@@ -452,15 +446,7 @@ mod postgres {
         /// Creates a fresh schema, or returns `None` (after saying so) when no server is
         /// configured. Panics instead when `SHOPORAMA_REQUIRE_ALL=1`.
         async fn create(test: &str) -> Option<Self> {
-            let Ok(base) = std::env::var("SHOPORAMA_TEST_POSTGRES_URL") else {
-                assert!(
-                    !require_all(),
-                    "SHOPORAMA_REQUIRE_ALL=1 but SHOPORAMA_TEST_POSTGRES_URL is not set \
-                     (run .ci/start-postgres.sh)"
-                );
-                eprintln!("{test}: skipped, set SHOPORAMA_TEST_POSTGRES_URL to run it");
-                return None;
-            };
+            let base = shoporama_app::testing::skip::postgres_url(test)?;
             let nanos = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |elapsed| elapsed.as_nanos());

@@ -7,7 +7,7 @@
 //! ```
 //!
 //! `scripts/load.sh` runs it for the inbox on and off, on SQLite and on PostgreSQL. The server
-//! is the suites' [`AppProcess`](inbox_support::AppProcess): `INBOX_TEST_LOG=error` (or any
+//! is the suites' [`AppProcess`]: `INBOX_TEST_LOG=error` (or any
 //! `RUST_LOG` filter) shows its logs on stderr.
 
 #[path = "../inbox_support/mod.rs"]

@@ -24,7 +24,8 @@ pub struct LedgerSettings {
 pub enum LedgerDb {
     /// SQLite file.
     Sqlite(sqlx::SqlitePool),
-    /// PostgreSQL.
+    /// PostgreSQL (with the `postgres` feature of this crate).
+    #[cfg(feature = "postgres")]
     Postgres(sqlx::PgPool),
 }
 
@@ -43,11 +44,19 @@ impl LedgerDb {
                 .await?;
             return Ok(Self::Sqlite(pool));
         }
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(4)
-            .connect(url)
-            .await?;
-        Ok(Self::Postgres(pool))
+        #[cfg(feature = "postgres")]
+        {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(4)
+                .connect(url)
+                .await?;
+            Ok(Self::Postgres(pool))
+        }
+        #[cfg(not(feature = "postgres"))]
+        Err(sqlx::Error::Configuration(
+            "the ledger reaches PostgreSQL only with the `postgres` feature of shoporama-app-tests"
+                .into(),
+        ))
     }
 
     /// Runs `sql` (no result).
@@ -57,6 +66,7 @@ impl LedgerDb {
                 .execute(pool)
                 .await
                 .map(|_| ()),
+            #[cfg(feature = "postgres")]
             Self::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
                 .execute(pool)
                 .await
@@ -69,6 +79,7 @@ impl LedgerDb {
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
         match self {
             Self::Sqlite(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_all(pool).await,
+            #[cfg(feature = "postgres")]
             Self::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_all(pool).await,
         }
     }
@@ -123,6 +134,7 @@ impl LedgerDb {
         }
         match self {
             Self::Sqlite(pool) => book!(pool),
+            #[cfg(feature = "postgres")]
             Self::Postgres(pool) => book!(pool),
         }
     }

@@ -243,23 +243,14 @@ impl Drop for RunningServer {
 
 /// Whether suites needing an external part must fail rather than skip (CI sets it).
 pub fn require_all() -> bool {
-    std::env::var("SHOPORAMA_REQUIRE_ALL").is_ok_and(|v| v == "1")
+    shoporama_app::testing::skip::require_all()
 }
 
-/// The PostgreSQL URL for tests, or `None` (with a note) to skip. Panics when the URL is
-/// missing and `SHOPORAMA_REQUIRE_ALL=1`.
+/// The PostgreSQL URL for tests, or `None` (saying so on stderr, past the harness's
+/// capture) to skip. Panics when the URL is missing and `SHOPORAMA_REQUIRE_ALL=1`.
+#[track_caller]
 pub fn postgres_url(test: &str) -> Option<String> {
-    match std::env::var("SHOPORAMA_TEST_POSTGRES_URL") {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            assert!(
-                !require_all(),
-                "{test}: SHOPORAMA_TEST_POSTGRES_URL is not set but SHOPORAMA_REQUIRE_ALL=1"
-            );
-            eprintln!("{test}: skipped (set SHOPORAMA_TEST_POSTGRES_URL to run it)");
-            None
-        }
-    }
+    shoporama_app::testing::skip::postgres_url(test)
 }
 
 /// The resident memory of process `pid`, in KiB (0 when it cannot be read: not Linux, or

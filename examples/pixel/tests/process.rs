@@ -179,13 +179,27 @@ fn manifest_prints_json_in_the_documented_format() {
 #[test]
 fn doctor_checks_configuration_store_and_manifest() {
     let dir = tempfile::tempdir().expect("temp dir");
+    // The default database (`sqlite://shoporama-app.db`) is not created by a check.
     let output = pixel()
         .arg("doctor")
         .env("SHOPORAMA_APP_TOKEN", TOKEN)
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("d.db").display()),
-        )
+        .current_dir(dir.path())
+        .output()
+        .expect("pixel runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("does not exist yet"), "{stdout}");
+    assert!(
+        !dir.path().join("shoporama-app.db").exists(),
+        "doctor created the database"
+    );
+    // An existing (here empty) database is opened, migrated and read.
+    let db = dir.path().join("d.db");
+    std::fs::write(&db, b"").expect("an empty database file");
+    let output = pixel()
+        .arg("doctor")
+        .env("SHOPORAMA_APP_TOKEN", TOKEN)
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .output()
         .expect("pixel runs");
     let stdout = String::from_utf8_lossy(&output.stdout);

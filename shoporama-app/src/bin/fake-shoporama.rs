@@ -6,6 +6,11 @@
 //! curl -H 'Authorization: Shoporama T' 'http://127.0.0.1:4000/REST/product?limit=2'
 //! ```
 //!
+//! At its defaults it accepts the REST token `<app> simulate install` hands an app
+//! ([`SAMPLE_REST_TOKEN`](shoporama_app::testing::SAMPLE_REST_TOKEN)) and serves what the
+//! simulator's sample bodies point at (order 100234, product 3042680, …), so an app
+//! installed and sent `paid` by `simulate` can read the order back.
+//!
 //! Point an app at it with `SHOPORAMA_REST_BASE_URL=http://127.0.0.1:4000/REST/` (or
 //! `RestConfig::new(...)`). Stops on Ctrl-C or SIGTERM.
 
@@ -22,8 +27,9 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:4000")]
     listen: SocketAddr,
-    /// A shop token to accept (repeatable).
-    #[arg(long = "token", default_value = "dev-token")]
+    /// A shop token to accept (repeatable); the default is the REST token `<app> simulate
+    /// install` hands the app.
+    #[arg(long = "token", default_value = shoporama_app::testing::SAMPLE_REST_TOKEN)]
     tokens: Vec<String>,
     /// Daily call limit of each token.
     #[arg(long, default_value_t = 1000)]
@@ -40,6 +46,10 @@ struct Args {
     /// Do not seed the small catalog (categories, an order, a customer, countries, …).
     #[arg(long)]
     no_catalog: bool,
+    /// Do not seed what `<app> simulate`'s sample bodies point at (order 100234, its
+    /// product 3042680, customer 9001, …).
+    #[arg(long)]
+    no_samples: bool,
     /// The largest page size honoured.
     #[arg(long, default_value_t = 1000)]
     max_page_size: u64,
@@ -70,6 +80,9 @@ async fn main() -> ExitCode {
     }
     if !args.no_catalog {
         builder = builder.seed_catalog();
+    }
+    if !args.no_samples {
+        builder = builder.seed_samples();
     }
     let fake = match builder.start().await {
         Ok(fake) => fake,

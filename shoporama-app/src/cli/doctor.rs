@@ -54,7 +54,67 @@ pub(super) async fn run<S: AppSettings>() -> ExitCode {
         }
     };
     let url = crate::store::mask_url(&config.database_url);
-    match crate::store::connect(&config.database_url).await {
+    if let Some(path) = missing_sqlite_file(&config.database_url) {
+        // A check must not create the database: `serve` creates (and migrates) it, if it can.
+        let directory = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        if directory.is_dir() {
+            report(
+                true,
+                "install store",
+                &format!(
+                    "{url}: {} does not exist yet; `serve` creates it",
+                    path.display()
+                ),
+            );
+        } else {
+            report(
+                false,
+                "install store",
+                &format!(
+                    "{url}: the directory {} does not exist, so {} cannot be created",
+                    directory.display(),
+                    path.display()
+                ),
+            );
+        }
+    } else {
+        check_store(&config.database_url, &url, &mut report).await;
+    }
+    if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The file of a `sqlite://` URL that names a file which does not exist (yet).
+#[cfg(feature = "sqlite")]
+fn missing_sqlite_file(database_url: &str) -> Option<std::path::PathBuf> {
+    use std::str::FromStr;
+    if !database_url.to_ascii_lowercase().starts_with("sqlite:") {
+        return None;
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url).ok()?;
+    let path = options.get_filename();
+    let name = path.to_string_lossy();
+    if name.is_empty() || name.contains(":memory:") || database_url.contains("mode=memory") {
+        return None;
+    }
+    (!path.exists()).then(|| path.to_path_buf())
+}
+
+#[cfg(not(feature = "sqlite"))]
+fn missing_sqlite_file(_database_url: &str) -> Option<std::path::PathBuf> {
+    None
+}
+
+/// Connects to the install store (which migrates it) and reports on its installations.
+#[allow(clippy::single_match_else)]
+async fn check_store(database_url: &str, url: &str, report: &mut impl FnMut(bool, &str, &str)) {
+    match crate::store::connect(database_url).await {
         Err(error) => report(false, "install store", &error.to_string()),
         Ok(store) => match store.health().await {
             Err(error) => report(false, "install store", &error.to_string()),
@@ -91,10 +151,5 @@ pub(super) async fn run<S: AppSettings>() -> ExitCode {
                 }
             }
         },
-    }
-    if failures == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
     }
 }

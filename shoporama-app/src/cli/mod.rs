@@ -52,9 +52,14 @@ enum Command<C: Subcommand> {
         /// Print the setup sheet (Markdown) instead of JSON.
         #[arg(long)]
         sheet: bool,
-        /// The callback URL to put on the setup sheet when the manifest fixes none.
-        #[arg(long, default_value = "https://your-app.example.com/callback")]
-        callback_url: String,
+        /// The callback URL to put on the setup sheet when the manifest fixes none (default:
+        /// `SHOPORAMA_PUBLIC_URL` followed by `SHOPORAMA_CALLBACK_PATH`).
+        #[arg(long)]
+        callback_url: Option<String>,
+        /// Where Shoporama reaches the app, e.g. `https://pixel.example.com` behind a TLS
+        /// proxy: the sheet's callback URL is this followed by the callback path.
+        #[arg(long, env = "SHOPORAMA_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Send a realistic callback to a running app, as Shoporama would.
     Simulate(simulate::SimulateArgs),
@@ -241,7 +246,24 @@ where
         Command::Manifest {
             sheet,
             callback_url,
-        } => manifest_command::<A::Settings>(sheet, &callback_url),
+            public_url,
+        } => {
+            let callback_url = callback_url.unwrap_or_else(|| {
+                let path = std::env::var("SHOPORAMA_CALLBACK_PATH")
+                    .ok()
+                    .filter(|path| !path.trim().is_empty())
+                    .unwrap_or_else(|| "/callback".to_owned());
+                let base = public_url
+                    .filter(|url| !url.trim().is_empty())
+                    .unwrap_or_else(|| "https://your-app.example.com".to_owned());
+                format!(
+                    "{}/{}",
+                    base.trim_end_matches('/'),
+                    path.trim_start_matches('/')
+                )
+            });
+            manifest_command::<A::Settings>(sheet, &callback_url)
+        }
         Command::Simulate(args) => simulate::run::<A::Settings>(args).await,
         Command::Doctor => doctor::run::<A::Settings>().await,
         Command::Inbox(args) => inbox::run(args).await,

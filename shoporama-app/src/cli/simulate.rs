@@ -31,12 +31,9 @@ pub(super) struct SimulateArgs {
     /// The shop's URL sent in lifecycle payloads.
     #[arg(long, default_value = "https://demo.shoporama.dk/")]
     webshop_url: String,
-    /// The REST token sent as `app_token` in lifecycle payloads.
-    #[arg(
-        long,
-        default_value = "0123456789abcdef0123456789abcdef",
-        hide_default_value = true
-    )]
+    /// The REST token sent as `app_token` in lifecycle payloads (default: the one
+    /// `fake-shoporama` accepts by default).
+    #[arg(long, default_value = crate::testing::SAMPLE_REST_TOKEN, hide_default_value = true)]
     rest_token: String,
 }
 

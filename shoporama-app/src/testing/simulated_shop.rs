@@ -100,7 +100,7 @@ impl SimulatedShop {
             app_token: AppToken::new(app_token),
             webshop_id: 1,
             webshop_url: "https://demo.shoporama.dk/".to_owned(),
-            rest_token: AppToken::new("0123456789abcdef0123456789abcdef"),
+            rest_token: AppToken::new(SAMPLE_REST_TOKEN),
             daily_limit: 1000,
             current_usage: 0,
             fields,
@@ -365,36 +365,69 @@ pub fn sample_fields(manifest: &AppManifest) -> FieldValues {
         .collect()
 }
 
+/// The REST token a [`SimulatedShop`] (and `<app> simulate install`) hands the app by
+/// default, which [`FakeShoporama`](super::FakeShoporama)'s binary accepts by default: so an
+/// app installed by `simulate` can read `fake-shoporama`'s data with both at their defaults.
+pub const SAMPLE_REST_TOKEN: &str = "0123456789abcdef0123456789abcdef";
+/// The order of the sample order events and webhooks ([`sample_body`]); `fake-shoporama`
+/// serves it ([`FakeShoporamaBuilder::seed_samples`](super::fake_shoporama::FakeShoporamaBuilder::seed_samples)).
+pub const SAMPLE_ORDER_ID: u64 = 100_234;
+/// The product of the sample bodies (the sample order's line, `product`, `stock`, baskets).
+pub const SAMPLE_PRODUCT_ID: u64 = 3_042_680;
+/// The customer of the sample `customer_created` webhook.
+pub const SAMPLE_CUSTOMER_ID: u64 = 9001;
+/// The category of the sample `category` webhook (also in the seeded catalog).
+pub const SAMPLE_CATEGORY_ID: u64 = 158_266;
+/// The order return of the sample `new_return` webhook (of [`SAMPLE_ORDER_ID`]).
+pub const SAMPLE_RETURN_ID: u64 = 77;
+
 /// A realistic body for an event or webhook of `kind`. Shoporama does not publish these
 /// bodies; the samples carry the ids its REST resources use (`order_id`, `product_id`, …),
-/// which is what the framework's payload types read.
+/// which is what the framework's payload types read. Every id is one that
+/// [`FakeShoporama`](super::FakeShoporama) serves with
+/// [`seed_samples`](super::fake_shoporama::FakeShoporamaBuilder::seed_samples) (as the
+/// `fake-shoporama` binary does by default): [`SAMPLE_ORDER_ID`], [`SAMPLE_PRODUCT_ID`], ….
+///
+/// ```
+/// use shoporama_app::testing::{SAMPLE_ORDER_ID, sample_body};
+///
+/// let paid = sample_body("paid", 7);
+/// assert_eq!(paid["order_id"], SAMPLE_ORDER_ID);
+/// assert_eq!(paid["webshop_id"], 7);
+/// ```
 pub fn sample_body(kind: &str, webshop_id: u64) -> Value {
     let order = json!({
-        "webshop_id": webshop_id, "order_id": 100_234, "webshop_order_id": 1042, "status": "new",
+        "webshop_id": webshop_id, "order_id": SAMPLE_ORDER_ID, "webshop_order_id": 1042, "status": "new",
         "email": "kunde@example.dk", "total_price": 499.0, "currency": "DKK",
         "order_name": "Karen Jensen", "order_address": "Vestergade 1", "order_zipcode": "8000", "order_city": "Aarhus",
-        "products": [{"product_id": 3_042_680, "own_id": "SKU-1", "name": "Kaffekop", "amount": 2, "unit_price": 199.5}],
+        "products": [{"product_id": SAMPLE_PRODUCT_ID, "own_id": "SKU-1", "name": "Kaffekop", "amount": 2, "unit_price": 199.5}],
     });
     match kind {
         "add_to_basket" | "update_basket" | "view_basket" => {
-            json!({"webshop_id": webshop_id, "basket_id": 5511, "product_id": 3_042_680, "amount": 1, "total_price": 199.5})
+            json!({"webshop_id": webshop_id, "basket_id": 5511, "product_id": SAMPLE_PRODUCT_ID, "amount": 1, "total_price": 199.5})
         }
         "view_address" | "view_shipping" | "view_approve" => {
             json!({"webshop_id": webshop_id, "basket_id": 5511})
         }
-        "view_thanks" => json!({"webshop_id": webshop_id, "basket_id": 5511, "order_id": 100_234}),
+        "view_thanks" => {
+            json!({"webshop_id": webshop_id, "basket_id": 5511, "order_id": SAMPLE_ORDER_ID})
+        }
         "approved" | "order_created" | "paid" | "new_status" | "order_withdrawn" => order,
-        "new_return" => json!({"webshop_id": webshop_id, "order_id": 100_234, "return_id": 77}),
+        "new_return" => {
+            json!({"webshop_id": webshop_id, "order_id": SAMPLE_ORDER_ID, "return_id": SAMPLE_RETURN_ID})
+        }
         "add_label" | "remove_label" => {
-            json!({"webshop_id": webshop_id, "order_id": 100_234, "label": "e-conomic-pending"})
+            json!({"webshop_id": webshop_id, "order_id": SAMPLE_ORDER_ID, "label": "e-conomic-pending"})
         }
-        "product" => json!({"webshop_id": webshop_id, "product_id": 3_042_680, "own_id": "SKU-1"}),
+        "product" => {
+            json!({"webshop_id": webshop_id, "product_id": SAMPLE_PRODUCT_ID, "own_id": "SKU-1"})
+        }
         "stock" => {
-            json!({"webshop_id": webshop_id, "product_id": 3_042_680, "attribute_value_id": 12, "stock": 7})
+            json!({"webshop_id": webshop_id, "product_id": SAMPLE_PRODUCT_ID, "attribute_value_id": 12, "stock": 7})
         }
-        "category" => json!({"webshop_id": webshop_id, "category_id": 158_266}),
+        "category" => json!({"webshop_id": webshop_id, "category_id": SAMPLE_CATEGORY_ID}),
         "customer_created" => {
-            json!({"webshop_id": webshop_id, "customer_id": 9001, "email": "kunde@example.dk"})
+            json!({"webshop_id": webshop_id, "customer_id": SAMPLE_CUSTOMER_ID, "email": "kunde@example.dk"})
         }
         "newsletter_subscribe" => {
             json!({"webshop_id": webshop_id, "email": "kunde@example.dk", "name": "Karen Jensen"})

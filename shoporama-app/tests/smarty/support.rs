@@ -97,13 +97,12 @@ pub fn smarty(test: &str) -> Option<SmartyEngine> {
     static DETECTED: OnceLock<Option<SmartyEngine>> = OnceLock::new();
     let engine = DETECTED.get_or_init(SmartyEngine::detect).clone();
     if engine.is_none() {
-        assert!(
-            std::env::var("SHOPORAMA_REQUIRE_ALL").as_deref() != Ok("1"),
-            "{test}: php-cli with mbstring and smarty4 ({}) are required (SHOPORAMA_REQUIRE_ALL=1)",
-            shoporama_app::snippet::DEBIAN_SMARTY4
-        );
-        eprintln!(
-            "skipping {test}: php-cli or smarty4 not installed (set SHOPORAMA_REQUIRE_ALL=1 to fail instead)"
+        shoporama_app::testing::skip::skip(
+            test,
+            &format!(
+                "php-cli with mbstring and smarty4 ({}) are not installed",
+                shoporama_app::snippet::DEBIAN_SMARTY4
+            ),
         );
     }
     engine

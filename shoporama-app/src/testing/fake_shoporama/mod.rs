@@ -90,6 +90,7 @@ pub struct FakeShoporamaBuilder {
     seed_products: u64,
     seed_catalog: bool,
     seed_countries: bool,
+    seed_samples: bool,
     items: Vec<(ResourceKind, Value)>,
     bare_lists: BTreeMap<ResourceKind, bool>,
     max_page_size: u64,
@@ -108,6 +109,7 @@ impl Default for FakeShoporamaBuilder {
             seed_products: 0,
             seed_catalog: false,
             seed_countries: false,
+            seed_samples: false,
             items: Vec::new(),
             bare_lists: BTreeMap::new(),
             max_page_size: 1000,
@@ -167,6 +169,27 @@ impl FakeShoporamaBuilder {
     /// addresses, countries, shipping, a voucher, a page, a menu, …
     pub fn seed_catalog(mut self) -> Self {
         self.seed_catalog = true;
+        self
+    }
+
+    /// Seeds what the simulator's sample bodies
+    /// ([`sample_body`](crate::testing::sample_body), sent by `<app> simulate` and
+    /// [`SimulatedShop::event`](crate::testing::SimulatedShop::event)) point at: order
+    /// [`SAMPLE_ORDER_ID`](crate::testing::SAMPLE_ORDER_ID) with its product, customer and
+    /// return, and the category. The `fake-shoporama` binary seeds them by default.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use shoporama_app::testing::{FakeShoporama, SAMPLE_ORDER_ID, SAMPLE_REST_TOKEN};
+    ///
+    /// let fake = FakeShoporama::builder().token(SAMPLE_REST_TOKEN).seed_samples().start().await?;
+    /// let order = fake.shop_client(SAMPLE_REST_TOKEN).orders().get(SAMPLE_ORDER_ID).await?;
+    /// assert_eq!(order.order_id, SAMPLE_ORDER_ID);
+    /// # Ok(()) }
+    /// # shoporama_app::tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+    /// ```
+    pub fn seed_samples(mut self) -> Self {
+        self.seed_samples = true;
         self
     }
 
@@ -258,6 +281,11 @@ impl FakeShoporamaBuilder {
         } else if self.seed_countries {
             for item in seed::countries() {
                 data.insert(ResourceKind::Country, item);
+            }
+        }
+        if self.seed_samples {
+            for (kind, item) in seed::samples() {
+                data.insert(kind, item);
             }
         }
         for (kind, item) in self.items {

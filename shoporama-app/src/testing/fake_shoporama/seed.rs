@@ -7,6 +7,9 @@ use serde_json::{Map, Value, json};
 use super::as_object;
 use super::state::stamp;
 use crate::rest::ResourceKind;
+use crate::testing::{
+    SAMPLE_CATEGORY_ID, SAMPLE_CUSTOMER_ID, SAMPLE_ORDER_ID, SAMPLE_PRODUCT_ID, SAMPLE_RETURN_ID,
+};
 
 /// The first seeded product id (the reference product is 3042680).
 pub(super) const FIRST_PRODUCT_ID: u64 = 3_000_000;
@@ -242,4 +245,54 @@ pub(super) fn countries() -> Vec<Map<String, Value>> {
     .into_iter()
     .map(as_object)
     .collect()
+}
+
+/// What the simulator's sample bodies ([`sample_body`](crate::testing::sample_body)) point at:
+/// the sample order (two mugs, paid), its product, the customer, the order return and the
+/// category, shaped like the platform's answers.
+pub(super) fn samples() -> Vec<(ResourceKind, Map<String, Value>)> {
+    let at = stamp(base_time());
+    let mut product = product(0);
+    product.extend(as_object(json!({
+        "product_id": SAMPLE_PRODUCT_ID, "own_id": "SKU-1", "name": "Kaffekop", "price": "199.50",
+        "sale_price": Value::Null, "rewrite_url": "kaffekop", "url": "http://fake.shoporama.dk/kaffekop",
+    })));
+    let category = catalog()
+        .into_iter()
+        .find(|(kind, item)| {
+            *kind == ResourceKind::Category
+                && item.get("category_id") == Some(&json!(SAMPLE_CATEGORY_ID.to_string()))
+        })
+        .map(|(_, item)| item)
+        .unwrap_or_default();
+    let items = vec![
+        (
+            ResourceKind::Order,
+            json!({"order_id": SAMPLE_ORDER_ID, "webshop_order_id": "1042", "invoice_id": Value::Null,
+            "status": "new", "paid": 1, "created": at, "last_modified": at, "customer_id": SAMPLE_CUSTOMER_ID,
+            "email": "kunde@example.dk", "phone": "20304050", "currency": "DKK",
+            "price": "399.00", "total_price": "499.00", "vat": "99.80", "shipping_price": "100.00",
+            "order_name": "Karen Jensen", "order_company_name": "", "order_address": "Vestergade 1",
+            "order_zipcode": "8000", "order_city": "Aarhus", "order_country_id": "45",
+            "del_name": "", "del_address": "", "del_zipcode": "", "del_city": "", "del_country_id": "",
+            "products": [{"product_id": SAMPLE_PRODUCT_ID, "own_id": "SKU-1", "name": "Kaffekop",
+                          "amount": "2", "unit_price": "199.50", "real_price": "199.50", "attributes": []}]}),
+        ),
+        (
+            ResourceKind::Customer,
+            json!({"customer_id": SAMPLE_CUSTOMER_ID, "email": "kunde@example.dk", "name": "Karen Jensen",
+            "company_name": "", "address": "Vestergade 1", "zipcode": "8000", "city": "Aarhus", "country_id": "45",
+            "phone": "20304050", "ean": "", "cvr": "", "newsletter": "0", "created": at}),
+        ),
+        (
+            ResourceKind::OrderReturn,
+            json!({"order_return_id": SAMPLE_RETURN_ID, "order_id": SAMPLE_ORDER_ID, "status": "new", "created": at}),
+        ),
+    ];
+    items
+        .into_iter()
+        .map(|(kind, value)| (kind, as_object(value)))
+        .chain([(ResourceKind::Product, product)])
+        .chain((!category.is_empty()).then_some((ResourceKind::Category, category)))
+        .collect()
 }
