@@ -96,6 +96,53 @@ on_both_databases!(
 
 /// A failing job is retried until `retry_for` has passed since it was received, however many
 /// attempts are left: then it is dead-lettered, saying why.
+/// 400 callbacks recorded at once (100 different ones, each four times): the writer takes
+/// them in batches (on PostgreSQL one statement a batch), and equal ones are queued once,
+/// within a batch and across batches; sent again, all are duplicates. With the guard off,
+/// every one is queued.
+async fn batched_enqueues(url: &str) {
+    use shoporama_app::inbox::{Enqueued, Inbox};
+
+    let body = |n: u64| format!(r#"{{"order_id":{n}}}"#);
+    let record_all = |inbox: Inbox| async move {
+        let bodies: Vec<String> = (0..400).map(|n| body(n % 100)).collect();
+        let recorded =
+            futures::future::join_all(bodies.iter().map(|body| inbox.enqueue("paid", 1, body)))
+                .await;
+        recorded
+            .into_iter()
+            .map(|result| result.expect("recorded"))
+            .collect::<Vec<_>>()
+    };
+    let queued = |results: &[Enqueued]| {
+        let mut ids: Vec<i64> = results
+            .iter()
+            .filter_map(|result| match result {
+                Enqueued::Queued(id) => Some(*id),
+                Enqueued::Duplicate => None,
+            })
+            .collect();
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "every queued callback has its own id");
+        count
+    };
+    let guarded = Inbox::open(url, fast()).await.expect("inbox");
+    assert_eq!(queued(&record_all(guarded.clone()).await), 100);
+    assert_eq!(queued(&record_all(guarded.clone()).await), 0);
+    let unguarded = InboxConfig {
+        dedup_window: Duration::ZERO,
+        ..fast()
+    };
+    let unguarded = Inbox::open(url, unguarded).await.expect("inbox");
+    assert_eq!(queued(&record_all(unguarded).await), 400);
+    let pending = guarded.list(Some(JobState::Pending), None, 1000).await;
+    assert_eq!(pending.expect("listed").len(), 500);
+}
+
+on_both_databases!(batched_enqueues: batched_enqueues_on_sqlite, batched_enqueues_on_postgres, "inbox_batched");
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_end_at_the_retry_horizon() {
     let (_dir, url) = sqlite_db();

@@ -164,6 +164,7 @@ pub(super) use crate::store::Database as Pool;
 use crate::store::with_database as with_pool;
 
 /// A new callback for the inbox.
+#[derive(Clone, Copy)]
 pub(super) struct NewJob<'a> {
     pub(super) kind: &'a str,
     pub(super) webshop_id: i64,
@@ -285,6 +286,11 @@ impl Guarded {
     /// Gives the job back without counting the attempt.
     pub(super) fn release(id: i64, owner: &str, now: DateTime<Utc>) -> Self {
         Self::new("release", RELEASE, id, owner, micros(now))
+    }
+
+    /// The job, owner and time when this marks the job done (the change batches combine).
+    pub(super) fn completion(&self) -> Option<Completion<'_>> {
+        (self.sql == COMPLETE).then_some((self.id, self.owner.as_str(), self.at))
     }
 
     /// What it does, for logs.
@@ -435,6 +441,160 @@ impl EnqueueIn for sqlx::PgConnection {
             .fetch_optional(&mut *self)
             .await
             .map_err(fail("enqueue"))
+    }
+}
+
+/// A job to mark done: id, claim owner, now (micros).
+pub(super) type Completion<'a> = (i64, &'a str, i64);
+
+/// A batch of the writer's most frequent changes inside the transaction it holds: recorded
+/// callbacks and completed jobs. SQLite runs them one statement each (in-process, cheap);
+/// PostgreSQL runs each kind as one statement over arrays, one round trip for the batch.
+pub(super) trait BatchIn: EnqueueIn {
+    /// [`EnqueueIn::enqueue_in`] for each job (all with duplicate `window`), in order: each
+    /// one's id, or `None` for a duplicate (of an earlier job of the batch too).
+    fn enqueue_all_in(
+        &mut self,
+        jobs: &[NewJob<'_>],
+        window: Duration,
+    ) -> impl Future<Output = Result<Vec<Option<i64>>, InboxError>> + Send;
+
+    /// Marks the jobs done whose claim still holds; the ids it marked.
+    fn complete_all_in(
+        &mut self,
+        jobs: &[Completion<'_>],
+    ) -> impl Future<Output = Result<Vec<i64>, InboxError>> + Send;
+}
+
+#[cfg(feature = "sqlite")]
+impl BatchIn for sqlx::SqliteConnection {
+    async fn enqueue_all_in(
+        &mut self,
+        jobs: &[NewJob<'_>],
+        window: Duration,
+    ) -> Result<Vec<Option<i64>>, InboxError> {
+        let mut ids = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            ids.push(self.enqueue_in(job, window).await?);
+        }
+        Ok(ids)
+    }
+
+    async fn complete_all_in(&mut self, jobs: &[Completion<'_>]) -> Result<Vec<i64>, InboxError> {
+        let mut done = Vec::with_capacity(jobs.len());
+        for &(id, owner, now) in jobs {
+            let result = sqlx::query(COMPLETE)
+                .bind(id)
+                .bind(owner)
+                .bind(now)
+                .execute(&mut *self)
+                .await
+                .map_err(fail("complete"))?;
+            if result.rows_affected() == 1 {
+                done.push(id);
+            }
+        }
+        Ok(done)
+    }
+}
+
+/// [`BatchIn::enqueue_all_in`] on PostgreSQL with a duplicate guard: the jobs as arrays
+/// (`$1` kinds, `$2` webshop ids, `$3` hashes, `$4` received-at, `$5` bodies), `$6` the
+/// window (positive). Within the batch the first of equal callbacks counts; the guard then lets it in only when its
+/// (type, shop, hash) was not seen within the window. The rows come back by ordinal.
+#[cfg(feature = "postgres")]
+const ENQUEUE_ALL_POSTGRES: &str = "\
+WITH input AS ( \
+    SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::int8[], $5::text[]) \
+        WITH ORDINALITY AS i(kind, webshop_id, body_hash, received, body, n) \
+), first AS ( \
+    SELECT DISTINCT ON (kind, webshop_id, body_hash) * FROM input \
+    ORDER BY kind, webshop_id, body_hash, n \
+), seen AS ( \
+    INSERT INTO shoporama_inbox_seen (kind, webshop_id, body_hash, seen_at_micros) \
+    SELECT kind, webshop_id, body_hash, received FROM first \
+    ON CONFLICT (kind, webshop_id, body_hash) DO UPDATE \
+    SET seen_at_micros = excluded.seen_at_micros \
+    WHERE shoporama_inbox_seen.seen_at_micros < excluded.seen_at_micros - $6 \
+    RETURNING kind, webshop_id, body_hash \
+), queued AS ( \
+    INSERT INTO shoporama_inbox (kind, webshop_id, body, body_hash, received_at_micros, \
+        state, attempts, run_at_micros) \
+    SELECT f.kind, f.webshop_id, f.body, f.body_hash, f.received, 'pending', 0, f.received \
+    FROM first f JOIN seen USING (kind, webshop_id, body_hash) ORDER BY f.n \
+    RETURNING id, kind, webshop_id, body_hash \
+) \
+SELECT f.n, q.id FROM first f JOIN queued q USING (kind, webshop_id, body_hash)";
+
+/// [`BatchIn::complete_all_in`] on PostgreSQL: `$1` ids, `$2` owners, `$3` now (micros).
+#[cfg(feature = "postgres")]
+const COMPLETE_ALL_POSTGRES: &str = "UPDATE shoporama_inbox AS j SET state = 'done', \
+     finished_at_micros = c.now, lease_until_micros = NULL \
+     FROM unnest($1::int8[], $2::text[], $3::int8[]) AS c(id, owner, now) \
+     WHERE j.id = c.id AND j.lease_owner = c.owner AND j.state = 'running' RETURNING j.id";
+
+#[cfg(feature = "postgres")]
+impl BatchIn for sqlx::PgConnection {
+    async fn enqueue_all_in(
+        &mut self,
+        jobs: &[NewJob<'_>],
+        window: Duration,
+    ) -> Result<Vec<Option<i64>>, InboxError> {
+        // One job, or no guard (every callback queued, equal ones too): statement by statement.
+        if jobs.len() == 1 || window.is_zero() {
+            let mut ids = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                ids.push(self.enqueue_in(job, window).await?);
+            }
+            return Ok(ids);
+        }
+        let kinds: Vec<&str> = jobs.iter().map(|job| job.kind).collect();
+        let shops: Vec<i64> = jobs.iter().map(|job| job.webshop_id).collect();
+        let hashes: Vec<String> = jobs
+            .iter()
+            .map(|job| content_hash(job.kind, job.webshop_id, job.body))
+            .collect();
+        let received: Vec<i64> = jobs.iter().map(|job| micros(job.received_at)).collect();
+        let bodies: Vec<&str> = jobs.iter().map(|job| job.body).collect();
+        let rows: Vec<(i64, i64)> = sqlx::query_as(ENQUEUE_ALL_POSTGRES)
+            .bind(kinds)
+            .bind(shops)
+            .bind(hashes)
+            .bind(received)
+            .bind(bodies)
+            .bind(duration_micros(window))
+            .fetch_all(&mut *self)
+            .await
+            .map_err(fail("enqueue"))?;
+        let mut ids = vec![None; jobs.len()];
+        for (ordinal, id) in rows {
+            let slot = usize::try_from(ordinal - 1)
+                .ok()
+                .and_then(|index| ids.get_mut(index));
+            match slot {
+                Some(slot) => *slot = Some(id),
+                None => {
+                    return Err(InboxError::Invalid(format!(
+                        "the batch's enqueue returned ordinal {ordinal} of {}",
+                        jobs.len()
+                    )));
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    async fn complete_all_in(&mut self, jobs: &[Completion<'_>]) -> Result<Vec<i64>, InboxError> {
+        let ids: Vec<i64> = jobs.iter().map(|job| job.0).collect();
+        let owners: Vec<&str> = jobs.iter().map(|job| job.1).collect();
+        let now: Vec<i64> = jobs.iter().map(|job| job.2).collect();
+        sqlx::query_scalar(COMPLETE_ALL_POSTGRES)
+            .bind(ids)
+            .bind(owners)
+            .bind(now)
+            .fetch_all(&mut *self)
+            .await
+            .map_err(fail("complete"))
     }
 }
 
@@ -667,5 +827,89 @@ mod tests {
         assert_eq!(job.attempts, 0);
         assert_eq!(job.received_at, at(62).received_at);
         assert_eq!(job.run_at, job.received_at);
+    }
+}
+
+/// The batch statements against a real PostgreSQL (`SHOPORAMA_TEST_POSTGRES_URL`), called
+/// directly: the writer falls back to one statement per change when a batch fails, which
+/// would hide a broken batch statement from tests that go through it.
+#[cfg(all(test, feature = "postgres"))]
+mod postgres_batches {
+    use super::*;
+    use crate::store::Database;
+
+    async fn pool(test: &str) -> Option<sqlx::PgPool> {
+        let url = crate::testing::skip::postgres_url(test)?;
+        let schema = format!("t_{test}_{}", std::process::id());
+        let admin = sqlx::PgPool::connect(&url).await.expect("connects");
+        let create = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+            .execute(&admin)
+            .await
+            .expect("schema");
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{separator}options[search_path]={schema}");
+        let store = crate::store::connect(&url).await.expect("store migrates");
+        match store.database() {
+            Some(Database::Postgres(pool)) => Some(pool),
+            other => panic!("not PostgreSQL: {other:?}"),
+        }
+    }
+
+    fn job(body: &str) -> NewJob<'_> {
+        NewJob {
+            kind: "paid",
+            webshop_id: 7,
+            body,
+            received_at: Utc::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_first_of_equal_callbacks_is_queued_once_and_only_held_claims_complete() {
+        let Some(pool) = pool("inbox_batch_statements").await else {
+            return;
+        };
+        let mut connection = pool.acquire().await.expect("connection");
+        let window = Duration::from_hours(1);
+        let batch = ["a", "b", "a", "c", "b"].map(job);
+        let ids = connection
+            .enqueue_all_in(&batch, window)
+            .await
+            .expect("batch");
+        let queued: Vec<bool> = ids.iter().map(Option::is_some).collect();
+        assert_eq!(queued, [true, true, false, true, false]);
+        let (a, b, c) = (ids[0].expect("a"), ids[1].expect("b"), ids[3].expect("c"));
+        assert!(a < b && b < c, "ids follow the batch's order: {ids:?}");
+        // Seen within the window: a duplicate; a new one is queued.
+        let ids = connection
+            .enqueue_all_in(&["a", "d"].map(job), window)
+            .await
+            .expect("batch");
+        assert_eq!(
+            ids.iter().map(Option::is_some).collect::<Vec<_>>(),
+            [false, true]
+        );
+
+        sqlx::query("UPDATE shoporama_inbox SET state = 'running', lease_owner = 'me'")
+            .execute(&mut *connection)
+            .await
+            .expect("claimed");
+        let now = micros(Utc::now());
+        let done = connection
+            .complete_all_in(&[(a, "me", now), (b, "someone else", now), (c, "me", now)])
+            .await
+            .expect("completed");
+        assert_eq!(done.len(), 2);
+        assert!(done.contains(&a) && done.contains(&c), "{done:?}");
+        let states: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, state FROM shoporama_inbox WHERE id IN ($1, $2) ORDER BY id",
+        )
+        .bind(a)
+        .bind(b)
+        .fetch_all(&mut *connection)
+        .await
+        .expect("states");
+        assert_eq!(states, [(a, "done".to_owned()), (b, "running".to_owned())]);
     }
 }

@@ -23,7 +23,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
-use super::db::{self, EnqueueIn as _, Guarded, NewJob};
+use super::db::{self, BatchIn, Guarded, NewJob};
 use super::{InboxError, Job};
 use crate::store::Database;
 
@@ -243,19 +243,27 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
                 .begin_with(begin)
                 .await
                 .map_err(db::fail("begin"))?;
-            let mut applied = Vec::with_capacity(changes.len());
-            for change in changes {
-                applied.push(match change {
+            // Recorded callbacks and completions wait in `pending` and go in as one batch each,
+            // before the next claim (which may pick up what was just recorded) and at the end.
+            let mut applied: Vec<Option<Applied>> = Vec::with_capacity(changes.len());
+            let mut pending = Pending::default();
+            for (index, change) in changes.iter().enumerate() {
+                match change {
+                    Change::Enqueue { job, window, .. } if pending.fits(*window) => {
+                        pending.enqueue(index, job, *window);
+                        applied.push(None);
+                    }
                     Change::Enqueue { job, window, .. } => {
-                        let new = NewJob {
-                            kind: &job.kind,
-                            webshop_id: job.webshop_id,
-                            body: &job.body,
-                            received_at: job.received_at,
-                        };
-                        Applied::Enqueued(tx.enqueue_in(&new, *window).await?)
+                        pending.apply(&mut *tx, &mut applied).await?;
+                        pending.enqueue(index, job, *window);
+                        applied.push(None);
+                    }
+                    Change::Record { update, .. } if update.completion().is_some() => {
+                        pending.complete(index, update);
+                        applied.push(None);
                     }
                     Change::Claim { claim, .. } => {
+                        pending.apply(&mut *tx, &mut applied).await?;
                         let rows = db::claim_query(
                             &claim.owner,
                             claim.now,
@@ -266,7 +274,7 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
                         .fetch_all(&mut *tx)
                         .await
                         .map_err(db::fail("claim"))?;
-                        Applied::Claimed(db::decode_claimed(&rows)?)
+                        applied.push(Some(Applied::Claimed(db::decode_claimed(&rows)?)));
                     }
                     Change::Record { update, .. } => {
                         let done = update
@@ -274,11 +282,16 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
                             .execute(&mut *tx)
                             .await
                             .map_err(|error| update.failed(error))?;
-                        Applied::Recorded(done.rows_affected() == 1)
+                        applied.push(Some(Applied::Recorded(done.rows_affected() == 1)));
                     }
-                    Change::Flush { .. } => Applied::Flushed,
-                });
+                    Change::Flush { .. } => applied.push(Some(Applied::Flushed)),
+                }
             }
+            pending.apply(&mut *tx, &mut applied).await?;
+            let applied = applied
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(mixed_up)?;
             tx.commit().await.map_err(db::fail("commit"))?;
             Ok(applied)
         }
@@ -294,6 +307,73 @@ async fn write(database: &Database, changes: &[Change]) -> Result<Vec<Applied>, 
         }
         applied
     })
+}
+
+/// The recorded callbacks (all with one duplicate window) and completions of a batch not yet
+/// applied, by their index in the batch.
+#[derive(Default)]
+struct Pending<'a> {
+    window: Option<Duration>,
+    enqueues: Vec<(usize, NewJob<'a>)>,
+    completions: Vec<(usize, db::Completion<'a>)>,
+}
+
+impl<'a> Pending<'a> {
+    /// Whether a callback with duplicate `window` can join the waiting ones.
+    fn fits(&self, window: Duration) -> bool {
+        self.window.is_none_or(|waiting| waiting == window)
+    }
+
+    fn enqueue(&mut self, index: usize, job: &'a OwnedJob, window: Duration) {
+        self.window = Some(window);
+        let job = NewJob {
+            kind: &job.kind,
+            webshop_id: job.webshop_id,
+            body: &job.body,
+            received_at: job.received_at,
+        };
+        self.enqueues.push((index, job));
+    }
+
+    fn complete(&mut self, index: usize, update: &'a Guarded) {
+        if let Some(completion) = update.completion() {
+            self.completions.push((index, completion));
+        }
+    }
+
+    /// Applies what waits, filling in the answers at its indexes.
+    async fn apply<C: BatchIn>(
+        &mut self,
+        connection: &mut C,
+        applied: &mut [Option<Applied>],
+    ) -> Result<(), InboxError> {
+        let mut answer = |index: usize, outcome: Applied| match applied.get_mut(index) {
+            Some(slot) => {
+                *slot = Some(outcome);
+                Ok(())
+            }
+            None => Err(mixed_up()),
+        };
+        if let Some(window) = self.window.take() {
+            let jobs: Vec<NewJob<'_>> = self.enqueues.iter().map(|(_, job)| *job).collect();
+            let ids = connection.enqueue_all_in(&jobs, window).await?;
+            if ids.len() != jobs.len() {
+                return Err(mixed_up());
+            }
+            for ((index, _), id) in self.enqueues.drain(..).zip(ids) {
+                answer(index, Applied::Enqueued(id))?;
+            }
+        }
+        if !self.completions.is_empty() {
+            let jobs: Vec<db::Completion<'_>> =
+                self.completions.iter().map(|(_, job)| *job).collect();
+            let done = connection.complete_all_in(&jobs).await?;
+            for (index, (id, _, _)) in self.completions.drain(..) {
+                answer(index, Applied::Recorded(done.contains(&id)))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A batch's transaction on PostgreSQL, in one round trip: no bitmap scans for the rest of
