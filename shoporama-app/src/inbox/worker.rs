@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures::future::BoxFuture;
+use futures::stream::{FuturesUnordered, StreamExt as _};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument as _;
@@ -124,10 +125,12 @@ impl Scheduler {
     /// Claims and runs jobs until the workers stop claiming, then waits for the running ones.
     ///
     /// It claims while at least half the slots are free (or all, when fewer jobs ran) and the
-    /// queue may hold claimable jobs: after a claim
-    /// that filled every free slot, a job queued in this process ([`Inbox::enqueue`] wakes
-    /// it), a notification from another process, or the poll interval (retries that came
-    /// due, expired leases, jobs of processes it hears nothing from).
+    /// queue may hold claimable jobs: after a claim that filled every slot it asked for, a job
+    /// queued in this process ([`Inbox::enqueue`] wakes it), a notification from another
+    /// process, or the poll interval (retries that came due, expired leases, jobs of processes
+    /// it hears nothing from). Up to [`CLAIMS_IN_FLIGHT`] claims wait for the writer at once,
+    /// each for slots no other claim asked for: the slots freed while one claim waits for its
+    /// commit are claimed for before it returns, so handlers do not wait for round trips.
     async fn run(mut self) {
         let workers = self.inbox.config().workers;
         // Freed slots are claimed for together: one claim per job would make the claims'
@@ -136,47 +139,70 @@ impl Scheduler {
         let mut poll = tokio::time::interval(self.inbox.config().poll_interval);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut running = JoinSet::new();
+        let mut claims = FuturesUnordered::new();
+        // Slots asked for by the claims in flight.
+        let mut asked = 0;
         let mut look = true;
         while *self.phase.borrow() == Phase::Run {
-            let free = workers.saturating_sub(running.len());
-            if look && free > 0 && (free >= batch || running.is_empty()) {
+            let free = workers.saturating_sub(running.len() + asked);
+            let idle = running.is_empty() && claims.is_empty();
+            if look && free > 0 && claims.len() < CLAIMS_IN_FLIGHT && (free >= batch || idle) {
                 let owner = format!(
                     "{}/{}",
                     self.process,
                     CLAIMS.fetch_add(1, Ordering::Relaxed)
                 );
-                match self.inbox.claim(&owner, free).await {
-                    Ok(jobs) => {
-                        look = jobs.len() == free;
-                        for job in jobs {
-                            let worker = Worker {
-                                run: Arc::clone(&self.run),
-                                inbox: self.inbox.clone(),
-                                phase: self.phase.clone(),
-                                owner: owner.clone(),
-                            };
-                            running.spawn(worker.process(job));
-                        }
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, "inbox claim failed; retrying");
-                        look = false;
-                    }
-                }
-                if look {
-                    continue;
-                }
+                let inbox = self.inbox.clone();
+                asked += free;
+                claims.push(async move {
+                    let jobs = inbox.claim(&owner, free).await;
+                    (owner, free, jobs)
+                });
+                continue;
             }
             tokio::select! {
+                Some((owner, wanted, claimed)) = claims.next(), if !claims.is_empty() => {
+                    asked -= wanted;
+                    match claimed {
+                        Ok(jobs) => {
+                            look = jobs.len() == wanted;
+                            self.start(&mut running, &owner, jobs);
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, "inbox claim failed; retrying");
+                            look = false;
+                        }
+                    }
+                }
                 Some(_) = running.join_next(), if !running.is_empty() => {}
                 () = self.inbox.wake().notified() => look = true,
                 _ = poll.tick() => look = true,
                 () = stopping(&mut self.phase) => break,
             }
         }
+        // Claims still waiting are committed by the writer all the same: run what they took.
+        while let Some((owner, _, claimed)) = claims.next().await {
+            self.start(&mut running, &owner, claimed.unwrap_or_default());
+        }
         while running.join_next().await.is_some() {}
     }
+
+    /// Runs each of `jobs`, claimed by `owner`, in a task of its own.
+    fn start(&self, running: &mut JoinSet<()>, owner: &str, jobs: Vec<Job>) {
+        for job in jobs {
+            let worker = Worker {
+                run: Arc::clone(&self.run),
+                inbox: self.inbox.clone(),
+                phase: self.phase.clone(),
+                owner: owner.to_owned(),
+            };
+            running.spawn(worker.process(job));
+        }
+    }
 }
+
+/// Claims that may wait for the writer at once (see [`Scheduler::run`]).
+const CLAIMS_IN_FLIGHT: usize = 2;
 
 /// One claimed job and what it needs to run.
 struct Worker {
