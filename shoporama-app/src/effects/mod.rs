@@ -76,7 +76,6 @@
 
 mod backend;
 mod clock;
-mod config;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod db;
 mod error;
@@ -84,8 +83,8 @@ mod failure;
 mod memory;
 mod record;
 
+pub use crate::config::EffectsConfig;
 pub use clock::Clock;
-pub use config::EffectsConfig;
 pub use error::{EffectError, RETRY_AFTER};
 pub use failure::EffectFailure;
 pub use record::{EffectFilter, EffectRecord, EffectState};
@@ -264,7 +263,7 @@ impl Effects {
             tokio::time::sleep(pause.min(config.wait.saturating_sub(waited))).await;
             pause = pause
                 .saturating_mul(2)
-                .min(config::MAX_POLL.max(config.poll));
+                .min(crate::config::effects::MAX_POLL.max(config.poll));
         }
     }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::config::ConfigError;
+use super::ConfigError;
 use crate::events::{EventName, WebhookName};
 use crate::fields::SettingType as _;
 
