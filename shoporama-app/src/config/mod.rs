@@ -18,8 +18,8 @@
 //! | `SHOPORAMA_IDLE_TIMEOUT_MS` | `30000` | how long a connection may stay open without a request in progress |
 //! | `SHOPORAMA_MAX_CONNECTIONS` | half the open-file limit, at most `1024` | connections served at once; beyond it the longest-idle one is closed, or the new one waits |
 //! | `SHOPORAMA_SHUTDOWN_GRACE_MS` | `10000` | how long a stopping server lets requests in progress finish before it closes their connections |
-//! | `SHOPORAMA_INBOX*` | webhooks through the inbox | see [`InboxConfig`](InboxConfig) |
-//! | `SHOPORAMA_EFFECTS_*` | 30 s lease, 20 s wait | see [`EffectsConfig`](EffectsConfig) |
+//! | `SHOPORAMA_INBOX*` | webhooks through the inbox | see [`InboxConfig`] |
+//! | `SHOPORAMA_EFFECTS_*` | 30 s lease, 20 s wait | see [`EffectsConfig`] |
 
 pub(crate) mod effects;
 mod inbox;
@@ -368,14 +368,14 @@ impl ConfigBuilder {
     }
 
     /// Which callbacks go through the durable inbox (default for a built configuration:
-    /// [`InboxConfig::inline`](InboxConfig::inline); [`Config::from_env`] starts
-    /// from [`InboxConfig::default`](InboxConfig::default), webhooks through it).
+    /// [`InboxConfig::inline`]; [`Config::from_env`] starts
+    /// from [`InboxConfig::default`], webhooks through it).
     pub fn inbox(mut self, inbox: InboxConfig) -> Self {
         self.inbox = Some(inbox);
         self
     }
 
-    /// The keyed effects' lease and wait (default [`EffectsConfig::default`](EffectsConfig::default)).
+    /// The keyed effects' lease and wait (default [`EffectsConfig::default`]).
     pub fn effects(mut self, effects: EffectsConfig) -> Self {
         self.effects = Some(effects);
         self
@@ -549,7 +549,8 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    /// A lookup over `pairs`, for the `from_lookup` functions of config and its parts.
+    pub(super) fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: BTreeMap<String, String> = pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -173,22 +173,21 @@ impl Effects {
     /// [`Clock::manual`].
     #[must_use]
     pub fn with_clock(&self, clock: Clock) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                clock,
-                ..(*self.inner).clone()
-            }),
-        }
+        self.changed(|inner| inner.clock = clock)
     }
 
     /// The same effects (same storage and clock) with another configuration.
     #[must_use]
     pub fn with_config(&self, config: EffectsConfig) -> Self {
+        self.changed(|inner| inner.config = config)
+    }
+
+    /// A copy of these effects with `change` applied to their parts.
+    fn changed(&self, change: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = (*self.inner).clone();
+        change(&mut inner);
         Self {
-            inner: Arc::new(Inner {
-                config,
-                ..(*self.inner).clone()
-            }),
+            inner: Arc::new(inner),
         }
     }
 
