@@ -388,31 +388,22 @@ async fn commands_get_a_ready_shop(url: &str) {
     );
     assert_no_secret(&show);
 
-    let unconfigured = run(notes_app(Some(url), &["show", "--webshop-id", "9"]));
-    assert_eq!(unconfigured.code, Some(1));
-    assert!(
-        unconfigured.stderr.contains("error: shop 9 installed the app but its settings are not valid yet (field `api_key` is required but was not set)"),
-        "{}",
-        unconfigured.stderr
-    );
-    let uninstalled = run(notes_app(Some(url), &["show", "--webshop-id", "8"]));
-    assert_eq!(uninstalled.code, Some(1));
-    assert!(
-        uninstalled
-            .stderr
-            .contains("error: shop 8 has not installed the app (it uninstalled it on "),
-        "{}",
-        uninstalled.stderr
-    );
-    let unknown = run(notes_app(Some(url), &["show", "--webshop-id", "5"]));
-    assert_eq!(unknown.code, Some(1));
-    assert!(
-        unknown
-            .stderr
-            .contains("error: shop 5 has not installed the app\n"),
-        "{}",
-        unknown.stderr
-    );
+    // Shops without a valid installation: unconfigured, uninstalled, never installed.
+    for (webshop_id, error) in [
+        (
+            "9",
+            "error: shop 9 installed the app but its settings are not valid yet (field `api_key` is required but was not set)",
+        ),
+        (
+            "8",
+            "error: shop 8 has not installed the app (it uninstalled it on ",
+        ),
+        ("5", "error: shop 5 has not installed the app\n"),
+    ] {
+        let shown = run(notes_app(Some(url), &["show", "--webshop-id", webshop_id]));
+        assert_eq!(shown.code, Some(1), "{}", shown.stderr);
+        assert!(shown.stderr.contains(error), "{}", shown.stderr);
+    }
     for bad in [
         &["show", "--webshop-id", "abc"][..],
         &["show", "--webshop-id", "0"],

@@ -10,6 +10,8 @@
 //!
 //! `ECONOMIC_CRASH_ORDERS` (default 2000) and `INBOX_TEST_SEED`-like `CRASH_SEED` repeat a run.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,18 +35,13 @@ const WEBSHOP: u64 = 7;
 /// The first order id (the orders are `FIRST_ORDER..FIRST_ORDER + n`).
 const FIRST_ORDER: u64 = 500_000;
 
-/// A Danish paid order.
+/// A Danish paid order (see [`support::order_json`]).
 fn order_json(order_id: u64) -> Value {
-    json!({
-        "order_id": order_id, "webshop_order_id": order_id - 400_000, "status": "new", "paid": 1,
-        "created": "2025-03-03 10:15:00", "last_modified": "2025-03-03 10:20:00",
-        "email": format!("buyer{order_id}@example.dk"), "phone": "20304050", "currency": "DKK",
-        "price": "399.00", "shipping_price": "39.00", "total_price": "438.00", "vat": "87.60",
-        "order_name": "Karen Jensen", "order_address": "Vestergade 1", "order_zipcode": "8000",
-        "order_city": "Aarhus", "order_country_id": 45,
-        "products": [{"product_id": 3_042_680, "own_id": "SKU-1", "name": "Kaffekop", "amount": 2,
-                      "unit_price": "199.50", "real_price": "199.50"}]
-    })
+    support::order_json(
+        order_id,
+        order_id - 400_000,
+        &format!("buyer{order_id}@example.dk"),
+    )
 }
 
 /// The stand-ins and the app's database.
