@@ -349,6 +349,7 @@ impl<S: fmt::Debug> fmt::Debug for Shop<S> {
 /// Converting an [`EffectError`] (`?` on [`Shop::once`]) gives a
 /// [`retry_after`](Self::retry_after) error when the effect may succeed later, a 500
 /// otherwise.
+#[derive(Debug)]
 pub struct AppError {
     status: http::StatusCode,
     source: Box<dyn std::error::Error + Send + Sync + 'static>,
@@ -446,16 +447,6 @@ impl fmt::Display for AppError {
             cause = error.source();
         }
         Ok(())
-    }
-}
-
-impl fmt::Debug for AppError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AppError")
-            .field("status", &self.status)
-            .field("source", &self.source)
-            .field("retry_after", &self.retry_after)
-            .finish()
     }
 }
 
