@@ -2,7 +2,8 @@
 //! order that ARCHITECTURE.md gives (its ```` ```layers ```` block, lowest first).
 //!
 //! What counts as an import: every `crate::…` path in code (`use crate::x::Y`, `use
-//! crate::{x::Y, z}`, `crate::x::f()` inline, `$crate::x` in macros), test modules included.
+//! crate::{x::Y, z}`, `crate::x::f()` inline, `$crate::x` in macros), test modules included,
+//! except that a test module (`#[cfg(test)] mod …`) may use `testing`, the test support.
 //! Comments are not read, so intra-doc links (`[`X`](crate::server::X)`) may point anywhere:
 //! they cost nothing at compile time and let a lower module name who uses it. A name the crate
 //! root re-exports (`crate::AppRuntime`) or a `#[macro_export]` macro (`crate::with_backend!`)
@@ -359,6 +360,63 @@ impl Crate {
     }
 }
 
+/// The module that test code anywhere may import: the crate's test support.
+const TEST_SUPPORT: &str = "testing";
+
+/// The byte ranges of `code` (comments stripped) that are test modules: a `mod name { … }`
+/// under an attribute `#[cfg(…)]` that names `test` (`#[cfg(test)]`, `#[cfg(all(test, …))]`).
+fn test_modules(code: &str) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    while let Some(at) = code[from..].find("#[cfg(") {
+        let start = from + at;
+        from = start + "#[cfg(".len();
+        let Some(close) = code[from..].find(")]") else {
+            break;
+        };
+        let condition = &code[from..from + close];
+        let names_test = condition
+            .split(|c: char| !is_ident(c))
+            .any(|word| word == "test");
+        if condition.starts_with("not") || !names_test {
+            continue;
+        }
+        // The item the attribute is on, past any further attributes: a module with a body.
+        let mut rest = code[from + close + 2..].trim_start();
+        while rest.starts_with("#[") {
+            rest = rest
+                .find(']')
+                .map_or("", |end| rest[end + 1..].trim_start());
+        }
+        let rest = rest.strip_prefix("pub(crate) ").unwrap_or(rest);
+        let Some(module) = rest.strip_prefix("mod ") else {
+            continue;
+        };
+        let Some(open) = module
+            .find(['{', ';'])
+            .filter(|&i| module.as_bytes()[i] == b'{')
+        else {
+            continue;
+        };
+        let body = code.len() - module.len() + open;
+        let mut depth = 0usize;
+        for (offset, c) in code[body..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        ranges.push(start..body + offset + 1);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    ranges
+}
+
 /// The check itself, over `files` (path relative to src → text).
 fn check(files: &BTreeMap<String, String>, order: &[String]) -> Vec<Violation> {
     let krate = Crate::read(files);
@@ -379,7 +437,9 @@ fn check(files: &BTreeMap<String, String>, order: &[String]) -> Vec<Violation> {
             continue;
         };
         let code = strip_comments(text);
+        let tests = test_modules(&code);
         for (offset, name) in crate_paths(&code) {
+            let in_test = tests.iter().any(|range| range.contains(&offset));
             let line = code[..offset].matches('\n').count() + 1;
             let violation = |to: &str, kind| Violation {
                 file: file.clone(),
@@ -394,6 +454,7 @@ fn check(files: &BTreeMap<String, String>, order: &[String]) -> Vec<Violation> {
                     violations.push(violation("the crate root", Kind::Upward(own, order.len())));
                 }
                 Some(Target::Module(target)) if target == module => {}
+                Some(Target::Module(target)) if in_test && target == TEST_SUPPORT => {}
                 Some(Target::Module(target)) => match layer(&target) {
                     Some(theirs) if theirs > own => {
                         violations.push(violation(&target, Kind::Upward(own, theirs)));
@@ -562,6 +623,43 @@ fn groups_inline_paths_root_reexports_and_macros_are_read_and_comments_are_not()
             (6, "high".to_owned(), Kind::Upward(0, 1)),
             (6, "high".to_owned(), Kind::Upward(0, 1)),
             (7, "nothing".to_owned(), Kind::Unknown),
+        ]
+    );
+}
+
+#[test]
+fn test_modules_may_use_the_test_support_and_nothing_else_above() {
+    let order: Vec<String> = ["low", "server", "testing"].map(str::to_owned).into();
+    let files: BTreeMap<String, String> = [
+        (
+            "lib.rs",
+            "pub mod low;\npub mod server;\npub mod testing;\n",
+        ),
+        (
+            "low.rs",
+            concat!(
+                "pub fn f() {}\n",
+                "#[cfg(all(test, feature = \"postgres\"))]\n#[allow(unused)]\nmod tests {\n",
+                "    fn g() { let _ = crate::testing::skip(); { crate::server::x(); } }\n",
+                "}\n",
+                "fn h() { crate::testing::skip(); }\n",
+                "#[cfg(not(test))]\nmod other { fn i() { crate::testing::skip(); } }\n",
+            ),
+        ),
+    ]
+    .into_iter()
+    .map(|(path, text)| (path.to_owned(), text.to_owned()))
+    .collect();
+    let found: Vec<(usize, String)> = check(&files, &order)
+        .into_iter()
+        .map(|violation| (violation.line, violation.to))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (5, "server".to_owned()),
+            (7, "testing".to_owned()),
+            (9, "testing".to_owned()),
         ]
     );
 }
