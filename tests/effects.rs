@@ -101,6 +101,18 @@ async fn record(effects: &Effects, name: &str, key: u64) -> EffectRecord {
         .expect("the effect is stored")
 }
 
+/// A later call for the invoice of `key` gets the stored `expected` without running its
+/// closure.
+async fn assert_stored_result(effects: &Effects, key: u64, expected: &str) {
+    let again: String = effects
+        .once(SHOP, "invoice", key, |_| async {
+            Err(EffectFailure::permanent("must not run"))
+        })
+        .await
+        .expect("the stored result");
+    assert_eq!(again, expected);
+}
+
 fn start() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("a valid time")
 }
@@ -180,13 +192,7 @@ async fn concurrent_calls_run_the_effect_once(backend: Backend) {
     assert_eq!(stored.result, Some(json!("INV-1001-1")));
     assert!(stored.finished_at.is_some() && stored.lease_until.is_none());
     // Later calls get the stored result; the closure does not run.
-    let again: String = effects
-        .once(SHOP, "invoice", 1001, |_| async {
-            Err(EffectFailure::permanent("must not run"))
-        })
-        .await
-        .expect("the stored result");
-    assert_eq!(again, "INV-1001-1");
+    assert_stored_result(&effects, 1001, "INV-1001-1").await;
     // The same name and key of another shop, or another key, is another effect.
     let other: String = effects
         .once(SHOP + 1, "invoice", 1001, |_| async {
@@ -286,13 +292,7 @@ async fn a_crashed_attempt_is_taken_over_after_its_lease(backend: Backend) {
 
     // Taken over once: later calls, even much later, get the stored result.
     clock.advance(Duration::from_hours(1));
-    let again: String = effects
-        .once(SHOP, "invoice", 1002, |_| async {
-            Err(EffectFailure::permanent("must not run"))
-        })
-        .await
-        .expect("the stored result");
-    assert_eq!(again, "INV-1002-1");
+    assert_stored_result(&effects, 1002, "INV-1002-1").await;
 }
 on_every_backend!(a_crashed_attempt_is_taken_over_after_its_lease: memory_crash_is_taken_over_once, sqlite_crash_is_taken_over_once, postgres_crash_is_taken_over_once, "fx_crash");
 

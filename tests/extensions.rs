@@ -249,13 +249,8 @@ async fn a_failing_on_start_stops_the_runtime() {
     );
 }
 
-#[tokio::test]
-async fn resolve_shop_says_why_there_is_none() {
-    let runtime = connect(Notes::default(), "memory://").await;
-    let shop = |id| {
-        SimulatedShop::in_process(runtime.router(), NotesSettings::manifest(), APP_TOKEN)
-            .webshop_id(id)
-    };
+/// Shop 8 installs and uninstalls; shop 9 installs without its required `api_key`.
+async fn seed_shops_without_a_valid_installation(shop: impl Fn(u64) -> SimulatedShop) {
     shop(8)
         .field("api_key", API_KEY)
         .install()
@@ -263,6 +258,16 @@ async fn resolve_shop_says_why_there_is_none() {
         .assert_ok();
     shop(8).uninstall().await.assert_ok();
     shop(9).without_field("api_key").install().await.assert_ok();
+}
+
+#[tokio::test]
+async fn resolve_shop_says_why_there_is_none() {
+    let runtime = connect(Notes::default(), "memory://").await;
+    let shop = |id| {
+        SimulatedShop::in_process(runtime.router(), NotesSettings::manifest(), APP_TOKEN)
+            .webshop_id(id)
+    };
+    seed_shops_without_a_valid_installation(&shop).await;
     match runtime.resolve_shop(8).await {
         Err(error @ ShopError::NotInstalled { .. }) => {
             assert!(
@@ -354,13 +359,7 @@ async fn commands_get_a_ready_shop(url: &str) {
             .install()
             .await
             .assert_ok();
-        shop(8)
-            .field("api_key", API_KEY)
-            .install()
-            .await
-            .assert_ok();
-        shop(8).uninstall().await.assert_ok();
-        shop(9).without_field("api_key").install().await.assert_ok();
+        seed_shops_without_a_valid_installation(&shop).await;
         runtime.shutdown_inbox().await;
     }
 
@@ -388,31 +387,22 @@ async fn commands_get_a_ready_shop(url: &str) {
     );
     assert_no_secret(&show);
 
-    let unconfigured = run(notes_app(Some(url), &["show", "--webshop-id", "9"]));
-    assert_eq!(unconfigured.code, Some(1));
-    assert!(
-        unconfigured.stderr.contains("error: shop 9 installed the app but its settings are not valid yet (field `api_key` is required but was not set)"),
-        "{}",
-        unconfigured.stderr
-    );
-    let uninstalled = run(notes_app(Some(url), &["show", "--webshop-id", "8"]));
-    assert_eq!(uninstalled.code, Some(1));
-    assert!(
-        uninstalled
-            .stderr
-            .contains("error: shop 8 has not installed the app (it uninstalled it on "),
-        "{}",
-        uninstalled.stderr
-    );
-    let unknown = run(notes_app(Some(url), &["show", "--webshop-id", "5"]));
-    assert_eq!(unknown.code, Some(1));
-    assert!(
-        unknown
-            .stderr
-            .contains("error: shop 5 has not installed the app\n"),
-        "{}",
-        unknown.stderr
-    );
+    // Shops without a valid installation: unconfigured, uninstalled, never installed.
+    for (webshop_id, error) in [
+        (
+            "9",
+            "error: shop 9 installed the app but its settings are not valid yet (field `api_key` is required but was not set)",
+        ),
+        (
+            "8",
+            "error: shop 8 has not installed the app (it uninstalled it on ",
+        ),
+        ("5", "error: shop 5 has not installed the app\n"),
+    ] {
+        let shown = run(notes_app(Some(url), &["show", "--webshop-id", webshop_id]));
+        assert_eq!(shown.code, Some(1), "{}", shown.stderr);
+        assert!(shown.stderr.contains(error), "{}", shown.stderr);
+    }
     for bad in [
         &["show", "--webshop-id", "abc"][..],
         &["show", "--webshop-id", "0"],

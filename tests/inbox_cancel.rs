@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use inbox_support::{Ledger, Rng, RoundRobin, TOKEN, assert_reaches, install, ledger_db};
+use inbox_support::{Ledger, RoundRobin, TOKEN, assert_reaches, install, ledger_db, rng};
 use shoporama_app::Config;
 use shoporama_app::inbox::InboxConfig;
 use shoporama_app::server::AppRuntime;
@@ -100,7 +100,7 @@ async fn clients_hanging_up(url: &str) {
         .and_then(|port| port.parse().ok())
         .expect("the server's port");
 
-    let mut rng = Rng::new();
+    let mut rng = rng();
     let lingers: Vec<Duration> = (0..ORDERS)
         .map(|_| Duration::from_micros(rng.range(0, 3000)))
         .collect();

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
 use inbox_support::{
-    AppProcess, EFFECTS, Rng, RoundRobin, assert_reaches, env_number, free_port, install,
-    ledger_db, sqlite_db, wait_for,
+    AppProcess, EFFECTS, RoundRobin, assert_reaches, env_number, free_port, install, ledger_db,
+    rng, sqlite_db, wait_for,
 };
 
 const SHOPS: u64 = 5;
@@ -40,11 +40,7 @@ async fn crash_three_times(database_url: &str) {
         install(&url, shop).await;
     }
 
-    let mut rng = Rng::new();
-    let mut kills: Vec<u64> = (0..3)
-        .map(|_| rng.range(total / 10, total * 9 / 10))
-        .collect();
-    kills.sort_unstable();
+    let kills = rng().kill_points(total);
     let acked = Arc::new(AtomicU64::new(0));
     let killer = {
         let (acked, server) = (Arc::clone(&acked), Arc::clone(&server));

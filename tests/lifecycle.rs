@@ -139,27 +139,21 @@ async fn an_update_for_an_unknown_shop_with_a_token_recovers_the_install() {
 async fn handler_errors_and_panics_answer_500_and_the_server_keeps_serving() {
     let recorder = Recorder::default();
     let server = RunningServer::start(recorder.clone(), "memory://").await;
-    shop(&server, 3)
-        .field("mode", "fail")
-        .install()
-        .await
-        .assert_ok();
-    shop(&server, 3)
-        .event("paid")
-        .await
-        .assert_status(StatusCode::INTERNAL_SERVER_ERROR)
-        .assert_error_contains("the accounting system is down");
-
-    shop(&server, 4)
-        .field("mode", "panic")
-        .install()
-        .await
-        .assert_ok();
-    shop(&server, 4)
-        .event("paid")
-        .await
-        .assert_status(StatusCode::INTERNAL_SERVER_ERROR)
-        .assert_error_contains("panicked: handler bug");
+    for (webshop_id, mode, error) in [
+        (3, "fail", "the accounting system is down"),
+        (4, "panic", "panicked: handler bug"),
+    ] {
+        shop(&server, webshop_id)
+            .field("mode", mode)
+            .install()
+            .await
+            .assert_ok();
+        shop(&server, webshop_id)
+            .event("paid")
+            .await
+            .assert_status(StatusCode::INTERNAL_SERVER_ERROR)
+            .assert_error_contains(error);
+    }
     // Still serving.
     shop(&server, 3).event("add_to_basket").await.assert_ok();
     let health = reqwest::get(format!("{}/healthz", server.base_url))

@@ -16,6 +16,20 @@ use shoporama_app_tests::{APP_TOKEN, REST_TOKEN, Recorder, RecorderSettings, con
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
+impl Captured {
+    /// Captures everything logged at TRACE on this thread while the guard lives.
+    fn trace() -> (Self, tracing::subscriber::DefaultGuard) {
+        let captured = Self::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+}
+
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if let Ok(mut out) = self.0.lock() {
@@ -31,14 +45,7 @@ impl Write for Captured {
 
 #[tokio::test]
 async fn tokens_never_reach_the_logs() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::trace();
 
     let runtime = AppRuntime::with_store(
         Recorder::default(),
@@ -151,14 +158,7 @@ const BAD_PIN: &str = "98x7-SHOULD-NOT-APPEAR";
 
 #[tokio::test]
 async fn secret_settings_stay_out_of_debug_and_logs() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::trace();
 
     let runtime = AppRuntime::with_store(Vault, config("memory://"), Arc::new(MemoryStore::new()));
     let shop = SimulatedShop::in_process(runtime.router(), VaultSettings::manifest(), APP_TOKEN)

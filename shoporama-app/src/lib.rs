@@ -13,6 +13,7 @@ pub mod events;
 pub mod fields;
 pub mod inbox;
 pub mod manifest;
+mod placement;
 pub mod rest;
 pub mod secret;
 pub mod server;

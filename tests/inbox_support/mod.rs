@@ -16,7 +16,7 @@ use shoporama_app::AppSettings as _;
 use shoporama_app::testing::SimulatedShop;
 /// The app token of the ledger, in process and as a server process.
 pub use shoporama_app_tests::APP_TOKEN as TOKEN;
-use shoporama_app_tests::{fresh_postgres_schema, postgres_url};
+use shoporama_app_tests::{Rng, fresh_postgres_schema, postgres_url, wait_healthy};
 
 pub use ledger::{Ledger, LedgerDb, LedgerSettings, create_tables};
 
@@ -126,29 +126,10 @@ impl AppProcess {
             } else {
                 Stdio::null()
             });
-        self.child = Some(command.spawn().expect("the inbox-app binary starts"));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
-                use std::io::{Read as _, Write as _};
-                let _ = stream
-                    .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-                let mut answer = String::new();
-                let _ = stream.read_to_string(&mut answer);
-                if answer.starts_with("HTTP/1.1 200") {
-                    return;
-                }
-            }
-            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
-                panic!("inbox-app exited at start: {status}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "inbox-app did not become healthy on port {}",
-                self.port
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let child = self
+            .child
+            .insert(command.spawn().expect("the inbox-app binary starts"));
+        wait_healthy("inbox-app", self.port, child);
     }
 
     /// SIGKILL: no shutdown, no cleanup.
@@ -294,28 +275,7 @@ pub fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// A small deterministic pseudo-random sequence (xorshift), seeded from the clock unless
-/// `INBOX_TEST_SEED` is set; the seed is printed so a failing run can be repeated.
-pub struct Rng(u64);
-
-impl Rng {
-    /// Seeded.
-    pub fn new() -> Self {
-        let seed = env_number(
-            "INBOX_TEST_SEED",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(7, |d| u64::from(d.subsec_nanos()) | 1),
-        );
-        eprintln!("INBOX_TEST_SEED={seed}");
-        Self(seed.max(1))
-    }
-
-    /// A number in `low..high`.
-    pub fn range(&mut self, low: u64, high: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        low + self.0 % (high - low).max(1)
-    }
+/// The inbox suites' random sequence: seeded by `INBOX_TEST_SEED`, else the clock.
+pub fn rng() -> Rng {
+    Rng::from_env("INBOX_TEST_SEED")
 }

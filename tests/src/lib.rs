@@ -292,3 +292,68 @@ fn unique() -> u128 {
         .map(|d| d.as_nanos())
         .unwrap_or_default()
 }
+
+/// A small deterministic pseudo-random sequence (xorshift) for the crash suites, seeded from
+/// the clock unless the named variable is set; the seed is printed so a failing run can be
+/// repeated.
+pub struct Rng(u64);
+
+impl Rng {
+    /// Seeded from `seed_var` (e.g. `CRASH_SEED`), else from the clock.
+    pub fn from_env(seed_var: &str) -> Self {
+        let seed = std::env::var(seed_var)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(7, |d| u64::from(d.subsec_nanos()) | 1)
+            });
+        eprintln!("{seed_var}={seed}");
+        Self(seed.max(1))
+    }
+
+    /// A number in `low..high`.
+    pub fn range(&mut self, low: u64, high: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        low + self.0 % (high - low).max(1)
+    }
+
+    /// Three points, ascending, between 10 % and 90 % of `total`: when a crash suite kills
+    /// the server.
+    pub fn kill_points(&mut self, total: u64) -> Vec<u64> {
+        let mut kills: Vec<u64> = (0..3)
+            .map(|_| self.range(total / 10, total * 9 / 10))
+            .collect();
+        kills.sort_unstable();
+        kills
+    }
+}
+
+/// Waits up to 30 s for the process `child`, serving on loopback `port`, to answer
+/// `GET /healthz` with 200. Panics naming `what` when it exits first or never does.
+pub fn wait_healthy(what: &str, port: u16, child: &mut std::process::Child) {
+    use std::io::{Read as _, Write as _};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ =
+                stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.1 200") {
+                return;
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited at start: {status}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} did not become healthy on port {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -304,6 +304,36 @@ pub struct NewCustomer {
     pub layout: Option<LayoutRef>,
 }
 
+impl NewCustomer {
+    /// A customer with the required fields and every optional one `None`.
+    pub fn new(
+        name: impl Into<String>,
+        currency: impl Into<String>,
+        customer_group: CustomerGroupRef,
+        payment_terms: PaymentTermsRef,
+        vat_zone: VatZoneRef,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            currency: currency.into(),
+            customer_group,
+            payment_terms,
+            vat_zone,
+            customer_number: None,
+            email: None,
+            address: None,
+            zip: None,
+            city: None,
+            country: None,
+            mobile_phone: None,
+            corporate_identification_number: None,
+            ean: None,
+            vat_number: None,
+            layout: None,
+        }
+    }
+}
+
 /// A customer (debtor) as e-conomic returns it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -745,24 +775,16 @@ mod tests {
     #[test]
     fn requests_never_contain_nulls() {
         let customer = NewCustomer {
-            name: "Jane".into(),
-            currency: "DKK".into(),
-            customer_group: CustomerGroupRef {
-                customer_group_number: 1,
-            },
-            payment_terms: PaymentTermsRef::new(1),
-            vat_zone: VatZoneRef::new(1),
-            customer_number: None,
             email: Some("jane@example.dk".into()),
-            address: None,
-            zip: None,
-            city: None,
-            country: None,
-            mobile_phone: None,
-            corporate_identification_number: None,
-            ean: None,
-            vat_number: None,
-            layout: None,
+            ..NewCustomer::new(
+                "Jane",
+                "DKK",
+                CustomerGroupRef {
+                    customer_group_number: 1,
+                },
+                PaymentTermsRef::new(1),
+                VatZoneRef::new(1),
+            )
         };
         let value = serde_json::to_value(&customer).expect("serialises");
         assert_eq!(

@@ -226,30 +226,27 @@ impl Money {
     }
 }
 
-impl Add for Money {
-    type Output = Self;
-    fn add(self, rhs: Self) -> Self {
-        Self(self.0.saturating_add(rhs.0))
-    }
+/// `+`, `-` and their assigning forms on [`Money`], saturating at the ends of `i64`.
+macro_rules! saturating_ops {
+    ($($op:ident::$method:ident, $assign:ident::$assign_method:ident => $saturating:ident;)*) => {$(
+        impl $op for Money {
+            type Output = Self;
+            fn $method(self, rhs: Self) -> Self {
+                Self(self.0.$saturating(rhs.0))
+            }
+        }
+
+        impl $assign for Money {
+            fn $assign_method(&mut self, rhs: Self) {
+                *self = $op::$method(*self, rhs);
+            }
+        }
+    )*};
 }
 
-impl AddAssign for Money {
-    fn add_assign(&mut self, rhs: Self) {
-        *self = *self + rhs;
-    }
-}
-
-impl Sub for Money {
-    type Output = Self;
-    fn sub(self, rhs: Self) -> Self {
-        Self(self.0.saturating_sub(rhs.0))
-    }
-}
-
-impl SubAssign for Money {
-    fn sub_assign(&mut self, rhs: Self) {
-        *self = *self - rhs;
-    }
+saturating_ops! {
+    Add::add, AddAssign::add_assign => saturating_add;
+    Sub::sub, SubAssign::sub_assign => saturating_sub;
 }
 
 impl Neg for Money {

@@ -34,24 +34,16 @@ async fn setup() -> (StandIn, Client) {
 
 fn new_customer_named(name: &str, email: Option<&str>) -> NewCustomer {
     NewCustomer {
-        name: name.to_owned(),
-        currency: "DKK".to_owned(),
-        customer_group: CustomerGroupRef {
-            customer_group_number: 1,
-        },
-        payment_terms: PaymentTermsRef::new(1),
-        vat_zone: VatZoneRef::new(1),
-        customer_number: None,
         email: email.map(str::to_owned),
-        address: None,
-        zip: None,
-        city: None,
-        country: None,
-        mobile_phone: None,
-        corporate_identification_number: None,
-        ean: None,
-        vat_number: None,
-        layout: None,
+        ..NewCustomer::new(
+            name,
+            "DKK",
+            CustomerGroupRef {
+                customer_group_number: 1,
+            },
+            PaymentTermsRef::new(1),
+            VatZoneRef::new(1),
+        )
     }
 }
 

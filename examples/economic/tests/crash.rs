@@ -10,6 +10,8 @@
 //!
 //! `ECONOMIC_CRASH_ORDERS` (default 2000) and `INBOX_TEST_SEED`-like `CRASH_SEED` repeat a run.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,7 +27,7 @@ use shoporama_app::AppSettings as _;
 use shoporama_app::rest::ResourceKind;
 use shoporama_app::testing::SimulatedShop;
 use shoporama_app::testing::fake_shoporama::FakeShoporama;
-use shoporama_app_tests::{fresh_postgres_schema, postgres_url};
+use shoporama_app_tests::{Rng, fresh_postgres_schema, postgres_url, wait_healthy};
 
 const APP_TOKEN: &str = "crash-app-token-77a1";
 const REST_TOKEN: &str = "crash-rest-token-1b9e";
@@ -33,43 +35,13 @@ const WEBSHOP: u64 = 7;
 /// The first order id (the orders are `FIRST_ORDER..FIRST_ORDER + n`).
 const FIRST_ORDER: u64 = 500_000;
 
-/// A Danish paid order.
+/// A Danish paid order (see [`support::order_json`]).
 fn order_json(order_id: u64) -> Value {
-    json!({
-        "order_id": order_id, "webshop_order_id": order_id - 400_000, "status": "new", "paid": 1,
-        "created": "2025-03-03 10:15:00", "last_modified": "2025-03-03 10:20:00",
-        "email": format!("buyer{order_id}@example.dk"), "phone": "20304050", "currency": "DKK",
-        "price": "399.00", "shipping_price": "39.00", "total_price": "438.00", "vat": "87.60",
-        "order_name": "Karen Jensen", "order_address": "Vestergade 1", "order_zipcode": "8000",
-        "order_city": "Aarhus", "order_country_id": 45,
-        "products": [{"product_id": 3_042_680, "own_id": "SKU-1", "name": "Kaffekop", "amount": 2,
-                      "unit_price": "199.50", "real_price": "199.50"}]
-    })
-}
-
-/// A small xorshift, seeded from the clock unless `CRASH_SEED` is set (printed for repeats).
-struct Rng(u64);
-
-impl Rng {
-    fn new() -> Self {
-        let seed = std::env::var("CRASH_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(7, |d| u64::from(d.subsec_nanos()) | 1)
-            });
-        eprintln!("CRASH_SEED={seed}");
-        Self(seed.max(1))
-    }
-
-    fn range(&mut self, low: u64, high: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        low + self.0 % (high - low).max(1)
-    }
+    support::order_json(
+        order_id,
+        order_id - 400_000,
+        &format!("buyer{order_id}@example.dk"),
+    )
 }
 
 /// The stand-ins and the app's database.
@@ -196,25 +168,8 @@ impl AppProcess {
             .stderr(if log { Stdio::inherit() } else { Stdio::null() })
             .spawn()
             .expect("the economic binary starts");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
-                use std::io::{Read as _, Write as _};
-                let _ = stream
-                    .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-                let mut answer = String::new();
-                let _ = stream.read_to_string(&mut answer);
-                if answer.starts_with("HTTP/1.1 200") {
-                    return;
-                }
-            }
-            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
-                panic!("economic exited at start: {status}");
-            }
-            assert!(Instant::now() < deadline, "economic did not become healthy");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let child = self.child.insert(child);
+        wait_healthy("economic", self.port, child);
     }
 
     fn kill9(&mut self) {
@@ -283,11 +238,7 @@ async fn crash_three_times(database_url: Option<String>) {
     world.install(&callback).await;
     let server = Arc::new(Mutex::new(server));
 
-    let mut rng = Rng::new();
-    let mut kills: Vec<u64> = (0..3)
-        .map(|_| rng.range(orders / 10, orders * 9 / 10))
-        .collect();
-    kills.sort_unstable();
+    let kills = Rng::from_env("CRASH_SEED").kill_points(orders);
     let acked = Arc::new(AtomicU64::new(0));
     let killer = {
         let (acked, server) = (Arc::clone(&acked), Arc::clone(&server));

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 const TOKEN: &str = "process-test-token";
 
@@ -41,25 +40,9 @@ fn start(db: &Path, port: u16) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .expect("pixel starts");
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            use std::io::{Read, Write};
-            let _ =
-                stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-            let mut answer = String::new();
-            let _ = stream.read_to_string(&mut answer);
-            if answer.starts_with("HTTP/1.1 200") {
-                return server;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "pixel did not become healthy on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut server = Server(child);
+    shoporama_app_tests::wait_healthy("pixel", port, &mut server.0);
+    server
 }
 
 fn simulate(kind: &str, port: u16) -> Output {

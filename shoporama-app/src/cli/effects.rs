@@ -69,13 +69,7 @@ fn parse_state(value: &str) -> Result<EffectState, String> {
 }
 
 pub(super) async fn run(args: EffectsArgs) -> ExitCode {
-    match execute(args.command).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    super::exit_code(execute(args.command).await)
 }
 
 /// Opens (and migrates) the store of `DATABASE_URL`, then its effects.

@@ -62,13 +62,7 @@ fn parse_state(value: &str) -> Result<JobState, String> {
 }
 
 pub(super) async fn run(args: InboxArgs) -> ExitCode {
-    match execute(args.command).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    super::exit_code(execute(args.command).await)
 }
 
 /// Opens (and migrates) the store of `DATABASE_URL`, then its inbox.

@@ -409,6 +409,17 @@ pub(crate) fn print_stdout(text: &str) {
 }
 
 /// Reads a file argument, naming it in the error.
+/// A maintenance command's exit: success, or the error printed and a failure.
+fn exit_code(result: Result<(), Box<dyn std::error::Error>>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn read_file(path: &PathBuf) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }

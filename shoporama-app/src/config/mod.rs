@@ -18,11 +18,15 @@
 //! | `SHOPORAMA_IDLE_TIMEOUT_MS` | `30000` | how long a connection may stay open without a request in progress |
 //! | `SHOPORAMA_MAX_CONNECTIONS` | half the open-file limit, at most `1024` | connections served at once; beyond it the longest-idle one is closed, or the new one waits |
 //! | `SHOPORAMA_SHUTDOWN_GRACE_MS` | `10000` | how long a stopping server lets requests in progress finish before it closes their connections |
-//! | `SHOPORAMA_INBOX*` | webhooks through the inbox | see [`InboxConfig`](crate::inbox::InboxConfig) |
-//! | `SHOPORAMA_EFFECTS_*` | 30 s lease, 20 s wait | see [`EffectsConfig`](crate::effects::EffectsConfig) |
+//! | `SHOPORAMA_INBOX*` | webhooks through the inbox | see [`InboxConfig`] |
+//! | `SHOPORAMA_EFFECTS_*` | 30 s lease, 20 s wait | see [`EffectsConfig`] |
 
+pub(crate) mod effects;
+mod inbox;
 mod ip;
 
+pub use effects::EffectsConfig;
+pub use inbox::{Delivery, InboxConfig};
 pub use ip::{IpNet, SourceFilter};
 
 use std::net::SocketAddr;
@@ -123,9 +127,9 @@ pub struct Config {
     /// unseen.
     pub shop_cache_ttl: Duration,
     /// Which callbacks go through the durable inbox, and how its workers behave.
-    pub inbox: crate::inbox::InboxConfig,
+    pub inbox: InboxConfig,
     /// The keyed effects' lease and wait ([`Shop::once`](crate::Shop::once)).
-    pub effects: crate::effects::EffectsConfig,
+    pub effects: EffectsConfig,
     /// How long a client may take to send a request's head (request line and headers), counted
     /// from its first byte; the connection is closed after it (default 10 s).
     pub header_timeout: Duration,
@@ -232,8 +236,8 @@ impl Config {
                 .map_err(|e| invalid("SHOPORAMA_MAX_CONNECTIONS", format!("`{max}`: {e}")))?;
             builder = builder.max_connections(connections);
         }
-        builder = builder.inbox(crate::inbox::InboxConfig::from_lookup(get)?);
-        builder = builder.effects(crate::effects::EffectsConfig::from_lookup(get)?);
+        builder = builder.inbox(InboxConfig::from_lookup(get)?);
+        builder = builder.effects(EffectsConfig::from_lookup(get)?);
         builder.build()
     }
 }
@@ -268,8 +272,8 @@ pub struct ConfigBuilder {
     user_agent: Option<String>,
     handler_timeout: Option<Duration>,
     shop_cache_ttl: Option<Duration>,
-    inbox: Option<crate::inbox::InboxConfig>,
-    effects: Option<crate::effects::EffectsConfig>,
+    inbox: Option<InboxConfig>,
+    effects: Option<EffectsConfig>,
     header_timeout: Option<Duration>,
     body_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
@@ -364,15 +368,15 @@ impl ConfigBuilder {
     }
 
     /// Which callbacks go through the durable inbox (default for a built configuration:
-    /// [`InboxConfig::inline`](crate::inbox::InboxConfig::inline); [`Config::from_env`] starts
-    /// from [`InboxConfig::default`](crate::inbox::InboxConfig::default), webhooks through it).
-    pub fn inbox(mut self, inbox: crate::inbox::InboxConfig) -> Self {
+    /// [`InboxConfig::inline`]; [`Config::from_env`] starts
+    /// from [`InboxConfig::default`], webhooks through it).
+    pub fn inbox(mut self, inbox: InboxConfig) -> Self {
         self.inbox = Some(inbox);
         self
     }
 
-    /// The keyed effects' lease and wait (default [`EffectsConfig::default`](crate::effects::EffectsConfig::default)).
-    pub fn effects(mut self, effects: crate::effects::EffectsConfig) -> Self {
+    /// The keyed effects' lease and wait (default [`EffectsConfig::default`]).
+    pub fn effects(mut self, effects: EffectsConfig) -> Self {
         self.effects = Some(effects);
         self
     }
@@ -435,7 +439,7 @@ impl ConfigBuilder {
                 .parse()
                 .map_err(|e| invalid("listen", format!("{e}")))?,
         };
-        let inbox = self.inbox.unwrap_or_else(crate::inbox::InboxConfig::inline);
+        let inbox = self.inbox.unwrap_or_else(InboxConfig::inline);
         inbox.validate()?;
         let effects = self.effects.unwrap_or_default();
         effects.validate()?;
@@ -545,7 +549,8 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    /// A lookup over `pairs`, for the `from_lookup` functions of config and its parts.
+    pub(super) fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: BTreeMap<String, String> = pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -692,7 +697,7 @@ mod tests {
         assert_eq!(config.effects.lease(), Duration::from_secs(5));
         assert_eq!(
             Config::builder().app_token("t").build().unwrap().effects,
-            crate::effects::EffectsConfig::default()
+            EffectsConfig::default()
         );
         let error = Config::from_lookup(env(&[
             ("SHOPORAMA_APP_TOKEN", "t"),

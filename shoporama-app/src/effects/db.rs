@@ -117,6 +117,30 @@ fn fail(operation: &'static str) -> impl Fn(sqlx::Error) -> EffectError {
     move |error| EffectError::database(operation, &error)
 }
 
+/// `sqlx::query(sql)` with the effect's key bound as `$1`–`$3` (shop, name, key).
+macro_rules! keyed {
+    ($sql:expr, $key:expr) => {
+        sqlx::query($sql)
+            .bind($key.shop)
+            .bind($key.name.as_str())
+            .bind($key.key.as_str())
+    };
+}
+
+/// Runs the statement `query` builds on the database's pool as `operation`; `Ok(true)` when
+/// it changed exactly one row (the claim with that fence still held).
+macro_rules! changes_one {
+    ($database:expr, $operation:literal, |$pool:ident| $query:expr) => {{
+        let e = fail($operation);
+        let affected = with_database!($database, |$pool| $query
+            .execute($pool)
+            .await
+            .map_err(&e)?
+            .rows_affected());
+        Ok(affected == 1)
+    }};
+}
+
 impl SqlEffects {
     pub(super) fn name(&self) -> &'static str {
         self.0.backend()
@@ -131,10 +155,7 @@ impl SqlEffects {
     ) -> Result<Claim, EffectError> {
         let e = fail("claim");
         let claimed = with_database!(&self.0, |pool| {
-            match sqlx::query(CLAIM)
-                .bind(key.shop)
-                .bind(key.name.as_str())
-                .bind(key.key.as_str())
+            match keyed!(CLAIM, key)
                 .bind(owner)
                 .bind(lease_until)
                 .bind(now)
@@ -161,18 +182,9 @@ impl SqlEffects {
         fence: i64,
         lease_until: i64,
     ) -> Result<bool, EffectError> {
-        let e = fail("renew lease");
-        let affected = with_database!(&self.0, |pool| sqlx::query(RENEW)
-            .bind(key.shop)
-            .bind(key.name.as_str())
-            .bind(key.key.as_str())
+        changes_one!(&self.0, "renew lease", |pool| keyed!(RENEW, key)
             .bind(fence)
-            .bind(lease_until)
-            .execute(pool)
-            .await
-            .map_err(&e)?
-            .rows_affected());
-        Ok(affected == 1)
+            .bind(lease_until))
     }
 
     pub(super) async fn complete(
@@ -182,19 +194,10 @@ impl SqlEffects {
         result: &str,
         now: i64,
     ) -> Result<bool, EffectError> {
-        let e = fail("record success");
-        let affected = with_database!(&self.0, |pool| sqlx::query(COMPLETE)
-            .bind(key.shop)
-            .bind(key.name.as_str())
-            .bind(key.key.as_str())
+        changes_one!(&self.0, "record success", |pool| keyed!(COMPLETE, key)
             .bind(fence)
             .bind(result)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map_err(&e)?
-            .rows_affected());
-        Ok(affected == 1)
+            .bind(now))
     }
 
     pub(super) async fn fail(
@@ -205,28 +208,16 @@ impl SqlEffects {
         retryable: bool,
         now: i64,
     ) -> Result<bool, EffectError> {
-        let e = fail("record failure");
-        let affected = with_database!(&self.0, |pool| sqlx::query(FAIL)
-            .bind(key.shop)
-            .bind(key.name.as_str())
-            .bind(key.key.as_str())
+        changes_one!(&self.0, "record failure", |pool| keyed!(FAIL, key)
             .bind(fence)
             .bind(message)
             .bind(retryable)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map_err(&e)?
-            .rows_affected());
-        Ok(affected == 1)
+            .bind(now))
     }
 
     pub(super) async fn get(&self, key: &EffectKey) -> Result<Option<EffectRecord>, EffectError> {
         let e = fail("get");
-        let record = with_database!(&self.0, |pool| sqlx::query(SELECT)
-            .bind(key.shop)
-            .bind(key.name.as_str())
-            .bind(key.key.as_str())
+        let record = with_database!(&self.0, |pool| keyed!(SELECT, key)
             .fetch_optional(pool)
             .await
             .map_err(&e)?

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use crate::app::AppError;
 use crate::rest::RestError;
 
 /// The longest failure message stored (characters); the rest is cut.
@@ -21,7 +20,7 @@ const MAX_MESSAGE_CHARS: usize = 2000;
 /// `?` converts common errors: a [`RestError`] (permanent for a 4xx answer other than 408
 /// and 429, and for requests that could not be built; retryable otherwise), a
 /// [`reqwest::Error`] (likewise), an [`std::io::Error`] (retryable), a
-/// [`serde_json::Error`] (permanent), an [`AppError`] (retryable when its status is 5xx or
+/// [`serde_json::Error`] (permanent), an [`AppError`](crate::AppError) (retryable when its status is 5xx or
 /// it carries a retry delay) and an [`EffectError`](super::EffectError) of a nested effect
 /// (retryable when it is). The message is stored: keep secrets out of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,13 +109,6 @@ impl From<serde_json::Error> for EffectFailure {
     }
 }
 
-impl From<AppError> for EffectFailure {
-    fn from(error: AppError) -> Self {
-        let retryable = error.status().is_server_error() || error.retry_delay().is_some();
-        Self::new(error.to_string(), retryable)
-    }
-}
-
 impl From<super::EffectError> for EffectFailure {
     fn from(error: super::EffectError) -> Self {
         Self::new(error.to_string(), error.is_retryable())
@@ -145,8 +137,6 @@ mod tests {
         assert!(EffectFailure::from(io).is_retryable());
         let json = serde_json::from_str::<u8>("x").err();
         assert!(json.is_some_and(|error| !EffectFailure::from(error).is_retryable()));
-        assert!(EffectFailure::from(AppError::msg("boom")).is_retryable());
-        assert!(!EffectFailure::from(AppError::not_found("no such order")).is_retryable());
         assert!(!EffectFailure::from(RestError::InvalidToken).is_retryable());
     }
 

@@ -76,7 +76,6 @@
 
 mod backend;
 mod clock;
-mod config;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod db;
 mod error;
@@ -84,8 +83,8 @@ mod failure;
 mod memory;
 mod record;
 
+pub use crate::config::EffectsConfig;
 pub use clock::Clock;
-pub use config::EffectsConfig;
 pub use error::{EffectError, RETRY_AFTER};
 pub use failure::EffectFailure;
 pub use record::{EffectFilter, EffectRecord, EffectState};
@@ -174,22 +173,21 @@ impl Effects {
     /// [`Clock::manual`].
     #[must_use]
     pub fn with_clock(&self, clock: Clock) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                clock,
-                ..(*self.inner).clone()
-            }),
-        }
+        self.changed(|inner| inner.clock = clock)
     }
 
     /// The same effects (same storage and clock) with another configuration.
     #[must_use]
     pub fn with_config(&self, config: EffectsConfig) -> Self {
+        self.changed(|inner| inner.config = config)
+    }
+
+    /// A copy of these effects with `change` applied to their parts.
+    fn changed(&self, change: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = (*self.inner).clone();
+        change(&mut inner);
         Self {
-            inner: Arc::new(Inner {
-                config,
-                ..(*self.inner).clone()
-            }),
+            inner: Arc::new(inner),
         }
     }
 
@@ -264,7 +262,7 @@ impl Effects {
             tokio::time::sleep(pause.min(config.wait.saturating_sub(waited))).await;
             pause = pause
                 .saturating_mul(2)
-                .min(config::MAX_POLL.max(config.poll));
+                .min(crate::config::effects::MAX_POLL.max(config.poll));
         }
     }
 

@@ -32,6 +32,6 @@ pub use list::{ExternalListKey, ListOption, ListOptions};
 pub use setting_type::SettingType;
 pub use text::{Code, Color, RichText};
 pub use values::FieldValues;
-pub(crate) use values::RedactedFields;
+pub(crate) use values::{RedactedFields, json_kind};
 
 pub(crate) use error::describe as describe_value;

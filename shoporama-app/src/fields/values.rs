@@ -77,17 +77,26 @@ impl fmt::Debug for RedactedFields<'_> {
                 write!(f, "<{}>", self.0)
             }
         }
-        let kind = |value: &Value| match value {
-            Value::Null => "null",
-            Value::Bool(_) => "boolean",
-            Value::Number(_) => "number",
-            Value::String(_) => "string",
-            Value::Array(_) => "array",
-            Value::Object(_) => "object",
-        };
         f.debug_map()
-            .entries(self.0.iter().map(|(name, value)| (name, Kind(kind(value)))))
+            .entries(
+                self.0
+                    .iter()
+                    .map(|(name, value)| (name, Kind(json_kind(value)))),
+            )
             .finish()
+    }
+}
+
+/// What kind of JSON value `value` is: `null`, `boolean`, `number`, `string`, `array` or
+/// `object`.
+pub(crate) fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
     }
 }
 

@@ -358,29 +358,26 @@ where
 
 /// The claim statement of a backend.
 pub(super) trait ClaimSql: Database {
-    fn claim(ordered: bool) -> &'static str;
+    /// The claim statement without and with per-shop ordering.
+    const CLAIMS: (&'static str, &'static str);
+
+    fn claim(ordered: bool) -> &'static str {
+        if ordered {
+            Self::CLAIMS.1
+        } else {
+            Self::CLAIMS.0
+        }
+    }
 }
 
 #[cfg(feature = "sqlite")]
 impl ClaimSql for sqlx::Sqlite {
-    fn claim(ordered: bool) -> &'static str {
-        if ordered {
-            CLAIM_SQLITE_ORDERED
-        } else {
-            CLAIM_SQLITE
-        }
-    }
+    const CLAIMS: (&'static str, &'static str) = (CLAIM_SQLITE, CLAIM_SQLITE_ORDERED);
 }
 
 #[cfg(feature = "postgres")]
 impl ClaimSql for sqlx::Postgres {
-    fn claim(ordered: bool) -> &'static str {
-        if ordered {
-            CLAIM_POSTGRES_ORDERED
-        } else {
-            CLAIM_POSTGRES
-        }
-    }
+    const CLAIMS: (&'static str, &'static str) = (CLAIM_POSTGRES, CLAIM_POSTGRES_ORDERED);
 }
 
 /// Recording a callback inside a transaction the caller holds (the writer's batch).

@@ -67,12 +67,11 @@
 //! uninstalled meanwhile gets its job marked done without running the handler (logged), and
 //! a shop whose settings became invalid likewise.
 
-mod config;
 mod db;
 pub(crate) mod worker;
 mod writer;
 
-pub use config::{Delivery, InboxConfig};
+pub use crate::config::{Delivery, InboxConfig};
 
 use std::error::Error as StdError;
 use std::sync::{Arc, Mutex, PoisonError};

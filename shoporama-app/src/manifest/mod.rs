@@ -3,7 +3,6 @@
 
 mod access;
 mod field;
-mod lint;
 mod sheet;
 
 pub use access::Access;
@@ -12,7 +11,7 @@ pub use field::ManifestField;
 use serde::{Deserialize, Serialize};
 
 use crate::events::{EventName, WebhookName};
-use crate::snippet::{Page, Placement};
+use crate::placement::{Page, Placement};
 
 /// An app as Shoporama's app form describes it.
 ///

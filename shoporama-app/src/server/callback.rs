@@ -155,13 +155,7 @@ async fn process<A: ShoporamaApp>(
 /// is a JSON body (not a form, not empty): what the inbox stores as received. `None` for
 /// the other bodies, which [`parse_body`] normalises.
 fn json_text<'b>(headers: &HeaderMap, bytes: &'b [u8]) -> Result<Option<&'b str>, ApiError> {
-    let is_form = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| {
-            ct.trim_start()
-                .starts_with("application/x-www-form-urlencoded")
-        });
+    let is_form = super::request::is_form(headers);
     if is_form || bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }

@@ -120,19 +120,24 @@ fn cause<'a, E: std::error::Error + 'static>(
     std::iter::successors(Some(error), |e| e.source()).find_map(|e| e.downcast_ref::<E>())
 }
 
+/// Whether the request says its body is form-encoded (`application/x-www-form-urlencoded`).
+pub(crate) fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
 /// The body as JSON. An empty body is `null`; a form-encoded body (by content type) becomes
 /// an object of strings; anything else must be JSON, or 400 with the line and column.
 pub(crate) fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
-    let is_form = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| {
-            ct.trim_start()
-                .starts_with("application/x-www-form-urlencoded")
-        });
+    let is_form = is_form(headers);
     if is_form {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
             .map_err(|e| ApiError::bad_request(format!("invalid form body: {e}")))?;

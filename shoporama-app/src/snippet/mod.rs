@@ -74,19 +74,19 @@
 
 pub(crate) mod escape;
 pub(crate) mod lint;
+mod manifest_lint;
 mod page;
-mod placement;
 mod preview;
 mod render;
 mod smarty;
 mod vars;
 
+pub use crate::placement::{Page, Placement};
 pub use escape::{Cond, Output};
 pub use lint::{Lint, Severity, lint};
 pub use page::{
     Basket, BasketItem, Loop, Order, OrderLine, Product, Scope, Separator, Smarty, Tag, Webshop,
 };
-pub use placement::{Page, Placement};
 pub use preview::{
     Preview, PreviewError, app_vars, applies, page_vars, preview, preview_args, preview_with,
 };

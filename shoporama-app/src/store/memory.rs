@@ -33,6 +33,14 @@ impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// Reads the state under the read lock.
+    fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&State) -> T + Send + 'static,
+    ) -> BoxFuture<'_, Result<T, StoreError>> {
+        async move { Ok(read(&*self.state.read().await)) }.boxed()
+    }
 }
 
 /// `installation` as a store keeps it: timestamps truncated to microseconds.
@@ -69,16 +77,7 @@ impl InstallStore for MemoryStore {
         &self,
         webshop_id: u64,
     ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
-        async move {
-            Ok(self
-                .state
-                .read()
-                .await
-                .installations
-                .get(&webshop_id)
-                .cloned())
-        }
-        .boxed()
+        self.read(move |state| state.installations.get(&webshop_id).cloned())
     }
 
     fn update_settings<'a>(
@@ -130,21 +129,11 @@ impl InstallStore for MemoryStore {
     }
 
     fn tombstone(&self, webshop_id: u64) -> BoxFuture<'_, Result<Option<Tombstone>, StoreError>> {
-        async move { Ok(self.state.read().await.tombstones.get(&webshop_id).copied()) }.boxed()
+        self.read(move |state| state.tombstones.get(&webshop_id).copied())
     }
 
     fn installations(&self) -> BoxFuture<'_, Result<Vec<Installation>, StoreError>> {
-        async move {
-            Ok(self
-                .state
-                .read()
-                .await
-                .installations
-                .values()
-                .cloned()
-                .collect())
-        }
-        .boxed()
+        self.read(|state| state.installations.values().cloned().collect())
     }
 
     fn health(&self) -> BoxFuture<'_, Result<(), StoreError>> {

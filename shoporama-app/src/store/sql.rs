@@ -681,7 +681,10 @@ where
         other => {
             return Err(BadColumn::new(
                 "fields",
-                format_args!("holds a JSON {} instead of an object", json_kind(&other)),
+                format_args!(
+                    "holds a JSON {} instead of an object",
+                    crate::fields::json_kind(&other)
+                ),
             ));
         }
     };
@@ -748,17 +751,6 @@ fn decode_errors(text: &str) -> Result<Vec<String>, BadColumn> {
             })
             .collect(),
         _ => Err(not_strings()),
-    }
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 

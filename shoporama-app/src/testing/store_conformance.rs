@@ -241,17 +241,13 @@ pub async fn check_update(store: &dyn InstallStore) {
         .await
         .unwrap_or_else(|| panic!("[{CHECK}] second update of webshop 301 returned None"));
     assert_same(CHECK, &expected, &previous);
-    let read = checked.installation(301).await;
     let expected = second.apply_to(&expected);
-    assert!(
-        read.as_ref() == Some(&expected),
-        "[{CHECK}] after two updates webshop 301 reads as {read:?}"
-    );
-    let tombstone = checked.tombstone(301).await;
-    assert!(
-        tombstone.is_none(),
-        "[{CHECK}] an update left a tombstone: {tombstone:?}"
-    );
+    checked
+        .expect_installation(301, Some(&expected), "after two updates")
+        .await;
+    checked
+        .expect_tombstone(301, None, "an update left a tombstone")
+        .await;
 }
 
 /// Updating a shop that is not installed (never, or no longer) returns `None` and writes
@@ -273,16 +269,12 @@ pub async fn check_update_of_unknown_shop(store: &dyn InstallStore) {
         previous.is_none(),
         "[{CHECK}] update of never-installed webshop 302 returned {previous:?}"
     );
-    let read = checked.installation(302).await;
-    assert!(
-        read.is_none(),
-        "[{CHECK}] update of never-installed webshop 302 wrote {read:?}"
-    );
-    let tombstone = checked.tombstone(302).await;
-    assert!(
-        tombstone.is_none(),
-        "[{CHECK}] update of webshop 302 wrote a tombstone: {tombstone:?}"
-    );
+    checked
+        .expect_installation(302, None, "update of never-installed webshop 302 wrote")
+        .await;
+    checked
+        .expect_tombstone(302, None, "update of webshop 302 wrote a tombstone")
+        .await;
 
     checked.upsert_installation(&sample(303)).await;
     let uninstalled_at = at(1_760_000_000, 0);
@@ -292,11 +284,9 @@ pub async fn check_update_of_unknown_shop(store: &dyn InstallStore) {
         previous.is_none(),
         "[{CHECK}] update of uninstalled webshop 303 returned {previous:?}"
     );
-    let read = checked.installation(303).await;
-    assert!(
-        read.is_none(),
-        "[{CHECK}] update of uninstalled webshop 303 wrote {read:?}"
-    );
+    checked
+        .expect_installation(303, None, "update of uninstalled webshop 303 wrote")
+        .await;
     let tombstone = checked.tombstone(303).await;
     let expected = Tombstone {
         webshop_id: 303,
@@ -329,11 +319,13 @@ pub async fn check_uninstall(store: &dyn InstallStore) {
         .await
         .unwrap_or_else(|| panic!("[{CHECK}] uninstall of installed webshop 401 returned None"));
     assert_same(CHECK, &installed, &removed);
-    let read = checked.installation(401).await;
-    assert!(
-        read.is_none(),
-        "[{CHECK}] webshop 401 still reads as installed (token kept): {read:?}"
-    );
+    checked
+        .expect_installation(
+            401,
+            None,
+            "webshop 401 still reads as installed (token kept)",
+        )
+        .await;
     let listed = checked.installations().await;
     assert!(
         !listed
@@ -345,22 +337,22 @@ pub async fn check_uninstall(store: &dyn InstallStore) {
         webshop_id: 401,
         uninstalled_at: first_at,
     };
-    let tombstone = checked.tombstone(401).await;
-    assert!(
-        tombstone == Some(expected),
-        "[{CHECK}] webshop 401's tombstone is {tombstone:?}"
-    );
+    checked
+        .expect_tombstone(401, Some(expected), "after the uninstall")
+        .await;
 
     let again = checked.uninstall(401, first_at + Duration::hours(1)).await;
     assert!(
         again.is_none(),
         "[{CHECK}] a second uninstall of webshop 401 returned {again:?}"
     );
-    let tombstone = checked.tombstone(401).await;
-    assert!(
-        tombstone == Some(expected),
-        "[{CHECK}] a second uninstall changed webshop 401's tombstone to {tombstone:?}"
-    );
+    checked
+        .expect_tombstone(
+            401,
+            Some(expected),
+            "a second uninstall changed the tombstone",
+        )
+        .await;
 
     let never_at = at(1_770_000_001, 0);
     let removed = checked.uninstall(402, never_at).await;
@@ -368,15 +360,17 @@ pub async fn check_uninstall(store: &dyn InstallStore) {
         removed.is_none(),
         "[{CHECK}] uninstall of never-installed webshop 402 returned {removed:?}"
     );
-    let tombstone = checked.tombstone(402).await;
     let expected = Tombstone {
         webshop_id: 402,
         uninstalled_at: never_at,
     };
-    assert!(
-        tombstone == Some(expected),
-        "[{CHECK}] webshop 402's tombstone is {tombstone:?}"
-    );
+    checked
+        .expect_tombstone(
+            402,
+            Some(expected),
+            "after uninstalling a never-installed shop",
+        )
+        .await;
     let tombstone = checked.tombstone(409).await;
     assert!(
         tombstone.is_none(),
@@ -402,11 +396,9 @@ pub async fn check_reinstall_after_uninstall(store: &dyn InstallStore) {
         outcome == UpsertOutcome::Installed,
         "[{CHECK}] install after uninstall reported {outcome:?}, expected Installed"
     );
-    let tombstone = checked.tombstone(501).await;
-    assert!(
-        tombstone.is_none(),
-        "[{CHECK}] install left webshop 501's tombstone: {tombstone:?}"
-    );
+    checked
+        .expect_tombstone(501, None, "install left webshop 501's tombstone")
+        .await;
     let read = checked.installation(501).await;
     assert!(
         read.as_ref() == Some(&again),
@@ -458,6 +450,30 @@ pub async fn check_installations_order(store: &dyn InstallStore) {
     );
 }
 
+/// Runs `task(store, n)` for every `n` in `1..=CONCURRENT_TASKS` at once, each in a task of
+/// its own; their outputs in `n` order. Panics naming `check` when a task panicked.
+async fn concurrently<T, Fut>(
+    check: &str,
+    store: &Arc<dyn InstallStore>,
+    task: impl Fn(Arc<dyn InstallStore>, u64) -> Fut,
+) -> Vec<T>
+where
+    T: Send + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let tasks: Vec<_> = (1..=CONCURRENT_TASKS)
+        .map(|n| tokio::spawn(task(Arc::clone(store), n)))
+        .collect();
+    let mut outputs = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        outputs.push(
+            task.await
+                .unwrap_or_else(|error| panic!("[{check}] a task panicked: {error}")),
+        );
+    }
+    outputs
+}
+
 /// Concurrent installs and updates of one installed shop apply one after the other: each
 /// reports a different previous state, every state is whole (never columns of two writes
 /// mixed), and the final state is the one no write reported as previous. Uses webshop id 701.
@@ -466,33 +482,27 @@ pub async fn check_concurrent_updates(store: Arc<dyn InstallStore>) {
     const ID: u64 = 701;
     let checked = Checked::new(CHECK, &*store);
     checked.upsert_installation(&variant(ID, 0)).await;
-    let mut tasks = Vec::new();
-    for n in 1..=CONCURRENT_TASKS {
-        let store = Arc::clone(&store);
-        tasks.push(tokio::spawn(async move {
-            let written = variant(ID, n);
-            if n.is_multiple_of(2) {
-                let outcome = store.upsert_installation(&written).await;
-                (n, outcome.map(|outcome| outcome.previous().cloned()))
-            } else {
-                let update = SettingsUpdate {
-                    webshop_url: written.webshop_url,
-                    token: written.token,
-                    daily_limit: written.daily_limit,
-                    current_usage: written.current_usage,
-                    fields: written.fields,
-                    settings_status: written.settings_status,
-                    updated_at: written.updated_at,
-                };
-                (n, store.update_settings(ID, &update).await)
-            }
-        }));
-    }
+    let results = concurrently(CHECK, &store, |store, n| async move {
+        let written = variant(ID, n);
+        if n.is_multiple_of(2) {
+            let outcome = store.upsert_installation(&written).await;
+            (n, outcome.map(|outcome| outcome.previous().cloned()))
+        } else {
+            let update = SettingsUpdate {
+                webshop_url: written.webshop_url,
+                token: written.token,
+                daily_limit: written.daily_limit,
+                current_usage: written.current_usage,
+                fields: written.fields,
+                settings_status: written.settings_status,
+                updated_at: written.updated_at,
+            };
+            (n, store.update_settings(ID, &update).await)
+        }
+    })
+    .await;
     let mut seen = BTreeSet::new();
-    for task in tasks {
-        let (n, result) = task
-            .await
-            .unwrap_or_else(|error| panic!("[{CHECK}] a task panicked: {error}"));
+    for (n, result) in results {
         let previous = ok(CHECK, "write", result).unwrap_or_else(|| {
             panic!("[{CHECK}] write {n} found webshop {ID} not installed, though it always was")
         });
@@ -519,19 +529,13 @@ pub async fn check_concurrent_installs(store: Arc<dyn InstallStore>) {
     const CHECK: &str = "concurrent installs";
     const ID: u64 = 702;
     let checked = Checked::new(CHECK, &*store);
-    let mut tasks = Vec::new();
-    for n in 1..=CONCURRENT_TASKS {
-        let store = Arc::clone(&store);
-        tasks.push(tokio::spawn(async move {
-            store.upsert_installation(&variant(ID, n)).await
-        }));
-    }
+    let results = concurrently(CHECK, &store, |store, n| async move {
+        store.upsert_installation(&variant(ID, n)).await
+    })
+    .await;
     let mut installed = 0;
     let mut seen = BTreeSet::new();
-    for task in tasks {
-        let result = task
-            .await
-            .unwrap_or_else(|error| panic!("[{CHECK}] a task panicked: {error}"));
+    for result in results {
         match ok(CHECK, "upsert_installation", result) {
             UpsertOutcome::Installed => installed += 1,
             UpsertOutcome::Reinstalled { previous } => {
@@ -566,30 +570,24 @@ pub async fn check_concurrent_install_and_uninstall(store: Arc<dyn InstallStore>
     const CHECK: &str = "concurrent install and uninstall";
     const ID: u64 = 703;
     let checked = Checked::new(CHECK, &*store);
-    let mut tasks = Vec::new();
-    for n in 1..=CONCURRENT_TASKS {
-        let store = Arc::clone(&store);
-        tasks.push(tokio::spawn(async move {
-            if n.is_multiple_of(2) {
-                let outcome = store.upsert_installation(&variant(ID, n)).await;
-                outcome.map(|outcome| (outcome == UpsertOutcome::Installed, None))
-            } else {
-                let removed = store
-                    .uninstall(
-                        ID,
-                        at(1_800_000_000, 0) + Duration::seconds(n.cast_signed()),
-                    )
-                    .await;
-                removed.map(|removed| (false, removed))
-            }
-        }));
-    }
+    let results = concurrently(CHECK, &store, |store, n| async move {
+        if n.is_multiple_of(2) {
+            let outcome = store.upsert_installation(&variant(ID, n)).await;
+            outcome.map(|outcome| (outcome == UpsertOutcome::Installed, None))
+        } else {
+            let removed = store
+                .uninstall(
+                    ID,
+                    at(1_800_000_000, 0) + Duration::seconds(n.cast_signed()),
+                )
+                .await;
+            removed.map(|removed| (false, removed))
+        }
+    })
+    .await;
     let mut installs: i64 = 0;
     let mut removals: i64 = 0;
-    for task in tasks {
-        let result = task
-            .await
-            .unwrap_or_else(|error| panic!("[{CHECK}] a task panicked: {error}"));
+    for result in results {
         let (installed, removed) = ok(CHECK, "write", result);
         installs += i64::from(installed);
         if let Some(removed) = removed {
@@ -761,6 +759,32 @@ impl<'a> Checked<'a> {
             "installation",
             self.store.installation(webshop_id).await,
         )
+    }
+
+    /// Asserts that webshop `webshop_id` reads as `expected` (`None`: not installed);
+    /// `when` says after what.
+    async fn expect_installation(
+        &self,
+        webshop_id: u64,
+        expected: Option<&Installation>,
+        when: &str,
+    ) {
+        let read = self.installation(webshop_id).await;
+        assert!(
+            read.as_ref() == expected,
+            "[{}] {when}: webshop {webshop_id} reads as {read:?}, expected {expected:?}",
+            self.check
+        );
+    }
+
+    /// Asserts that webshop `webshop_id`'s tombstone is `expected`; `when` says after what.
+    async fn expect_tombstone(&self, webshop_id: u64, expected: Option<Tombstone>, when: &str) {
+        let tombstone = self.tombstone(webshop_id).await;
+        assert!(
+            tombstone == expected,
+            "[{}] {when}: webshop {webshop_id}'s tombstone is {tombstone:?}, expected {expected:?}",
+            self.check
+        );
     }
 
     async fn installations(&self) -> Vec<Installation> {

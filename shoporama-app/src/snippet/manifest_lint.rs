@@ -1,7 +1,9 @@
-//! [`AppManifest::lint`]: the snippet lint over a whole manifest.
+//! [`AppManifest::lint`]: the snippet lint over a whole manifest. It lives with the snippet
+//! lint, not in `manifest`, so that the manifest does not import the snippet module (see
+//! ARCHITECTURE.md).
 
-use super::AppManifest;
-use crate::snippet::lint::{Lint, lint_snippet};
+use super::lint::{Lint, lint_snippet};
+use crate::manifest::AppManifest;
 
 impl AppManifest {
     /// Lints every snippet (see [`crate::snippet::lint()`]), also checking each

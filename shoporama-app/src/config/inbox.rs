@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::config::ConfigError;
+use super::ConfigError;
 use crate::events::{EventName, WebhookName};
 use crate::fields::SettingType as _;
 
@@ -328,14 +328,7 @@ fn invalid(variable: &'static str, reason: String) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: BTreeMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
+    use crate::config::tests::env;
 
     #[test]
     fn webhooks_default_to_the_inbox_and_storefront_events_to_inline() {

@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use crate::config::ConfigError;
+use super::ConfigError;
 
 /// The keyed effects' settings: part of [`Config`](crate::Config) as `config.effects`.
 ///
 /// | Variable | Default | Meaning |
 /// |---|---|---|
 /// | `SHOPORAMA_EFFECTS_LEASE_MS` | `30000` | how long a claim lasts unless renewed (renewed every third of it while the effect runs; a crashed process's effect is taken over after this) |
-/// | `SHOPORAMA_EFFECTS_WAIT_MS` | `20000` | how long a call waits for the same effect running elsewhere before it returns [`EffectError::Busy`](super::EffectError::Busy); 0 returns at once |
+/// | `SHOPORAMA_EFFECTS_WAIT_MS` | `20000` | how long a call waits for the same effect running elsewhere before it returns [`EffectError::Busy`](crate::effects::EffectError::Busy); 0 returns at once |
 /// | `SHOPORAMA_EFFECTS_POLL_MS` | `50` | the first pause between looks at a running effect while waiting; doubled per look, at most 1 s |
 ///
 /// Keep the lease well inside the time after which the caller is retried (the inbox's
@@ -30,7 +30,7 @@ pub struct EffectsConfig {
 /// The shortest lease accepted: renewals come every third of it.
 const MIN_LEASE: Duration = Duration::from_millis(30);
 /// The longest pause between two looks at a running effect.
-pub(super) const MAX_POLL: Duration = Duration::from_secs(1);
+pub(crate) const MAX_POLL: Duration = Duration::from_secs(1);
 
 impl Default for EffectsConfig {
     fn default() -> Self {
@@ -112,15 +112,7 @@ impl EffectsConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| (*value).to_owned())
-        }
-    }
+    use crate::config::tests::env;
 
     #[test]
     fn defaults_and_the_environment() {

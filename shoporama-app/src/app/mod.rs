@@ -10,6 +10,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub(crate) mod runtime;
+mod shop_cache;
+
 use crate::effects::{Attempt, EffectError, EffectFailure, Effects, EffectsConfig};
 
 use crate::fields::SettingsError;
@@ -48,7 +51,7 @@ pub trait ShoporamaApp: Send + Sync + 'static {
     /// An `Err` stops the start-up: `serve` prints it and exits with a failure.
     fn on_start(
         &self,
-        runtime: &crate::AppRuntime<Self>,
+        runtime: &runtime::AppRuntime<Self>,
     ) -> impl Future<Output = Result<(), AppError>> + Send
     where
         Self: Sized,
@@ -346,6 +349,7 @@ impl<S: fmt::Debug> fmt::Debug for Shop<S> {
 /// Converting an [`EffectError`] (`?` on [`Shop::once`]) gives a
 /// [`retry_after`](Self::retry_after) error when the effect may succeed later, a 500
 /// otherwise.
+#[derive(Debug)]
 pub struct AppError {
     status: http::StatusCode,
     source: Box<dyn std::error::Error + Send + Sync + 'static>,
@@ -446,12 +450,68 @@ impl fmt::Display for AppError {
     }
 }
 
-impl fmt::Debug for AppError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AppError")
-            .field("status", &self.status)
-            .field("source", &self.source)
-            .field("retry_after", &self.retry_after)
-            .finish()
+/// An [`AppError`] as an effect's failure: retryable when its status is 5xx or it asks to be
+/// retried later. Here rather than in `effects`, which is below `app` (see ARCHITECTURE.md).
+impl From<AppError> for EffectFailure {
+    fn from(error: AppError) -> Self {
+        if error.status().is_server_error() || error.retry_delay().is_some() {
+            Self::retryable(error)
+        } else {
+            Self::permanent(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::effects::RETRY_AFTER;
+
+    #[test]
+    fn app_errors_are_retryable_effect_failures_unless_4xx() {
+        assert!(EffectFailure::from(AppError::msg("boom")).is_retryable());
+        assert!(!EffectFailure::from(AppError::not_found("no such order")).is_retryable());
+    }
+
+    #[test]
+    fn retryable_errors_become_503_with_retry_after_through_question_mark() {
+        fn handler(error: EffectError) -> Result<(), AppError> {
+            Err(error)?
+        }
+        let busy = EffectError::Busy {
+            webshop_id: 7,
+            name: "invoice".to_owned(),
+            key: "1001".to_owned(),
+            lease_until: DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default(),
+        };
+        assert!(busy.is_retryable());
+        let error = handler(busy)
+            .err()
+            .unwrap_or_else(|| AppError::msg("no error"));
+        assert_eq!(error.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(error.retry_delay(), Some(RETRY_AFTER));
+        assert!(
+            error.to_string().contains("still running elsewhere"),
+            "{error}"
+        );
+
+        let permanent = EffectError::Failed {
+            webshop_id: 7,
+            name: "invoice".to_owned(),
+            key: "1001".to_owned(),
+            message: "refused".to_owned(),
+            retryable: false,
+            attempts: 1,
+        };
+        assert!(!permanent.is_retryable());
+        let error = handler(permanent)
+            .err()
+            .unwrap_or_else(|| AppError::msg("no error"));
+        assert_eq!(error.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(error.retry_delay(), None);
+
+        let later = AppError::retry_after(Duration::from_millis(1200));
+        assert_eq!(later.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+        assert!(later.to_string().contains("try again in 2 s"), "{later}");
     }
 }

@@ -1,3 +1,7 @@
+//! [`Placement`] and [`Page`]: where a snippet goes. Shared by the manifest, which lists each
+//! snippet's place, and the snippet module, which lints and previews them; both import it from
+//! here (see ARCHITECTURE.md).
+
 use crate::wire::wire_enum;
 
 wire_enum!(

@@ -1,0 +1,487 @@
+//! [`AppRuntime`]: the app with its configuration, install store, inbox, keyed effects and
+//! caches. It is defined here, beside the [`ShoporamaApp`] trait that receives it in
+//! [`on_start`](ShoporamaApp::on_start), and served by [`crate::server`], which adds
+//! [`router`](AppRuntime::router) and [`start_inbox_workers`](AppRuntime::start_inbox_workers).
+//! Public as `shoporama_app::server::AppRuntime`.
+
+use std::sync::Arc;
+
+use super::shop_cache;
+use super::{Shop, ShopInfo, ShoporamaApp};
+use crate::config::Config;
+use crate::effects::Effects;
+use crate::inbox::{Delivery, Inbox};
+use crate::rest::countries::CountryCache;
+use crate::rest::{Budget, ShopClient};
+use crate::store::{InstallStore, Installation, StoreError};
+
+/// An app ready to serve: the author's [`ShoporamaApp`], its configuration and its install
+/// store. Cheap to clone.
+pub struct AppRuntime<A: ShoporamaApp> {
+    inner: Arc<Inner<A>>,
+}
+
+struct Inner<A: ShoporamaApp> {
+    /// Shared with a [`CommandContext`](crate::cli::CommandContext) that opened this runtime.
+    app: Arc<A>,
+    config: Config,
+    store: Arc<dyn InstallStore>,
+    /// Each shop's REST budget, shared by all its clients in this process and refreshed by
+    /// install and update callbacks (which carry Shoporama's own count).
+    budgets: std::sync::Mutex<std::collections::BTreeMap<u64, Arc<Budget>>>,
+    /// Each shop's cached country table, shared by all its clients in this process.
+    countries: std::sync::Mutex<std::collections::BTreeMap<u64, Arc<CountryCache>>>,
+    /// Installations and parsed settings, for events.
+    shops: shop_cache::ShopCache<A::Settings>,
+    /// The durable inbox, when `config.inbox` routes any type to it and the store is SQL.
+    inbox: Option<Inbox>,
+    /// The keyed effects, in the store's database (or in memory without one); every shop
+    /// built here carries them.
+    effects: Effects,
+    /// The external lists the settings declare, read from the manifest once.
+    external_lists: std::collections::BTreeSet<String>,
+    /// The store's SQL database, shared with the app ([`AppRuntime::database`]).
+    database: Option<crate::store::Database>,
+    /// Whether [`AppRuntime::start`] has run to the end (its lock makes concurrent calls wait).
+    started: tokio::sync::Mutex<bool>,
+}
+
+impl<A: ShoporamaApp> Clone for AppRuntime<A> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<A: ShoporamaApp> AppRuntime<A> {
+    /// Connects the install store named by `config.database_url` (creating and migrating it),
+    /// opens the inbox and keyed effects in it, and [starts](Self::start) the app: its
+    /// migrations, then [`ShoporamaApp::on_start`]. Fails loudly when the store is
+    /// unreachable or unmigratable, an app migration fails, or `on_start` does.
+    ///
+    /// When `config.inbox` routes any callback type to the inbox, the inbox is opened in the
+    /// same database; over `memory://` or `sqlite::memory:` (not durable) every callback is
+    /// handled inline instead, with a warning.
+    pub async fn connect(app: A, config: Config) -> Result<Self, StartError> {
+        let (store, inbox) = Self::open_store(&config).await?;
+        let runtime = Self::assemble(app, config, store, inbox);
+        if let Err(error) = runtime.start().await {
+            runtime.shutdown_inbox().await;
+            return Err(error);
+        }
+        Ok(runtime)
+    }
+
+    /// The store and inbox of [`connect`](Self::connect), before the app is given them.
+    pub(crate) async fn open_store(
+        config: &Config,
+    ) -> Result<(Arc<dyn InstallStore>, Option<Inbox>), StartError> {
+        let url = crate::store::mask_url(&config.database_url);
+        Self::open_store_inner(config)
+            .await
+            .map_err(|source| StartError::Store { url, source })
+    }
+
+    async fn open_store_inner(
+        config: &Config,
+    ) -> Result<(Arc<dyn InstallStore>, Option<Inbox>), StoreError> {
+        let store = crate::store::connect(&config.database_url).await?;
+        let durable = match crate::inbox::not_durable(&config.database_url) {
+            Some(reason) => Err(reason),
+            None => store
+                .database()
+                .ok_or("the inbox needs a SQLite file or PostgreSQL"),
+        };
+        let inbox = match (config.inbox.uses_inbox(), durable) {
+            (false, _) => None,
+            (true, Err(reason)) => {
+                tracing::warn!(%reason, "no inbox: every callback is handled inline");
+                None
+            }
+            (true, Ok(database)) => Some(
+                Inbox::new(database, config.inbox.clone())
+                    .await
+                    .map_err(|error| StoreError::Connect {
+                        url: crate::store::mask_url(&config.database_url),
+                        source: error.to_string().into(),
+                    })?,
+            ),
+        };
+        Ok((store, inbox))
+    }
+
+    /// Reads the [`Config`] from the environment and [connects](Self::connect): what `serve`
+    /// and the app's commands do.
+    pub async fn from_env(app: A) -> Result<Self, StartError> {
+        let config = Config::from_env()?;
+        Self::connect(app, config).await
+    }
+
+    /// Starts the app, once per runtime: applies its [migrations](ShoporamaApp::migrations)
+    /// (when the store has a SQL database) and runs [`ShoporamaApp::on_start`]. Later calls
+    /// return at once; after a failure, the next call tries again.
+    ///
+    /// [`connect`](Self::connect) and [`from_env`](Self::from_env) call it; call it yourself
+    /// on a runtime made [`with_store`](Self::with_store), before serving it.
+    pub async fn start(&self) -> Result<(), StartError> {
+        let mut started = self.inner.started.lock().await;
+        if *started {
+            return Ok(());
+        }
+        let migrations = self.inner.app.migrations();
+        match (&self.inner.database, migrations.is_empty()) {
+            (_, true) => {}
+            (Some(database), false) => {
+                migrations
+                    .apply(database)
+                    .await
+                    .map_err(|source| StartError::Migrations {
+                        url: crate::store::mask_url(&self.inner.config.database_url),
+                        source,
+                    })?;
+            }
+            (None, false) => {
+                tracing::warn!(
+                    url = %crate::store::mask_url(&self.inner.config.database_url),
+                    "the app has migrations but the store has no SQL database: not applied"
+                );
+            }
+        }
+        self.inner
+            .app
+            .on_start(self)
+            .await
+            .map_err(StartError::OnStart)?;
+        *started = true;
+        Ok(())
+    }
+
+    /// The shop as handlers see it, for work outside a callback (a CLI command, a job):
+    /// `None` when it is not installed or has no valid settings. See
+    /// [`resolve_shop`](Self::resolve_shop) for an error saying which.
+    pub async fn shop_by_id(
+        &self,
+        webshop_id: u64,
+    ) -> Result<Option<Shop<A::Settings>>, StoreError> {
+        Ok(self
+            .lookup(webshop_id)
+            .await?
+            .and_then(|cached| cached.shop))
+    }
+
+    /// The shop as handlers see it, or why there is none: [`ShopError::NotInstalled`] (with
+    /// when it uninstalled, if it did), [`ShopError::Unconfigured`] (with its settings'
+    /// errors), or a store error.
+    pub async fn resolve_shop(&self, webshop_id: u64) -> Result<Shop<A::Settings>, ShopError> {
+        let Some(cached) = self.lookup(webshop_id).await? else {
+            let tombstone = self.inner.store.tombstone(webshop_id).await?;
+            return Err(ShopError::NotInstalled {
+                webshop_id,
+                uninstalled_at: tombstone.map(|tombstone| tombstone.uninstalled_at),
+            });
+        };
+        if let Some(shop) = cached.shop {
+            return Ok(shop);
+        }
+        let errors = match &cached.installation.settings_status {
+            crate::store::SettingsStatus::Unconfigured { errors } => errors.clone(),
+            // Stored as valid, but this build's settings do not parse them.
+            crate::store::SettingsStatus::Configured => {
+                let fields = crate::fields::FieldValues::from(cached.installation.fields.clone());
+                <A::Settings as crate::settings::AppSettings>::from_fields(&fields)
+                    .err()
+                    .map(|errors| errors.messages())
+                    .unwrap_or_default()
+            }
+        };
+        Err(ShopError::Unconfigured { webshop_id, errors })
+    }
+
+    /// Every installed shop with valid settings, by webshop id (for a command or a job that
+    /// works through all shops). Installed shops whose settings do not parse are left out.
+    pub async fn shops(&self) -> Result<Vec<Shop<A::Settings>>, StoreError> {
+        let installations = self.inner.store.installations().await?;
+        Ok(installations
+            .into_iter()
+            .filter_map(|installation| self.remember(installation).shop)
+            .collect())
+    }
+
+    /// The app's SQL database: the one the install store, the inbox and keyed effects use,
+    /// where the app's own tables live ([`ShoporamaApp::migrations`]). `None` when the store
+    /// has none (`memory://`). Query it with [`with_backend!`](crate::with_backend).
+    pub fn database(&self) -> Option<&crate::store::Database> {
+        self.inner.database.as_ref()
+    }
+
+    /// A runtime over an already opened store, handling every callback inline (no inbox).
+    /// The app is not started: call [`start`](Self::start) before serving.
+    pub fn with_store(app: A, config: Config, store: Arc<dyn InstallStore>) -> Self {
+        Self::assemble(app, config, store, None)
+    }
+
+    pub(crate) fn assemble(
+        app: impl Into<Arc<A>>,
+        config: Config,
+        store: Arc<dyn InstallStore>,
+        inbox: Option<Inbox>,
+    ) -> Self {
+        let shops = shop_cache::ShopCache::new(config.shop_cache_ttl);
+        let effects = Effects::for_store(&*store, config.effects.clone());
+        let database = store.database();
+        Self {
+            inner: Arc::new(Inner {
+                app: app.into(),
+                config,
+                store,
+                budgets: std::sync::Mutex::default(),
+                countries: std::sync::Mutex::default(),
+                shops,
+                inbox,
+                effects,
+                external_lists: <A::Settings as crate::settings::AppSettings>::manifest()
+                    .fields
+                    .into_iter()
+                    .filter_map(|field| field.external_list)
+                    .collect(),
+                database,
+                started: tokio::sync::Mutex::new(false),
+            }),
+        }
+    }
+
+    /// The inbox, if callbacks can go through one.
+    pub fn inbox(&self) -> Option<&Inbox> {
+        self.inner.inbox.as_ref()
+    }
+
+    /// The inbox when a callback of type `kind` goes through it.
+    pub(crate) fn inbox_for(&self, kind: &str) -> Option<&Inbox> {
+        self.inner
+            .inbox
+            .as_ref()
+            .filter(|_| self.inner.config.inbox.delivery(kind) == Delivery::Inbox)
+    }
+
+    /// Stops the inbox workers: no new claims, running jobs finish within the configured
+    /// grace or are released for another process. [`serve_on`](crate::server::serve_on) does it after the server
+    /// stopped accepting and answered the requests in flight.
+    pub async fn shutdown_inbox(&self) {
+        if let Some(inbox) = &self.inner.inbox {
+            inbox.shutdown().await;
+        }
+    }
+
+    /// The handler view of an installation with parsed settings.
+    pub fn shop(&self, installation: &Installation, settings: A::Settings) -> Shop<A::Settings> {
+        let budget = self.budget(installation, false);
+        let countries = Arc::clone(
+            self.inner
+                .countries
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(installation.webshop_id)
+                .or_default(),
+        );
+        let client = ShopClient::with_country_cache(
+            self.inner.config.rest.clone(),
+            &installation.token,
+            budget,
+            countries,
+        );
+        Shop::new(shop_info(installation), settings, client)
+            .with_effects(self.effects().clone())
+            .with_database(self.inner.database.clone())
+    }
+
+    /// The keyed effects ([`Shop::once`]): in the install store's database, or in this
+    /// process's memory when it has none (`memory://`). For work outside a handler, e.g. a
+    /// CLI command: `runtime.effects().once(webshop_id, "invoice", order_id, …)`.
+    pub fn effects(&self) -> &Effects {
+        &self.inner.effects
+    }
+}
+
+impl<A: ShoporamaApp> AppRuntime<A> {
+    /// The app.
+    pub fn app(&self) -> &A {
+        &self.inner.app
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The install store.
+    pub fn store(&self) -> &Arc<dyn InstallStore> {
+        &self.inner.store
+    }
+
+    /// The shop's shared budget; `refresh` resets it to the installation's numbers (install and
+    /// update callbacks carry Shoporama's own count).
+    pub(crate) fn budget(&self, installation: &Installation, refresh: bool) -> Arc<Budget> {
+        let mut budgets = self
+            .inner
+            .budgets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let budget = budgets.entry(installation.webshop_id).or_insert_with(|| {
+            Arc::new(Budget::new(
+                installation.daily_limit,
+                installation.current_usage,
+            ))
+        });
+        if refresh {
+            budget.refresh(installation.daily_limit, installation.current_usage);
+        }
+        Arc::clone(budget)
+    }
+
+    /// Forgets an uninstalled shop's budget and country table.
+    pub(crate) fn forget_budget(&self, webshop_id: u64) {
+        self.inner
+            .budgets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&webshop_id);
+        self.inner
+            .countries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&webshop_id);
+    }
+
+    /// The shop's installation and, when its settings are valid, its handler view: from the
+    /// cache when fresh, else from the store (then cached).
+    pub(crate) async fn lookup(
+        &self,
+        webshop_id: u64,
+    ) -> Result<Option<shop_cache::CachedShop<A::Settings>>, StoreError> {
+        if let Some(cached) = self.inner.shops.get(webshop_id) {
+            return Ok(Some(cached));
+        }
+        let Some(installation) = self.inner.store.installation(webshop_id).await? else {
+            self.inner.shops.forget(webshop_id);
+            return Ok(None);
+        };
+        Ok(Some(self.remember(installation)))
+    }
+
+    /// Caches an installation just written or read, parsing its settings.
+    pub(crate) fn remember(
+        &self,
+        installation: Installation,
+    ) -> shop_cache::CachedShop<A::Settings> {
+        let shop = if installation.settings_status.is_configured() {
+            let fields = crate::fields::FieldValues::from(installation.fields.clone());
+            <A::Settings as crate::settings::AppSettings>::from_fields(&fields)
+                .ok()
+                .map(|s| self.shop(&installation, s))
+        } else {
+            None
+        };
+        let entry = shop_cache::CachedShop { installation, shop };
+        self.inner.shops.put(entry.clone());
+        entry
+    }
+
+    /// Whether the settings declare the external list `name`.
+    pub(crate) fn declares_external_list(&self, name: &str) -> bool {
+        self.inner.external_lists.contains(name)
+    }
+
+    /// Drops a shop from the cache after this process changed it.
+    pub(crate) fn forget_shop(&self, webshop_id: u64) {
+        self.inner.shops.forget(webshop_id);
+    }
+}
+
+/// Why the runtime could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is missing or invalid.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The install store could not be opened or migrated.
+    #[error("cannot open the install store {url}: {source}")]
+    Store {
+        /// The store's URL, password masked.
+        url: String,
+        /// Why.
+        source: StoreError,
+    },
+    /// The app's own migrations could not be applied (the error names the file).
+    #[error("cannot migrate the app's tables in {url}: {source}")]
+    Migrations {
+        /// The database's URL, password masked.
+        url: String,
+        /// Why.
+        source: crate::store::MigrationError,
+    },
+    /// The app's [`ShoporamaApp::on_start`] failed.
+    #[error("the app failed to start: {0}")]
+    OnStart(crate::app::AppError),
+}
+
+impl StartError {
+    /// The process exit code: 2 for configuration mistakes, 1 otherwise.
+    pub fn exit_code(&self) -> std::process::ExitCode {
+        match self {
+            Self::Config(_) => std::process::ExitCode::from(2),
+            Self::Store { .. } | Self::Migrations { .. } | Self::OnStart(_) => {
+                std::process::ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// Why [`AppRuntime::resolve_shop`] found no shop to work on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShopError {
+    /// The shop has not installed the app, or uninstalled it.
+    #[error("shop {webshop_id} has not installed the app{}", uninstalled(*.uninstalled_at))]
+    NotInstalled {
+        /// The shop asked for.
+        webshop_id: u64,
+        /// When it uninstalled the app, if it did.
+        uninstalled_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// The shop installed the app, but its settings do not parse.
+    #[error(
+        "shop {webshop_id} installed the app but its settings are not valid yet ({}); events are not handled until the shop owner fixes them",
+        if errors.is_empty() { "no details".to_owned() } else { errors.join("; ") }
+    )]
+    Unconfigured {
+        /// The shop asked for.
+        webshop_id: u64,
+        /// One message per invalid field (secrets are never echoed).
+        errors: Vec<String>,
+    },
+    /// The install store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn uninstalled(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map(|at| {
+        format!(
+            " (it uninstalled it on {})",
+            at.format("%Y-%m-%d %H:%M UTC")
+        )
+    })
+    .unwrap_or_default()
+}
+
+/// What handlers may know about an installation, without its token or settings.
+pub(crate) fn shop_info(installation: &Installation) -> ShopInfo {
+    ShopInfo {
+        webshop_id: installation.webshop_id,
+        webshop_url: installation.webshop_url.clone(),
+        daily_limit: installation.daily_limit,
+        current_usage: installation.current_usage,
+        installed_at: installation.installed_at,
+    }
+}
