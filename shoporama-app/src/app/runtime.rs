@@ -382,7 +382,10 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         } else {
             None
         };
-        let entry = shop_cache::CachedShop { installation, shop };
+        let entry = shop_cache::CachedShop {
+            installation: Arc::new(installation),
+            shop,
+        };
         self.inner.shops.put(entry.clone());
         entry
     }

@@ -8,15 +8,17 @@
 //! of zero disables the cache.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::app::Shop;
 use crate::store::Installation;
 
-/// A cached installation: the shop as handlers see it when its settings are valid.
+/// A cached installation: the shop as handlers see it when its settings are valid. Cheap to
+/// clone (every callback of the shop takes one): the installation is shared, the shop is
+/// handles.
 pub(crate) struct CachedShop<S> {
-    pub(crate) installation: Installation,
+    pub(crate) installation: Arc<Installation>,
     /// `None` when the stored settings do not parse (the shop is unconfigured).
     pub(crate) shop: Option<Shop<S>>,
 }
@@ -24,7 +26,7 @@ pub(crate) struct CachedShop<S> {
 impl<S> Clone for CachedShop<S> {
     fn clone(&self) -> Self {
         Self {
-            installation: self.installation.clone(),
+            installation: Arc::clone(&self.installation),
             shop: self.shop.clone(),
         }
     }
