@@ -27,7 +27,9 @@
 //!
 //! - **Durable acknowledgement.** A 200 for a queued callback means its row is committed
 //!   (SQLite with `synchronous = FULL`, PostgreSQL's commit). A crash after that loses
-//!   nothing; a crash before it means Shoporama got no 200 and retries.
+//!   nothing; a crash before it means Shoporama got no 200 and retries. Claims and outcomes
+//!   alone are committed without waiting for the disk (a crash of the application loses none
+//!   of them; a crash of the database server or the machine can make those jobs run again).
 //! - **Duplicates.** The same (type, webshop id, body hash) accepted within
 //!   [`InboxConfig::dedup_window`] is answered 200 and not queued again. The guard is a
 //!   primary key in the database (`shoporama_inbox_seen`), so it holds across processes and
