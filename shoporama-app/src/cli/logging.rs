@@ -45,32 +45,43 @@ impl Drop for LogGuard {
 /// buffered (see the module docs). A second call installs nothing and returns a guard that
 /// holds nothing.
 pub fn init_tracing() -> LogGuard {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    // `RUST_LOG`'s directives when it is set (and valid); otherwise the plain level, which
+    // costs nothing per span (an `EnvFilter` tracks every span for its directives).
+    let (directives, level) = match tracing_subscriber::EnvFilter::try_from_default_env() {
+        Ok(filter) => (Some(filter), None),
+        Err(_) => (None, Some(tracing_subscriber::filter::LevelFilter::INFO)),
+    };
     let format = std::env::var("SHOPORAMA_LOG_FORMAT").unwrap_or_default();
+    let format = format.trim().to_ascii_lowercase();
     let stderr = BufferedStderr::default();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let lines = tracing_subscriber::fmt::layer()
         .with_target(false)
         .with_writer(stderr.clone());
-    let installed = match format.trim().to_ascii_lowercase().as_str() {
-        "json" => builder
+    let lines = if format == "json" {
+        lines
             .json()
             .flatten_event(true)
             .with_current_span(true)
             .with_span_list(false)
-            .try_init(),
-        other => {
-            let installed = builder.with_ansi(io::stderr().is_terminal()).try_init();
-            if !matches!(other, "" | "text") {
-                tracing::warn!(
-                    value = other,
-                    "SHOPORAMA_LOG_FORMAT is neither `text` nor `json`: logging text"
-                );
-            }
-            installed
-        }
+            .boxed()
+    } else {
+        lines.with_ansi(io::stderr().is_terminal()).boxed()
     };
+    let installed = tracing_subscriber::registry()
+        .with(directives)
+        .with(level)
+        .with(lines)
+        .try_init();
+    if installed.is_ok() && !matches!(format.as_str(), "" | "text" | "json") {
+        tracing::warn!(
+            value = format,
+            "SHOPORAMA_LOG_FORMAT is neither `text` nor `json`: logging text"
+        );
+    }
     let stop = Arc::new(AtomicBool::new(false));
     if installed.is_err() {
         return LogGuard { stderr: None, stop };
