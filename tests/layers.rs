@@ -604,7 +604,7 @@ fn groups_inline_paths_root_reexports_and_macros_are_read_and_comments_are_not()
                 "//! See [`Runtime`](crate::high::Runtime) and crate::Runtime.\n",
                 "use crate::{\n    low::Own,\n    high::Thing,\n};\n",
                 "fn f() { let _ = crate::Runtime::new(); crate::with_high!(); crate::sqlx::query(\"crate::high\"); }\n",
-                "/* crate::high::Hidden */ fn g() -> crate::nothing::X { todo!() }\n",
+                "/* crate::high::Hidden */ fn g() -> crate::nothing::X { loop {} }\n",
             ),
         ),
         ("low/deep.rs", "use super::Own;\nuse crate::low::Own as Same;\n"),

@@ -12,7 +12,7 @@
 
 use crate::client::{Client, MAX_PRODUCT_NUMBER_LEN};
 use crate::error::Error;
-use crate::invoice::{InvoiceConfig, LineInput, unknown_sku};
+use crate::invoice::{InvoiceConfig, LineInput, truncate, unknown_sku};
 use crate::model::{NewProduct, ProductGroupRef, UnitRef};
 
 /// The longest product name e-conomic stores (`products.post.schema.json`).
@@ -74,7 +74,7 @@ pub fn new_product(line: &LineInput, config: &InvoiceConfig) -> Option<NewProduc
     let name = if text.is_empty() { sku } else { text };
     Some(NewProduct {
         product_number: sku.to_owned(),
-        name: name.chars().take(MAX_PRODUCT_NAME_LEN).collect(),
+        name: truncate(name, MAX_PRODUCT_NAME_LEN),
         product_group: ProductGroupRef {
             product_group_number: group,
         },

@@ -462,7 +462,9 @@ pub fn reference_for(prefix: &str, order_reference: &str) -> Result<String, Invo
     Ok(reference)
 }
 
-fn truncate(text: &str, max_chars: usize) -> String {
+/// `text`, trimmed and cut to at most `max_chars` characters (for free text, where a cut
+/// name is still the name; identifiers use [`fits`]).
+pub fn truncate(text: &str, max_chars: usize) -> String {
     text.trim().chars().take(max_chars).collect()
 }
 

@@ -470,11 +470,7 @@ impl BatchIn for sqlx::SqliteConnection {
         jobs: &[NewJob<'_>],
         window: Duration,
     ) -> Result<Vec<Option<i64>>, InboxError> {
-        let mut ids = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            ids.push(self.enqueue_in(job, window).await?);
-        }
-        Ok(ids)
+        enqueue_each_in(self, jobs, window).await
     }
 
     async fn complete_all_in(&mut self, jobs: &[Completion<'_>]) -> Result<Vec<i64>, InboxError> {
@@ -493,6 +489,20 @@ impl BatchIn for sqlx::SqliteConnection {
         }
         Ok(done)
     }
+}
+
+/// [`BatchIn::enqueue_all_in`] one statement per job.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+async fn enqueue_each_in<C: EnqueueIn + ?Sized>(
+    connection: &mut C,
+    jobs: &[NewJob<'_>],
+    window: Duration,
+) -> Result<Vec<Option<i64>>, InboxError> {
+    let mut ids = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        ids.push(connection.enqueue_in(job, window).await?);
+    }
+    Ok(ids)
 }
 
 /// [`BatchIn::enqueue_all_in`] on PostgreSQL with a duplicate guard: the jobs as arrays
@@ -539,11 +549,7 @@ impl BatchIn for sqlx::PgConnection {
     ) -> Result<Vec<Option<i64>>, InboxError> {
         // One job, or no guard (every callback queued, equal ones too): statement by statement.
         if jobs.len() == 1 || window.is_zero() {
-            let mut ids = Vec::with_capacity(jobs.len());
-            for job in jobs {
-                ids.push(self.enqueue_in(job, window).await?);
-            }
-            return Ok(ids);
+            return enqueue_each_in(self, jobs, window).await;
         }
         let kinds: Vec<&str> = jobs.iter().map(|job| job.kind).collect();
         let shops: Vec<i64> = jobs.iter().map(|job| job.webshop_id).collect();
