@@ -362,6 +362,48 @@ on_both_databases!(
     "inbox_dead"
 );
 
+/// Jobs claimed ahead of slow handlers: the first process claims all three jobs for its one
+/// worker (it has not seen a handler's time yet), so the third waits for a slot past its
+/// lease. The idle second process takes it over when the lease runs out; the first then
+/// finds its claim lost and leaves it alone. Every job runs exactly once.
+async fn claimed_ahead(url: &str) {
+    let db = ledger_db(url).await;
+    let inbox = InboxConfig {
+        workers: 1,
+        lease: Duration::from_secs(1),
+        ..fast()
+    };
+    let slow = || Ledger::new(url, Duration::from_millis(600));
+    let first = AppRuntime::connect(slow(), config(url, inbox.clone()))
+        .await
+        .expect("runtime starts");
+    let first = RunningServer::start_runtime(first).await;
+    install(&first.callback_url, 1).await;
+    let client = RoundRobin::new(vec![first.callback_url.clone()]);
+    for order in 1..=3_u64 {
+        client.deliver("paid", 1, order).await;
+    }
+    let second = AppRuntime::connect(slow(), config(url, inbox))
+        .await
+        .expect("runtime starts");
+    let second = RunningServer::start_runtime(second).await;
+    assert_reaches(&db, EFFECTS, 3, Duration::from_secs(30)).await;
+    let runs = db.count("SELECT COUNT(*) FROM ledger_runs").await;
+    assert_eq!(runs, 3, "no job ran twice");
+    let taken_over = db
+        .count("SELECT COUNT(*) FROM shoporama_inbox WHERE attempts > 1")
+        .await;
+    assert!(taken_over > 0, "the second process took over waiting jobs");
+    first.stop().await;
+    second.stop().await;
+}
+
+on_both_databases!(
+    claimed_ahead: claimed_ahead_jobs_run_once_on_sqlite,
+    claimed_ahead_jobs_run_once_on_postgres,
+    "inbox_ahead"
+);
+
 /// With per-shop ordering, one shop's callbacks run one at a time in arrival order, even
 /// when one of them fails first and waits for its retry.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -72,7 +72,11 @@ pub struct InboxConfig {
     pub webhooks: Delivery,
     /// Per-type overrides, by the callback's `type`.
     pub routes: BTreeMap<String, Delivery>,
-    /// Jobs run at once by one process.
+    /// Jobs run at once by one process. While handlers are quick, a process also claims up
+    /// to 3 jobs per worker ahead of them (as many as it expects to start within a quarter
+    /// of the [`lease`](Self::lease)), so that claiming is not the limit; a job claimed ahead
+    /// is renewed before it runs, and left alone if its lease ran out and another process
+    /// took it over. Jobs claimed but not started go back to the queue at shutdown.
     pub workers: usize,
     /// How long a failing job is retried, counted from when it was received: a retry that
     /// would start later is not scheduled, and the job is dead-lettered instead. Shopify

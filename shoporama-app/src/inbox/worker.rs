@@ -1,5 +1,6 @@
 //! The workers: claim a job, run the app's handler under a renewed lease, record the outcome.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -9,6 +10,7 @@ use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt as _};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use tracing::Instrument as _;
 
 use super::db::{self, Guarded};
@@ -111,8 +113,8 @@ impl Workers {
     }
 }
 
-/// Claims jobs for the free worker slots of this process, several at once, and runs each in
-/// a task of its own.
+/// Claims jobs for this process's worker slots, several at once, and runs each in a task of
+/// its own.
 struct Scheduler {
     run: RunJob,
     inbox: Inbox,
@@ -121,52 +123,63 @@ struct Scheduler {
     process: String,
 }
 
+/// A claimed job waiting for a free worker slot.
+struct Ready {
+    owner: Arc<str>,
+    job: Job,
+    claimed_at: Instant,
+}
+
 impl Scheduler {
-    /// Claims and runs jobs until the workers stop claiming, then waits for the running ones.
+    /// Claims and runs jobs until the workers stop claiming, then releases the jobs claimed
+    /// but not started and waits for the running ones.
     ///
-    /// It claims while at least half the slots are free (or all, when fewer jobs ran) and the
-    /// queue may hold claimable jobs: after a claim that filled every slot it asked for, a job
-    /// queued in this process ([`Inbox::enqueue`] wakes it), a notification from another
-    /// process, or the poll interval (retries that came due, expired leases, jobs of processes
-    /// it hears nothing from). Up to [`CLAIMS_IN_FLIGHT`] claims wait for the writer at once,
-    /// each for slots no other claim asked for: the slots freed while one claim waits for its
-    /// commit are claimed for before it returns, so handlers do not wait for round trips.
+    /// It keeps up to `workers` handlers running and, when handlers are quick, claims ahead
+    /// of them ([`Prefetch`]): a claim is a write transaction, so claiming a few slots at a
+    /// time would make the claims' round trips the limit instead of the handlers. It claims
+    /// while at least half of what it may hold is free (or anything, when it holds nothing)
+    /// and the queue may hold claimable jobs: after a claim that took every job it asked for,
+    /// a job queued in this process ([`Inbox::enqueue`] wakes it), a notification from
+    /// another process, or the poll interval (retries that came due, expired leases, jobs of
+    /// processes it hears nothing from). Up to [`CLAIMS_IN_FLIGHT`] claims wait for the
+    /// writer at once, each for room no other claim asked for.
     async fn run(mut self) {
         let workers = self.inbox.config().workers;
-        // Freed slots are claimed for together: one claim per job would make the claims'
-        // round trips the limit (each waits for a commit) instead of the handlers.
-        let batch = (workers / 2).max(1);
+        let lease = self.inbox.config().lease;
+        let prefetch = Prefetch::default();
         let mut poll = tokio::time::interval(self.inbox.config().poll_interval);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut running = JoinSet::new();
+        let mut ready = VecDeque::new();
         let mut claims = FuturesUnordered::new();
-        // Slots asked for by the claims in flight.
+        // Jobs asked for by the claims in flight.
         let mut asked = 0;
         let mut look = true;
         while *self.phase.borrow() == Phase::Run {
-            let free = workers.saturating_sub(running.len() + asked);
-            let idle = running.is_empty() && claims.is_empty();
-            if look && free > 0 && claims.len() < CLAIMS_IN_FLIGHT && (free >= batch || idle) {
-                let owner = format!(
+            let room = workers + prefetch.ahead(workers, lease);
+            let free = room.saturating_sub(running.len() + ready.len() + asked);
+            let idle = running.is_empty() && ready.is_empty() && claims.is_empty();
+            if look && free > 0 && claims.len() < CLAIMS_IN_FLIGHT && (2 * free >= room || idle) {
+                let owner: Arc<str> = Arc::from(format!(
                     "{}/{}",
                     self.process,
                     CLAIMS.fetch_add(1, Ordering::Relaxed)
-                );
+                ));
                 let inbox = self.inbox.clone();
                 asked += free;
                 claims.push(async move {
                     let jobs = inbox.claim(&owner, free).await;
-                    (owner, free, jobs)
+                    (owner, free, jobs, Instant::now())
                 });
                 continue;
             }
             tokio::select! {
-                Some((owner, wanted, claimed)) = claims.next(), if !claims.is_empty() => {
+                Some((owner, wanted, claimed, claimed_at)) = claims.next(), if !claims.is_empty() => {
                     asked -= wanted;
                     match claimed {
                         Ok(jobs) => {
                             look = jobs.len() == wanted;
-                            self.start(&mut running, &owner, jobs);
+                            ready.extend(jobs.into_iter().map(|job| Ready { owner: Arc::clone(&owner), job, claimed_at }));
                         }
                         Err(error) => {
                             tracing::error!(%error, "inbox claim failed; retrying");
@@ -179,49 +192,140 @@ impl Scheduler {
                 _ = poll.tick() => look = true,
                 () = stopping(&mut self.phase) => break,
             }
+            while running.len() < workers
+                && let Some(next) = ready.pop_front()
+            {
+                self.start(&mut running, &prefetch, next);
+            }
         }
-        // Claims still waiting are committed by the writer all the same: run what they took.
-        while let Some((owner, _, claimed)) = claims.next().await {
-            self.start(&mut running, &owner, claimed.unwrap_or_default());
+        // Claims still waiting are committed by the writer all the same: they join the jobs
+        // claimed but not started, which go back to the queue at once (another process, or
+        // this one after a restart, runs them).
+        while let Some((owner, _, claimed, claimed_at)) = claims.next().await {
+            let jobs = claimed.unwrap_or_default();
+            ready.extend(jobs.into_iter().map(|job| Ready {
+                owner: Arc::clone(&owner),
+                job,
+                claimed_at,
+            }));
+        }
+        let now = Utc::now();
+        for unstarted in ready {
+            let update = Guarded::release(unstarted.job.id, &unstarted.owner, now);
+            self.inbox.record_outcome(update, log_release).await;
         }
         while running.join_next().await.is_some() {}
     }
 
-    /// Runs each of `jobs`, claimed by `owner`, in a task of its own.
-    fn start(&self, running: &mut JoinSet<()>, owner: &str, jobs: Vec<Job>) {
-        for job in jobs {
-            let worker = Worker {
-                run: Arc::clone(&self.run),
-                inbox: self.inbox.clone(),
-                phase: self.phase.clone(),
-                owner: owner.to_owned(),
-            };
-            running.spawn(worker.process(job));
-        }
+    /// Runs a claimed job in a task of its own.
+    fn start(&self, running: &mut JoinSet<()>, prefetch: &Prefetch, ready: Ready) {
+        let worker = Worker {
+            run: Arc::clone(&self.run),
+            inbox: self.inbox.clone(),
+            phase: self.phase.clone(),
+            owner: ready.owner,
+            prefetch: prefetch.clone(),
+        };
+        running.spawn(worker.process(ready.job, ready.claimed_at));
+    }
+}
+
+/// Logs a failed release of a job claimed but not started (it runs when its lease expires).
+fn log_release(result: Result<bool, super::InboxError>) {
+    if let Err(error) = result {
+        tracing::warn!(%error, "could not give back a claimed job; it runs when its lease expires");
     }
 }
 
 /// Claims that may wait for the writer at once (see [`Scheduler::run`]).
 const CLAIMS_IN_FLIGHT: usize = 2;
 
+/// How far ahead of its handlers a process claims, from how long handlers take.
+///
+/// A job claimed ahead waits for a slot while its lease runs, and meanwhile no other process
+/// can take it. So the scheduler claims ahead only as many jobs as its workers are expected
+/// to start within a quarter of the lease (by the recent mean handler time), and at most
+/// [`Prefetch::MAX_PER_WORKER`] per worker: quick handlers get large claims (few write
+/// transactions per job), slow ones none ahead. A job that still waited long is renewed
+/// before it runs, and skipped if its claim was lost meanwhile (see [`Worker::process`]).
+#[derive(Clone, Default)]
+struct Prefetch {
+    /// Exponentially weighted mean handler time, in microseconds (0 until one finished).
+    mean_micros: Arc<AtomicU64>,
+}
+
+impl Prefetch {
+    /// Jobs claimed ahead per worker, at the most.
+    const MAX_PER_WORKER: usize = 3;
+
+    /// How many jobs to hold beyond the `workers` running ones.
+    fn ahead(&self, workers: usize, lease: Duration) -> usize {
+        let max = workers.saturating_mul(Self::MAX_PER_WORKER);
+        let mean = self.mean_micros.load(Ordering::Relaxed);
+        if mean == 0 {
+            return max;
+        }
+        let budget = u64::try_from((lease / 4).as_micros()).unwrap_or(u64::MAX);
+        let per_worker = usize::try_from(budget / mean).unwrap_or(usize::MAX);
+        workers.saturating_mul(per_worker).min(max)
+    }
+
+    /// Counts one handler run that took `took`.
+    fn observe(&self, took: Duration) {
+        let took = u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1);
+        // A lost race between two updates drops one sample: harmless for a mean.
+        let mean = self.mean_micros.load(Ordering::Relaxed);
+        let next = if mean == 0 {
+            took
+        } else {
+            mean - mean / 8 + took / 8
+        };
+        self.mean_micros.store(next.max(1), Ordering::Relaxed);
+    }
+}
+
 /// One claimed job and what it needs to run.
 struct Worker {
     run: RunJob,
     inbox: Inbox,
     phase: watch::Receiver<Phase>,
-    owner: String,
+    owner: Arc<str>,
+    prefetch: Prefetch,
 }
 
 impl Worker {
-    /// Runs a claimed job and records its outcome under the claim.
-    async fn process(self, job: Job) {
+    /// Runs a job claimed at `claimed_at` and records its outcome under the claim.
+    async fn process(self, job: Job, claimed_at: Instant) {
         let span = tracing::info_span!("inbox_job", job = job.id, kind = %job.kind, webshop_id = job.webshop_id, attempt = job.attempts);
-        self.process_in_span(job).instrument(span).await;
+        self.process_in_span(job, claimed_at).instrument(span).await;
     }
 
-    async fn process_in_span(mut self, job: Job) {
+    async fn process_in_span(mut self, job: Job, claimed_at: Instant) {
         let config = self.inbox.config();
-        let owner = self.owner.as_str();
+        let owner = &*self.owner;
+        let period = config.lease / 3;
+        if claimed_at.elapsed() >= period {
+            // It waited for a slot for a third of its lease: renew before running, and leave
+            // it alone if another worker took it over meanwhile.
+            let renewed = self
+                .inbox
+                .record(Guarded::renew(
+                    job.id,
+                    owner,
+                    db::after(Utc::now(), config.lease),
+                ))
+                .await;
+            match renewed {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(
+                        "the job's claim expired while it waited for a worker; another worker owns it"
+                    );
+                    return;
+                }
+                Err(error) => tracing::warn!(%error, "could not renew a waiting job's lease"),
+            }
+        }
         let deadline = job.received_at + config.retry_for;
         if job.attempts > config.max_attempts || (job.attempts > 1 && Utc::now() > deadline) {
             // Taken over after expired leases more often, or for longer, than it may run: its
@@ -240,10 +344,10 @@ impl Worker {
             attempt: job.attempts,
             received_at: job.received_at,
         };
+        let started = Instant::now();
         let handler = with_job(info, (self.run)(job.clone()));
         tokio::pin!(handler);
-        let period = config.lease / 3;
-        let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        let mut renew = tokio::time::interval_at(Instant::now() + period, period);
         let outcome = loop {
             tokio::select! {
                 outcome = &mut handler => break Some(outcome),
@@ -251,6 +355,9 @@ impl Worker {
                 () = aborted(&mut self.phase) => break None,
             }
         };
+        if outcome.is_some() {
+            self.prefetch.observe(started.elapsed());
+        }
         let now = Utc::now();
         let update = match outcome {
             None => {
@@ -393,4 +500,28 @@ async fn stopping(phase: &mut watch::Receiver<Phase>) {
         .wait_for(|phase| *phase != Phase::Run)
         .await
         .map(|_| ());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_ahead_only_what_starts_within_a_quarter_lease() {
+        let lease = Duration::from_mins(1);
+        let prefetch = Prefetch::default();
+        assert_eq!(prefetch.ahead(16, lease), 48, "no handler seen yet: the most");
+        prefetch.observe(Duration::from_millis(2));
+        assert_eq!(prefetch.ahead(16, lease), 48, "quick handlers: the most");
+        let slow = Prefetch::default();
+        slow.observe(Duration::from_secs(5));
+        assert_eq!(slow.ahead(16, lease), 48, "15 s of a quarter lease: 3 per worker");
+        slow.observe(Duration::from_secs(45));
+        // The mean moves an eighth of the way: 5 + (45 - 5) / 8 = 10 s, one per worker.
+        assert_eq!(slow.ahead(16, lease), 16);
+        let slower = Prefetch::default();
+        slower.observe(Duration::from_secs(20));
+        assert_eq!(slower.ahead(16, lease), 0, "handlers slower than a quarter lease: none");
+        assert_eq!(slower.ahead(0, lease), 0);
+    }
 }
