@@ -60,6 +60,7 @@ pub fn init_tracing() -> LogGuard {
     let stderr = BufferedStderr::default();
     let lines = tracing_subscriber::fmt::layer()
         .with_target(false)
+        .with_timer(super::log_clock::SecondCachedUtc)
         .with_writer(stderr.clone());
     let lines = if format == "json" {
         lines

@@ -20,6 +20,7 @@ mod commands;
 mod doctor;
 mod effects;
 mod inbox;
+mod log_clock;
 mod logging;
 mod simulate;
 

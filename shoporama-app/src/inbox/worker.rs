@@ -510,18 +510,30 @@ mod tests {
     fn claims_ahead_only_what_starts_within_a_quarter_lease() {
         let lease = Duration::from_mins(1);
         let prefetch = Prefetch::default();
-        assert_eq!(prefetch.ahead(16, lease), 48, "no handler seen yet: the most");
+        assert_eq!(
+            prefetch.ahead(16, lease),
+            48,
+            "no handler seen yet: the most"
+        );
         prefetch.observe(Duration::from_millis(2));
         assert_eq!(prefetch.ahead(16, lease), 48, "quick handlers: the most");
         let slow = Prefetch::default();
         slow.observe(Duration::from_secs(5));
-        assert_eq!(slow.ahead(16, lease), 48, "15 s of a quarter lease: 3 per worker");
+        assert_eq!(
+            slow.ahead(16, lease),
+            48,
+            "15 s of a quarter lease: 3 per worker"
+        );
         slow.observe(Duration::from_secs(45));
         // The mean moves an eighth of the way: 5 + (45 - 5) / 8 = 10 s, one per worker.
         assert_eq!(slow.ahead(16, lease), 16);
         let slower = Prefetch::default();
         slower.observe(Duration::from_secs(20));
-        assert_eq!(slower.ahead(16, lease), 0, "handlers slower than a quarter lease: none");
+        assert_eq!(
+            slower.ahead(16, lease),
+            0,
+            "handlers slower than a quarter lease: none"
+        );
         assert_eq!(slower.ahead(0, lease), 0);
     }
 }

@@ -103,48 +103,6 @@ pub(crate) fn ok(status: &str) -> Response {
     Json(json!({ "status": status })).into_response()
 }
 
-/// The longest plain-text error body turned into a JSON message.
-const MAX_ERROR_TEXT: usize = 4096;
-
-/// Turns an error answer that is not JSON (axum's extractor rejections are plain text) into
-/// `{"error": "<its text>"}` with the same status and headers.
-pub(crate) async fn json_errors(response: Response) -> Response {
-    use http_body_util::BodyExt as _;
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let text = match http_body_util::Limited::new(body, MAX_ERROR_TEXT)
-        .collect()
-        .await
-    {
-        Ok(collected) => String::from_utf8_lossy(&collected.to_bytes())
-            .trim()
-            .to_owned(),
-        Err(_) => String::new(),
-    };
-    let message = if text.is_empty() {
-        status.canonical_reason().unwrap_or("error").to_owned()
-    } else {
-        text
-    };
-    let mut answer = ApiError::new(status, message).into_response();
-    for (name, value) in &parts.headers {
-        if name != http::header::CONTENT_TYPE && name != http::header::CONTENT_LENGTH {
-            answer.headers_mut().append(name.clone(), value.clone());
-        }
-    }
-    answer
-}
-
-fn is_json(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.trim_start().starts_with("application/json"))
-}
-
 /// The JSON answer for a route that does not exist.
 pub(crate) async fn not_found_route(uri: http::Uri) -> ApiError {
     ApiError::not_found(format!("no route for {}", uri.path()))

@@ -22,6 +22,7 @@ mod conn;
 mod dispatch;
 mod error;
 mod inbox_routes;
+mod json_errors;
 mod lifecycle;
 mod lists;
 mod request;
@@ -94,7 +95,7 @@ impl<A: ShoporamaApp> AppRuntime<A> {
                 },
             ))
             // Whatever answers an error in plain text (axum's extractor rejections) answers JSON.
-            .layer(axum::middleware::map_response(error::json_errors))
+            .layer(json_errors::JsonErrorsLayer)
             .with_state(self.clone())
     }
 }
