@@ -163,6 +163,56 @@ pub struct ShopInfo {
 /// An installed, configured shop, as handlers receive it: who it is, its typed settings,
 /// (with [`Shop::rest`]) a REST client bound to its token, and (with [`Shop::once`]) the app's
 /// keyed effects. Cheap to clone.
+///
+/// The framework builds one per callback from the stored installation; a unit test of a
+/// handler's logic can build one itself:
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicU32, Ordering};
+/// use shoporama_app::prelude::*;
+/// use shoporama_app::rest::{Budget, RestConfig, ShopClient};
+/// use shoporama_app::secret::AppToken;
+///
+/// struct Settings {
+///     greeting: String,
+/// }
+///
+/// /// A handler's work: read the settings and the shop, and send one note per order.
+/// async fn thank(shop: &Shop<Settings>, order_id: u64, sent: &AtomicU32) -> Result<String, AppError> {
+///     let note = format!("{} from shop {}", shop.settings().greeting, shop.webshop_id());
+///     let stored = shop
+///         .once("thank-you", order_id, |_attempt| async move {
+///             sent.fetch_add(1, Ordering::SeqCst); // the side effect, e.g. an e-mail
+///             Ok(note)
+///         })
+///         .await?;
+///     Ok(stored)
+/// }
+///
+/// let info = ShopInfo {
+///     webshop_id: 7,
+///     webshop_url: "https://demo.shoporama.dk/".into(),
+///     daily_limit: 1000,
+///     current_usage: 0,
+///     installed_at: chrono::Utc::now(),
+/// };
+/// let rest = ShopClient::new(
+///     RestConfig::new("https://demo.shoporama.dk/REST"),
+///     AppToken::new("the shop's REST token"),
+///     Arc::new(Budget::new(1000, 0)),
+/// );
+/// let shop = Shop::new(info, Settings { greeting: "Tak".into() }, rest);
+///
+/// let runtime = shoporama_app::tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// let sent = AtomicU32::new(0);
+/// for _delivery in 0..3 {
+///     let note = runtime.block_on(thank(&shop, 1001, &sent)).map_err(|e| e.to_string())?;
+///     assert_eq!(note, "Tak from shop 7");
+/// }
+/// assert_eq!(sent.load(Ordering::SeqCst), 1, "three deliveries, one note");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Shop<S> {
     pub(crate) info: Arc<ShopInfo>,
     pub(crate) settings: Arc<S>,
@@ -349,6 +399,30 @@ impl<S: fmt::Debug> fmt::Debug for Shop<S> {
 /// Converting an [`EffectError`] (`?` on [`Shop::once`]) gives a
 /// [`retry_after`](Self::retry_after) error when the effect may succeed later, a 500
 /// otherwise.
+///
+/// ```
+/// use std::time::Duration;
+/// use shoporama_app::AppError;
+///
+/// fn parse_amount(text: &str) -> Result<u64, AppError> {
+///     // Any error converts with `?`: Shoporama gets a 500 with its message.
+///     let amount: u64 = text.trim().parse()?;
+///     if amount == 0 {
+///         return Err(AppError::msg("an amount of 0 cannot be invoiced"));
+///     }
+///     Ok(amount)
+/// }
+///
+/// let error = parse_amount("12 kr").err().ok_or("12 kr is not a number")?;
+/// assert_eq!(error.status(), 500);
+/// assert_eq!(error.to_string(), "invalid digit found in string");
+///
+/// // Something the handler needs is down: ask Shoporama to deliver the callback again.
+/// let busy = AppError::retry_after(Duration::from_secs(30));
+/// assert_eq!(busy.status(), 503);
+/// assert_eq!(busy.retry_delay(), Some(Duration::from_secs(30)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct AppError {
     status: http::StatusCode,

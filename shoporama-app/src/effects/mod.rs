@@ -107,7 +107,31 @@ use clock::duration_micros;
 /// share the storage, the configuration and the clock.
 ///
 /// [`AppRuntime::effects`](crate::AppRuntime::effects) is the app's; handlers reach it
-/// through [`Shop::once`](crate::Shop::once).
+/// through [`Shop::once`](crate::Shop::once). Commands and tests can use it directly:
+///
+/// ```
+/// use shoporama_app::config::EffectsConfig;
+/// use shoporama_app::effects::{EffectFailure, EffectFilter, EffectState, Effects};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let effects = Effects::in_memory(EffectsConfig::default());
+/// // The first call runs the effect; the second returns what the first stored.
+/// let first: u64 = effects.once(7, "invoice", 1001, |_attempt| async { Ok(5001) }).await?;
+/// let again: u64 = effects
+///     .once(7, "invoice", 1001, |_attempt| async {
+///         Err(EffectFailure::permanent("never runs"))
+///     })
+///     .await?;
+/// assert_eq!((first, again), (5001, 5001));
+///
+/// // What is stored, as `<app> effects list` shows it.
+/// let done = effects.list(&EffectFilter { state: Some(EffectState::Done), ..EffectFilter::default() }).await?;
+/// assert_eq!(done.len(), 1);
+/// # Ok(())
+/// # }
+/// # shoporama_app::tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(demo())?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Effects {
     inner: Arc<Inner>,

@@ -23,6 +23,33 @@ use crate::secret::AppToken;
 /// [`customers`](Self::customers), [`stock`](Self::stock) (typed), the other resources as
 /// JSON ([`brands`](Self::brands) … [`webhooks`](Self::webhooks), or
 /// [`resource`](Self::resource)), and [`self_info`](Self::self_info).
+///
+/// Handlers get the shop's client from [`Shop::rest`](crate::Shop::rest); a script or test
+/// can build one:
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use shoporama_app::futures::TryStreamExt as _;
+/// use shoporama_app::rest::{Budget, ListQuery, RestConfig, ShopClient};
+/// use shoporama_app::secret::AppToken;
+///
+/// # async fn demo() -> Result<(), shoporama_app::rest::RestError> {
+/// let client = ShopClient::new(
+///     RestConfig::new("https://demo.shoporama.dk/REST"),
+///     AppToken::new("the shop's REST token"),
+///     Arc::new(Budget::new(1000, 0)), // the token's daily limit and today's usage
+/// );
+/// // One product, then every product page by page (each page is one call of the budget).
+/// let product = client.products().get(42).await?;
+/// println!("{:?} costs {:?}", product.name, product.current_price());
+/// let mut products = client.products().list(ListQuery::default());
+/// while let Some(product) = products.try_next().await? {
+///     println!("{:?}", product.name);
+/// }
+/// println!("{} calls left today", client.budget().remaining());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct ShopClient {
     inner: Arc<Inner>,
