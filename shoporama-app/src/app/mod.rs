@@ -28,6 +28,41 @@ pub type EventOf<A> = <<A as ShoporamaApp>::Settings as AppSettings>::Event;
 /// Methods run after the framework has verified the callback and persisted the installation;
 /// an `Err` answers Shoporama with a 500 and the error's message (see each method for the
 /// state that remains).
+///
+/// ```
+/// use shoporama_app::prelude::*;
+///
+/// #[shoporama_app(name = "Stock alert", access = read)]
+/// pub struct Settings {
+///     #[field(label = "Alert e-mail")]
+///     email: String,
+///     #[field(default = 5)]
+///     threshold: u32,
+/// }
+///
+/// struct StockAlert;
+///
+/// impl ShoporamaApp for StockAlert {
+///     type Settings = Settings;
+///
+///     async fn on_install(&self, shop: &Shop<Settings>, kind: InstallKind) -> Result<(), AppError> {
+///         shoporama_app::tracing::info!(webshop_id = shop.webshop_id(), ?kind, "alerts go to {}", shop.settings().email);
+///         Ok(())
+///     }
+///
+///     async fn on_update(&self, shop: &Shop<Settings>, previous: Option<&Settings>) -> Result<(), AppError> {
+///         if shop.settings().threshold == 0 {
+///             // The answer's message is shown to whoever saved the form.
+///             return Err(AppError::msg("the threshold must be at least 1"));
+///         }
+///         let _ = previous;
+///         Ok(())
+///     }
+/// }
+/// ```
+///
+/// [`AppRuntime`](crate::AppRuntime) shows how to test it; the crate docs show an app with
+/// events and snippets.
 pub trait ShoporamaApp: Send + Sync + 'static {
     /// The settings struct annotated with `#[shoporama_app]`.
     type Settings: AppSettings;

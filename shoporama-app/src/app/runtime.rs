@@ -17,6 +17,42 @@ use crate::store::{InstallStore, Installation, StoreError};
 
 /// An app ready to serve: the author's [`ShoporamaApp`], its configuration and its install
 /// store. Cheap to clone.
+///
+/// `serve` builds one from the environment ([`from_env`](Self::from_env)); a test builds one
+/// from a [`Config`], drives its [`router`](Self::router) with a
+/// [`SimulatedShop`](crate::testing::SimulatedShop) and reads what was stored:
+///
+/// ```
+/// use shoporama_app::prelude::*;
+/// use shoporama_app::testing::SimulatedShop;
+/// use shoporama_app::{AppRuntime, Config};
+///
+/// #[shoporama_app(name = "Greeter", access = read)]
+/// pub struct Settings {
+///     #[field(default = "Hej")]
+///     greeting: String,
+/// }
+///
+/// struct Greeter;
+///
+/// impl ShoporamaApp for Greeter {
+///     type Settings = Settings;
+/// }
+///
+/// # shoporama_app::tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+/// let config = Config::builder().app_token("app-token").database_url("memory://").build()?;
+/// let runtime = AppRuntime::connect(Greeter, config).await?;
+/// let shoporama = SimulatedShop::in_process(runtime.router(), Settings::manifest(), "app-token")
+///     .webshop_id(7)
+///     .field("greeting", "Goddag");
+/// shoporama.install().await.assert_ok();
+///
+/// let shop = runtime.resolve_shop(7).await?;
+/// assert_eq!(shop.settings().greeting, "Goddag");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct AppRuntime<A: ShoporamaApp> {
     inner: Arc<Inner<A>>,
 }

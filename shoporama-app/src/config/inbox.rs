@@ -64,6 +64,23 @@ impl Delivery {
 /// which every app binary's `serve` uses, starts from [`InboxConfig::default`] (webhooks
 /// through the inbox). Set it explicitly with
 /// [`ConfigBuilder::inbox`](crate::config::ConfigBuilder::inbox).
+///
+/// ```
+/// use std::time::Duration;
+/// use shoporama_app::inbox::{Delivery, InboxConfig};
+///
+/// let inbox = InboxConfig {
+///     workers: 4,
+///     retry_for: Duration::from_hours(12),
+///     ..InboxConfig::default()
+/// }
+/// // Storefront `paid` events too, not only webhooks, go through the inbox.
+/// .route("paid", Delivery::Inbox);
+/// assert_eq!(inbox.delivery("paid"), Delivery::Inbox);
+/// assert!(inbox.validate().is_ok());
+/// // A lease longer than the retry horizon could outlive every retry: refused at start-up.
+/// assert!(inbox.check_lease("SHOPORAMA_EFFECTS_LEASE_MS", Duration::from_hours(13)).is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxConfig {
     /// Delivery of storefront-only events without a route.

@@ -99,6 +99,33 @@ impl TokenSet {
 }
 
 /// The app's run-time configuration.
+///
+/// `serve` and the app's commands read it from the environment ([`Config::from_env`]; the
+/// variables are listed in the README); code builds it with [`Config::builder`], which checks
+/// every value:
+///
+/// ```
+/// use std::time::Duration;
+/// use shoporama_app::Config;
+///
+/// let config = Config::builder()
+///     .app_token("the app token from Shoporama")
+///     .database_url("sqlite://shoporama-app.db?mode=rwc")
+///     .handler_timeout(Duration::from_secs(20))
+///     .build()?;
+/// assert_eq!(config.callback_path, "/callback");
+///
+/// // The same from (here, a stand-in for) the environment; a bad value names its variable.
+/// let env = |name: &str| match name {
+///     "SHOPORAMA_APP_TOKEN" => Some("the app token from Shoporama".to_owned()),
+///     "SHOPORAMA_LISTEN" => Some("0.0.0.0:8080".to_owned()),
+///     _ => None,
+/// };
+/// assert_eq!(Config::from_lookup(env)?.listen.port(), 8080);
+/// let bad = |name: &str| (name == "SHOPORAMA_LISTEN").then(|| "port 80".to_owned());
+/// assert!(Config::from_lookup(bad).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Config {
     /// Tokens accepted in `x-app-token`.
