@@ -182,12 +182,21 @@ async fn run(pool: Database, mut queue: mpsc::Receiver<Change>) {
                 }
             }
             Err(error) => {
-                tracing::debug!(%error, changes = batch.len(), "inbox batch failed: writing its changes one by one");
+                // One change may be at fault (its caller gets the error); the others go on.
+                let changes = batch.len();
+                tracing::debug!(%error, changes, "inbox batch failed: writing its changes one by one");
+                let mut failed = 0_usize;
                 for change in batch.drain(..) {
                     let result = write(&pool, std::slice::from_ref(&change))
                         .await
                         .and_then(|mut applied| applied.pop().ok_or_else(mixed_up));
+                    failed += usize::from(result.is_err());
                     answer(change, result);
+                }
+                if failed == 0 {
+                    // Every change went through alone: the batch itself failed, so batching
+                    // is broken or the database had a passing fault. Worth a look either way.
+                    tracing::warn!(%error, changes, "an inbox batch failed though each of its changes succeeded alone");
                 }
             }
         }
