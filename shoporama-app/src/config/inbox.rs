@@ -47,7 +47,7 @@ impl Delivery {
 /// |---|---|---|
 /// | `SHOPORAMA_INBOX` | `webhooks` | `webhooks` (the rule above), `all` (events too) or `off` (everything inline) |
 /// | `SHOPORAMA_INBOX_ROUTES` | none | per-type overrides, `paid=inline,add_to_basket=inbox` |
-/// | `SHOPORAMA_INBOX_WORKERS` | `16` | jobs run at once by one process (claimed several at a time) |
+/// | `SHOPORAMA_INBOX_WORKERS` | `16` | jobs run at once by one process (claimed several at a time, and ahead of quick handlers) |
 /// | `SHOPORAMA_INBOX_RETRY_FOR_MS` | `172800000` (48 h) | how long a failing job is retried, from when it was received, before it is dead-lettered |
 /// | `SHOPORAMA_INBOX_MAX_ATTEMPTS` | `100` | runs before a job is dead-lettered, whatever the time (with the defaults, 48 h come first: about 60 runs) |
 /// | `SHOPORAMA_INBOX_BACKOFF_MS` | `1000` | the first retry's delay; doubled per attempt |
