@@ -59,11 +59,12 @@ mod retry;
 
 pub use app_status::{AppStatus, AppStatusClient, AppStatusShop};
 pub use auth::AuthScheme;
-pub use budget::{Budget, PacingPolicy};
+pub use budget::{Budget, BudgetStatus, PacingPolicy};
+pub(crate) use budget::{ledger_key, seconds_until_budget_day_ends};
 pub use client::ShopClient;
 pub use config::{
-    DEFAULT_BASE_URL, DEFAULT_COUNTRY_CACHE_TTL, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT, RestConfig,
-    UpdateMethod,
+    DEFAULT_BASE_URL, DEFAULT_COUNTRY_CACHE_TTL, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT,
+    FRAMEWORK_AGENT, RestConfig, UpdateMethod,
 };
 pub use countries::{Countries, Country, country_code};
 pub use error::{ApiError, ErrorBody, RestError};
