@@ -35,9 +35,10 @@
 //! - **Errors** keep the status and the body, JSON or plain text (`410 Gone`): [`RestError`].
 //! - **Lists** are streams over `limit`/`offset` pages that hold one page in memory:
 //!   [`ListStream`], whose documentation says exactly when paging stops.
-//! - **Models** ([`Product`], [`Order`], [`Category`], [`Customer`], [`Stock`]) read
-//!   Shoporama's loosely typed JSON leniently ([`lenient`]) and keep unknown fields in
-//!   `extra`; every other resource is plain `serde_json::Value`.
+//! - **Models**: every resource is typed ([`Product`], [`Order`], [`Category`], [`Customer`],
+//!   [`Stock`], [`Supplier`], [`Voucher`], … see [`ResourceKind`]); each reads Shoporama's
+//!   loosely typed JSON leniently ([`lenient`]) and keeps unknown fields in `extra`. The raw
+//!   JSON stays available ([`ShopClient::resource`], [`ShopClient::get_json`]).
 //! - Tokens never appear in `Debug` output, logs or errors.
 //!
 //! [`testing::fake_shoporama`](crate::testing::fake_shoporama) serves this API from memory
@@ -69,8 +70,11 @@ pub use config::{
 pub use countries::{Countries, Country, country_code};
 pub use error::{ApiError, ErrorBody, RestError};
 pub use models::{
-    Address, Category, CategoryUpdate, Customer, CustomerUpdate, ExtensionField, LineAttribute,
-    Order, OrderLine, OrderUpdate, Product, ProductImage, ProductUpdate, Stock, StockUpdate,
+    Address, BlogPost, Brand, Category, CategoryUpdate, Customer, CustomerUpdate, ExtensionField,
+    LandingPage, LineAttribute, Manufacturer, Menu, MenuItem, Order, OrderLine, OrderReturn,
+    OrderUpdate, PaymentGateway, Product, ProductImage, ProductUpdate, Profile, ProfileAttribute,
+    ProfileAttributeValue, Redirect, Shipping, ShopCountry, StaticPage, Stock, StockUpdate,
+    Supplier, Voucher, Webhook, Webshop,
 };
 pub use paging::{ListQuery, ListReport, ListStream, Page, Paging, StopReason};
 pub use reconcile::{ReconcileError, Reconciliation, reconcile};
