@@ -192,3 +192,52 @@ async fn budgets_shared_through_one_database_stop_together() -> TestResult {
     assert_eq!(fake.call_count(), 8);
     Ok(())
 }
+
+/// The cost planner: calls a listing will take, from `paging.total`, against what is left.
+#[tokio::test]
+async fn a_plan_counts_the_pages_against_what_is_left_today() -> TestResult {
+    use shoporama_app::rest::{ListQuery, ResourceKind};
+    let fake = fake().seed_products(250).start().await?;
+    let budget = Arc::new(Budget::new(1000, 900));
+    let client = client(&fake, &budget);
+    let plan = client.products().plan(&ListQuery::new()).await?;
+    assert_eq!(
+        (plan.items, plan.page_size, plan.calls, plan.left_today),
+        (Some(250), 100, Some(3), 99)
+    );
+    assert_eq!(plan.fits(), Some(true));
+    assert_eq!(fake.call_count(), 1, "the plan costs one call");
+    let since = shoporama_app::testing::fake_shoporama::seeded_last_modified(200);
+    let recent = client
+        .products()
+        .plan(&ListQuery::new().last_modified_since(since).page_size(20))
+        .await?;
+    assert_eq!((recent.items, recent.calls), (Some(50), Some(3)));
+
+    budget.refresh(1000, 998);
+    let tight = client.products().plan(&ListQuery::new()).await?;
+    assert_eq!(
+        (tight.calls, tight.left_today, tight.fits()),
+        (Some(3), 1, Some(false))
+    );
+    assert!(tight.to_string().contains("does not fit"), "{tight}");
+
+    // An endpoint that answers the whole list as a bare array: one call is all.
+    let bare = fake_with_bare_products().await?;
+    let plan = bare
+        .shop_client(TOKEN)
+        .resource(ResourceKind::Product)
+        .plan(&ListQuery::new())
+        .await?;
+    assert_eq!((plan.items, plan.calls), (Some(30), Some(1)));
+    Ok(())
+}
+
+async fn fake_with_bare_products()
+-> Result<shoporama_app::testing::fake_shoporama::FakeShoporama, std::io::Error> {
+    fake()
+        .seed_products(30)
+        .bare_list(shoporama_app::rest::ResourceKind::Product, false)
+        .start()
+        .await
+}

@@ -33,6 +33,8 @@
 //!   failures, with exponential backoff and jitter; `Retry-After` (in seconds) is honoured.
 //!   POST and PATCH are never retried, and no other 4xx is. See [`RetryPolicy`].
 //! - **Errors** keep the status and the body, JSON or plain text (`410 Gone`): [`RestError`].
+//! - **Cost.** [`Resource::plan`] says what a listing will take in calls (from
+//!   `paging.total`) against what the budget has left today, before a long job starts.
 //! - **Lists** are streams over `limit`/`offset` pages that hold one page in memory:
 //!   [`ListStream`], whose documentation says exactly when paging stops.
 //! - **Models**: every resource is typed ([`Product`], [`Order`], [`Category`], [`Customer`],
@@ -54,6 +56,7 @@ mod error;
 pub mod lenient;
 pub mod models;
 mod paging;
+mod plan;
 mod reconcile;
 mod resources;
 mod retry;
@@ -77,6 +80,7 @@ pub use models::{
     Supplier, Voucher, Webhook, Webshop,
 };
 pub use paging::{ListQuery, ListReport, ListStream, Page, Paging, StopReason};
+pub use plan::ListPlan;
 pub use reconcile::{ReconcileError, Reconciliation, reconcile};
 pub use resources::{Resource, ResourceKind, WriteOutcome};
 pub use retry::RetryPolicy;

@@ -305,6 +305,11 @@ where
         self.kind
     }
 
+    /// The client it calls through.
+    pub(crate) fn client(&self) -> &ShopClient {
+        &self.client
+    }
+
     /// `GET /<resource>/<id>`: one item. A deleted item is [`RestError::Gone`], an unknown
     /// one [`RestError::NotFound`].
     pub async fn get(&self, id: impl fmt::Display) -> Result<T, RestError> {
