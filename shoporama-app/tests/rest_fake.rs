@@ -173,7 +173,16 @@ async fn a_spent_daily_limit_answers_429_in_plain_text() -> TestResult {
     }
     for _ in 0..2 {
         let response = get(&fake, "self", Some(&auth)).await?;
-        assert!(response.headers().get(RETRY_AFTER).is_none());
+        // Retry-After: the seconds until the budget day turns.
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        assert!(
+            retry_after.is_some_and(|s| (1..=86_400).contains(&s)),
+            "{retry_after:?}"
+        );
         let (status, _, body) = text_of(response).await?;
         assert_eq!(
             (status.as_u16(), body.as_str()),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use economic::RetryPolicy;
-use economic::app::commands::{Range, backfill, retry};
+use economic::app::commands::{Range, backfill, backfill_plan, retry};
 use economic::app::{AppConfig, EFFECT, Economic, LABEL_FAILED, LABEL_OK, Settings, label};
 use economic::model::InvoiceSummary;
 use economic::money::Money;
@@ -711,6 +711,13 @@ async fn backfill_transfers_the_orders_the_trigger_covers_once() {
         until: None,
         dry_run,
     };
+    // Before it starts: the listing's cost against what the shop has left today.
+    let plan = backfill_plan(&shop, &range(true)).await.expect("plan");
+    assert_eq!(
+        (plan.items, plan.calls, plan.fits()),
+        (Some(6), Some(1), Some(true)),
+        "{plan}"
+    );
     let dry = backfill(served.app(), &shop, range(true), |_, _| {})
         .await
         .expect("dry run");

@@ -25,6 +25,10 @@ impl Pixel {
 impl ShoporamaApp for Pixel {
     type Settings = Settings;
 
+    fn version(&self) -> Option<&str> {
+        Some(env!("CARGO_PKG_VERSION"))
+    }
+
     async fn on_install(&self, shop: &Shop<Settings>, kind: InstallKind) -> Result<(), AppError> {
         tracing::info!(webshop_id = shop.webshop_id(), ?kind, measurement_id = %shop.settings().measurement_id, "pixel installed");
         Ok(())

@@ -77,6 +77,14 @@ pub trait ShoporamaApp: Send + Sync + 'static {
         crate::store::AppMigrations::NONE
     }
 
+    /// The app's version, named in the REST User-Agent: `<name>/<version> shoporama-app/x.y`,
+    /// the name from the manifest (see [`RestConfig::app_agent`](crate::rest::RestConfig::app_agent)).
+    /// Return your crate's: `Some(env!("CARGO_PKG_VERSION"))`. `None` (the default) leaves
+    /// the version out. A User-Agent set in the configuration replaces all of it.
+    fn version(&self) -> Option<&str> {
+        None
+    }
+
     /// Runs once when the runtime starts ([`AppRuntime::connect`](crate::AppRuntime::connect),
     /// which `serve` and the app's commands use, or
     /// [`AppRuntime::start`](crate::AppRuntime::start)): after the install store, the app's

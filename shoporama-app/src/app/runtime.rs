@@ -62,9 +62,10 @@ struct Inner<A: ShoporamaApp> {
     app: Arc<A>,
     config: Config,
     store: Arc<dyn InstallStore>,
-    /// Each shop's REST budget, shared by all its clients in this process and refreshed by
-    /// install and update callbacks (which carry Shoporama's own count).
-    budgets: std::sync::Mutex<std::collections::BTreeMap<u64, Arc<Budget>>>,
+    /// Each shop's REST budget (with its token's ledger key), shared by all its clients in
+    /// this process and reconciled by install and update callbacks (which carry Shoporama's
+    /// own count).
+    budgets: std::sync::Mutex<std::collections::BTreeMap<u64, (String, Arc<Budget>)>>,
     /// Each shop's cached country table, shared by all its clients in this process.
     countries: std::sync::Mutex<std::collections::BTreeMap<u64, Arc<CountryCache>>>,
     /// Installations and parsed settings, for events.
@@ -263,12 +264,18 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         store: Arc<dyn InstallStore>,
         inbox: Option<Inbox>,
     ) -> Self {
+        let app = app.into();
+        let mut config = config;
+        if !config.rest.has_user_agent() {
+            let name = <A::Settings as crate::settings::AppSettings>::manifest().name;
+            config.rest = config.rest.app_agent(&name, app.version());
+        }
         let shops = shop_cache::ShopCache::new(config.shop_cache_ttl);
         let effects = Effects::for_store(&*store, config.effects.clone());
         let database = store.database();
         Self {
             inner: Arc::new(Inner {
-                app: app.into(),
+                app,
                 config,
                 store,
                 budgets: std::sync::Mutex::default(),
@@ -355,24 +362,55 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         &self.inner.store
     }
 
-    /// The shop's shared budget; `refresh` resets it to the installation's numbers (install and
-    /// update callbacks carry Shoporama's own count).
+    /// The shop's budget, shared by all its clients in this process, and by every process of
+    /// the app when the store has a SQL database (the ledger in `shoporama_budget`, keyed by
+    /// the token); `refresh` resets this process's copy to the installation's numbers.
     pub(crate) fn budget(&self, installation: &Installation, refresh: bool) -> Arc<Budget> {
+        let key = crate::rest::ledger_key(&installation.token);
         let mut budgets = self
             .inner
             .budgets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let budget = budgets.entry(installation.webshop_id).or_insert_with(|| {
-            Arc::new(Budget::new(
-                installation.daily_limit,
-                installation.current_usage,
-            ))
-        });
-        if refresh {
-            budget.refresh(installation.daily_limit, installation.current_usage);
+        let fresh = || {
+            Arc::new(match &self.inner.database {
+                Some(database) => Budget::shared(
+                    database.clone(),
+                    &installation.token,
+                    installation.webshop_id,
+                    installation.daily_limit,
+                    installation.current_usage,
+                ),
+                None => Budget::new(installation.daily_limit, installation.current_usage),
+            })
+        };
+        let entry = budgets
+            .entry(installation.webshop_id)
+            .or_insert_with(|| (key.clone(), fresh()));
+        if entry.0 != key {
+            // A new token (a reinstall): a new ledger row.
+            *entry = (key, fresh());
         }
-        Arc::clone(budget)
+        if refresh {
+            entry
+                .1
+                .refresh(installation.daily_limit, installation.current_usage);
+        }
+        Arc::clone(&entry.1)
+    }
+
+    /// Reconciles the shop's budget with the platform's count from an install or update
+    /// callback (`app_token_daily_limit`, `app_token_current_usage`): in the shared ledger
+    /// for every process, or in this process. A ledger failure is logged, not fatal: the
+    /// installation is stored, and the next call's reservation reports the ledger's state.
+    pub(crate) async fn reconcile_budget(&self, installation: &Installation) {
+        let budget = self.budget(installation, true);
+        if let Err(error) = budget
+            .reconcile(installation.daily_limit, installation.current_usage)
+            .await
+        {
+            tracing::warn!(%error, "could not reconcile the REST budget ledger");
+        }
     }
 
     /// Forgets an uninstalled shop's budget and country table.

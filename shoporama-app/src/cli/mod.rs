@@ -8,6 +8,7 @@
 //! <app> doctor                        check the configuration, the store and the manifest
 //! <app> inbox list|retry|purge        look at and repair the durable inbox
 //! <app> effects list|retry            look at and repair keyed effects (`Shop::once`)
+//! <app> budget --webshop-id N [--json] a shop's REST budget today: spent, reserved, left
 //! <app> preview --page thanks [--field k=v …] [--out FILE]
 //!                                     render the snippets of a page into a sample HTML page
 //! ```
@@ -16,6 +17,7 @@
 //! whose commands get a [`CommandContext`], which opens the runtime `serve` would run and
 //! resolves `--webshop-id N` ([`ShopArg`]) to a ready [`Shop`](crate::Shop).
 
+mod budget;
 mod commands;
 mod doctor;
 mod effects;
@@ -70,6 +72,9 @@ enum Command<C: Subcommand> {
     Inbox(inbox::InboxArgs),
     /// Look at and repair keyed effects: list them, retry failed ones.
     Effects(effects::EffectsArgs),
+    /// Show a shop's REST budget today, as every process of the app shares it: spent,
+    /// reserved and left.
+    Budget(budget::BudgetArgs),
     /// Render the snippets that apply to a page into a sample HTML page, with sample settings.
     Preview {
         /// The page, as the manifest names it (thanks, products, all, …) or as a route (/basket).
@@ -269,6 +274,7 @@ where
         Command::Doctor => doctor::run::<A::Settings>().await,
         Command::Inbox(args) => inbox::run(args).await,
         Command::Effects(args) => effects::run(args).await,
+        Command::Budget(args) => budget::run(args).await,
         Command::Preview { page, fields, out } => {
             preview_command::<A::Settings>(&page, &fields, out.as_ref())
         }

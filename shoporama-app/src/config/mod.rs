@@ -13,6 +13,7 @@
 //! | `SHOPORAMA_TRUSTED_PROXIES` | none | proxies whose `x-forwarded-for` is believed |
 //! | `SHOPORAMA_SHOP_CACHE_MS` | `2000` | how long an installation read for an event is reused |
 //! | `SHOPORAMA_REST_BASE_URL` | `https://www.shoporama.dk/REST/` | the REST API base |
+//! | `SHOPORAMA_REST_PACING` | `on` | `off`: no pacing, only the daily limit (see [`PacingPolicy`](crate::rest::PacingPolicy)) |
 //! | `SHOPORAMA_HEADER_TIMEOUT_MS` | `10000` | how long a client may take to send a request's head, from its first byte |
 //! | `SHOPORAMA_BODY_TIMEOUT_MS` | `15000` | how long a client may take to send a request's body, from the end of its head (408 after) |
 //! | `SHOPORAMA_IDLE_TIMEOUT_MS` | `30000` | how long a connection may stay open without a request in progress |
@@ -236,6 +237,18 @@ impl Config {
         if let Some(base) = get("SHOPORAMA_REST_BASE_URL") {
             builder = builder.rest_base_url(base);
         }
+        if let Some(pacing) = get("SHOPORAMA_REST_PACING") {
+            builder = builder.rest_pacing(match pacing.to_ascii_lowercase().as_str() {
+                "on" | "1" | "true" => crate::rest::PacingPolicy::default(),
+                "off" | "0" | "false" => crate::rest::PacingPolicy::unpaced(),
+                _ => {
+                    return Err(invalid(
+                        "SHOPORAMA_REST_PACING",
+                        format!("`{pacing}`: expected on or off"),
+                    ));
+                }
+            });
+        }
         let millis = |variable: &'static str| -> Result<Option<Duration>, ConfigError> {
             get(variable)
                 .map(|ms| {
@@ -296,6 +309,7 @@ pub struct ConfigBuilder {
     lists_require_token: Option<bool>,
     rest: Option<crate::rest::RestConfig>,
     rest_base_url: Option<String>,
+    rest_pacing: Option<crate::rest::PacingPolicy>,
     user_agent: Option<String>,
     handler_timeout: Option<Duration>,
     shop_cache_ttl: Option<Duration>,
@@ -376,7 +390,15 @@ impl ConfigBuilder {
         self
     }
 
-    /// The User-Agent of REST calls.
+    /// How REST calls are spread over the day (default: paced, see
+    /// [`PacingPolicy`](crate::rest::PacingPolicy)); applied on top of [`rest`](Self::rest).
+    pub fn rest_pacing(mut self, pacing: crate::rest::PacingPolicy) -> Self {
+        self.rest_pacing = Some(pacing);
+        self
+    }
+
+    /// The User-Agent of REST calls, instead of the app's own (`<app>/<version>
+    /// shoporama-app/x.y`, see [`ShoporamaApp::version`](crate::ShoporamaApp::version)).
     pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
         self.user_agent = Some(agent.into());
         self
@@ -515,7 +537,12 @@ impl ConfigBuilder {
             body_limit,
             source_filter: SourceFilter::new(self.allowed, self.proxies),
             lists_require_token: self.lists_require_token.unwrap_or(true),
-            rest: rest_config(self.rest, self.rest_base_url.as_deref(), self.user_agent),
+            rest: rest_config(
+                self.rest,
+                self.rest_base_url.as_deref(),
+                self.rest_pacing,
+                self.user_agent,
+            ),
             handler_timeout: self.handler_timeout.unwrap_or(Duration::from_secs(30)),
             shop_cache_ttl: self.shop_cache_ttl.unwrap_or(Duration::from_secs(2)),
             inbox,
@@ -556,15 +583,19 @@ fn open_file_limit() -> Option<u64> {
 }
 
 /// The REST configuration from the builder's pieces: a given [`RestConfig`], else one for the
-/// given base URL (or the default), with the User-Agent set on top when it was.
+/// given base URL (or the default), with the pacing and User-Agent set on top when they were.
 fn rest_config(
     rest: Option<crate::rest::RestConfig>,
     base_url: Option<&str>,
+    pacing: Option<crate::rest::PacingPolicy>,
     user_agent: Option<String>,
 ) -> crate::rest::RestConfig {
-    let rest = rest.unwrap_or_else(|| {
+    let mut rest = rest.unwrap_or_else(|| {
         crate::rest::RestConfig::new(base_url.unwrap_or(crate::rest::DEFAULT_BASE_URL))
     });
+    if let Some(pacing) = pacing {
+        rest = rest.pacing(pacing);
+    }
     match user_agent {
         Some(agent) => rest.user_agent(agent),
         None => rest,

@@ -259,12 +259,10 @@ async fn execute(
     let idempotent = is_idempotent(&method);
     let mut attempt: u32 = 0;
     loop {
-        if let Some(budget) = budget {
-            let wait = budget.acquire(&config.pacing)?;
-            if !wait.is_zero() {
-                tokio::time::sleep(wait).await;
-            }
-        }
+        let permit = match budget {
+            Some(budget) => Some(budget.reserve(&config.pacing).await?),
+            None => None,
+        };
         let mut builder = http
             .request(method.clone(), url.clone())
             .header(AUTHORIZATION, auth.clone())
@@ -292,6 +290,9 @@ async fn execute(
             }
             Err(error) => Outcome::Failed(error),
         };
+        if let Some(permit) = permit {
+            permit.finish().await;
+        }
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let may_retry = idempotent && attempt < policy.max_retries;
         match outcome {

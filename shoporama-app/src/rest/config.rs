@@ -22,7 +22,13 @@ pub const DEFAULT_COUNTRY_CACHE_TTL: Duration = Duration::from_hours(1);
 /// The default request timeout (per attempt).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-const DEFAULT_USER_AGENT: &str = concat!("shoporama-app/", env!("CARGO_PKG_VERSION"), " (Rust)");
+/// The framework's product token, `shoporama-app/x.y`: the end of every User-Agent.
+pub const FRAMEWORK_AGENT: &str = concat!(
+    "shoporama-app/",
+    env!("CARGO_PKG_VERSION_MAJOR"),
+    ".",
+    env!("CARGO_PKG_VERSION_MINOR")
+);
 
 /// The method sent by `update`: Shoporama treats PUT as a partial update, which is what every
 /// known client uses; the old wiki documents PATCH.
@@ -55,6 +61,9 @@ pub enum UpdateMethod {
 pub struct RestConfig {
     base_url: Result<Url, String>,
     pub(crate) user_agent: String,
+    /// Whether the User-Agent was chosen ([`user_agent`](Self::user_agent) or
+    /// [`app_agent`](Self::app_agent)) rather than left at [`FRAMEWORK_AGENT`].
+    agent_set: bool,
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) pacing: PacingPolicy,
@@ -70,6 +79,7 @@ impl fmt::Debug for RestConfig {
         f.debug_struct("RestConfig")
             .field("base_url", &self.base_url.as_ref().map(Url::as_str))
             .field("user_agent", &self.user_agent)
+            .field("agent_set", &self.agent_set)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("pacing", &self.pacing)
@@ -98,7 +108,8 @@ impl RestConfig {
     pub fn new(base_url: impl AsRef<str>) -> Self {
         Self {
             base_url: parse_base(base_url.as_ref()),
-            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            user_agent: FRAMEWORK_AGENT.to_owned(),
+            agent_set: false,
             timeout: DEFAULT_TIMEOUT,
             retry: RetryPolicy::default(),
             pacing: PacingPolicy::default(),
@@ -120,11 +131,59 @@ impl RestConfig {
         self
     }
 
-    /// The User-Agent sent with every call; Shoporama asks for one that names the app.
+    /// The User-Agent sent with every call, as given; Shoporama asks for one that names the
+    /// app. [`app_agent`](Self::app_agent) builds the usual one.
     #[must_use]
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
+        self.agent_set = true;
         self
+    }
+
+    /// The User-Agent that names the app, then the framework: `<name>/<version>
+    /// shoporama-app/x.y` (`<name> shoporama-app/x.y` without a version). `name` is made a
+    /// valid product token: lower case, each run of other characters than ASCII letters,
+    /// digits, `.` and `_` as one `-` (`"Big orders"` → `big-orders`). An
+    /// [`AppRuntime`](crate::AppRuntime) sets it from the manifest's name and
+    /// [`ShoporamaApp::version`](crate::ShoporamaApp::version) unless a User-Agent was set.
+    ///
+    /// ```
+    /// use shoporama_app::rest::RestConfig;
+    /// let config = RestConfig::default().app_agent("Big orders", Some("1.4.2"));
+    /// assert_eq!(config.user_agent_header(), format!("big-orders/1.4.2 {}", shoporama_app::rest::FRAMEWORK_AGENT));
+    /// ```
+    #[must_use]
+    pub fn app_agent(self, name: &str, version: Option<&str>) -> Self {
+        let product = |text: &str| {
+            let mut token = String::with_capacity(text.len());
+            for c in text.trim().chars() {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                    token.push(c.to_ascii_lowercase());
+                } else if !token.ends_with('-') {
+                    token.push('-');
+                }
+            }
+            token.trim_matches('-').to_owned()
+        };
+        let name = Some(product(name))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "app".to_owned());
+        let agent = match version.map(product).filter(|v| !v.is_empty()) {
+            Some(version) => format!("{name}/{version} {FRAMEWORK_AGENT}"),
+            None => format!("{name} {FRAMEWORK_AGENT}"),
+        };
+        self.user_agent(agent)
+    }
+
+    /// Whether a User-Agent was chosen ([`user_agent`](Self::user_agent),
+    /// [`app_agent`](Self::app_agent)), rather than left at [`FRAMEWORK_AGENT`].
+    pub fn has_user_agent(&self) -> bool {
+        self.agent_set
+    }
+
+    /// The User-Agent header every call sends.
+    pub fn user_agent_header(&self) -> &str {
+        &self.user_agent
     }
 
     /// The timeout of each attempt (connect, send and read the whole body). Timeouts of

@@ -135,7 +135,12 @@ impl CountryCache {
         {
             return Ok(Arc::clone(countries));
         }
-        let countries = match client.countries().all().try_collect::<Vec<Value>>().await {
+        let countries = match client
+            .resource(super::ResourceKind::Country)
+            .all()
+            .try_collect::<Vec<Value>>()
+            .await
+        {
             Ok(items) => Countries::from_items(&items),
             Err(error) if error.is_not_found() => {
                 tracing::warn!(

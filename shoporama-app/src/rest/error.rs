@@ -179,6 +179,10 @@ pub enum RestError {
     /// failed to build).
     #[error("invalid REST configuration: {0}")]
     Config(String),
+    /// The shared budget ledger (in the app's database) could not be read or written; the
+    /// call was not sent.
+    #[error("the REST budget ledger failed; the call was not sent: {0}")]
+    Ledger(#[source] crate::store::StoreError),
 }
 
 impl RestError {

@@ -26,6 +26,7 @@
 //! These rules are the crate's only ones: event payloads, lifecycle bodies and the
 //! app-status answer read ids, integers, decimals and "unset" through them too.
 
+pub mod field;
 pub(crate) mod value;
 
 use std::borrow::Cow;

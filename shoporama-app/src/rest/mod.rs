@@ -33,11 +33,14 @@
 //!   failures, with exponential backoff and jitter; `Retry-After` (in seconds) is honoured.
 //!   POST and PATCH are never retried, and no other 4xx is. See [`RetryPolicy`].
 //! - **Errors** keep the status and the body, JSON or plain text (`410 Gone`): [`RestError`].
+//! - **Cost.** [`Resource::plan`] says what a listing will take in calls (from
+//!   `paging.total`) against what the budget has left today, before a long job starts.
 //! - **Lists** are streams over `limit`/`offset` pages that hold one page in memory:
 //!   [`ListStream`], whose documentation says exactly when paging stops.
-//! - **Models** ([`Product`], [`Order`], [`Category`], [`Customer`], [`Stock`]) read
-//!   Shoporama's loosely typed JSON leniently ([`lenient`]) and keep unknown fields in
-//!   `extra`; every other resource is plain `serde_json::Value`.
+//! - **Models**: every resource is typed ([`Product`], [`Order`], [`Category`], [`Customer`],
+//!   [`Stock`], [`Supplier`], [`Voucher`], … see [`ResourceKind`]); each reads Shoporama's
+//!   loosely typed JSON leniently ([`lenient`]) and keeps unknown fields in `extra`. The raw
+//!   JSON stays available ([`ShopClient::resource`], [`ShopClient::get_json`]).
 //! - Tokens never appear in `Debug` output, logs or errors.
 //!
 //! [`testing::fake_shoporama`](crate::testing::fake_shoporama) serves this API from memory
@@ -53,25 +56,31 @@ mod error;
 pub mod lenient;
 pub mod models;
 mod paging;
+mod plan;
 mod reconcile;
 mod resources;
 mod retry;
 
 pub use app_status::{AppStatus, AppStatusClient, AppStatusShop};
 pub use auth::AuthScheme;
-pub use budget::{Budget, PacingPolicy};
+pub use budget::{Budget, BudgetStatus, PacingPolicy};
+pub(crate) use budget::{ledger_key, seconds_until_budget_day_ends};
 pub use client::ShopClient;
 pub use config::{
-    DEFAULT_BASE_URL, DEFAULT_COUNTRY_CACHE_TTL, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT, RestConfig,
-    UpdateMethod,
+    DEFAULT_BASE_URL, DEFAULT_COUNTRY_CACHE_TTL, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT,
+    FRAMEWORK_AGENT, RestConfig, UpdateMethod,
 };
 pub use countries::{Countries, Country, country_code};
 pub use error::{ApiError, ErrorBody, RestError};
 pub use models::{
-    Address, Category, CategoryUpdate, Customer, CustomerUpdate, ExtensionField, LineAttribute,
-    Order, OrderLine, OrderUpdate, Product, ProductImage, ProductUpdate, Stock, StockUpdate,
+    Address, BlogPost, Brand, Category, CategoryUpdate, Customer, CustomerUpdate, ExtensionField,
+    LandingPage, LineAttribute, Manufacturer, Menu, MenuItem, Order, OrderLine, OrderReturn,
+    OrderUpdate, PaymentGateway, Product, ProductImage, ProductUpdate, Profile, ProfileAttribute,
+    ProfileAttributeValue, Redirect, Shipping, ShopCountry, StaticPage, Stock, StockUpdate,
+    Supplier, Voucher, Webhook, Webshop,
 };
 pub use paging::{ListQuery, ListReport, ListStream, Page, Paging, StopReason};
+pub use plan::ListPlan;
 pub use reconcile::{ReconcileError, Reconciliation, reconcile};
 pub use resources::{Resource, ResourceKind, WriteOutcome};
 pub use retry::RetryPolicy;

@@ -118,6 +118,11 @@ impl ListQuery {
         pairs
     }
 
+    /// The offset the listing starts at.
+    pub(crate) fn start(&self) -> u64 {
+        self.offset
+    }
+
     pub(crate) fn effective_page_size(&self, configured: u32) -> u32 {
         self.page_size.unwrap_or(configured).max(1)
     }

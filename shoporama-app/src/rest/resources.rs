@@ -6,31 +6,57 @@ use std::marker::PhantomData;
 
 use bytes::Bytes;
 use reqwest::Method;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize as _, Serialize};
 use serde_json::Value;
 
 use super::client::{NO_QUERY, decode, encode};
+use super::models::{
+    BlogPost, Brand, LandingPage, Manufacturer, Menu, OrderReturn, PaymentGateway, Profile,
+    ProfileAttribute, ProfileAttributeValue, Redirect, Shipping, ShopCountry, StaticPage, Supplier,
+    Voucher, Webhook, Webshop,
+};
 use super::{
     Category, CategoryUpdate, Customer, CustomerUpdate, ListQuery, ListStream, Order, OrderUpdate,
     Page, Product, ProductUpdate, RestError, ShopClient, Stock, StockUpdate, UpdateMethod, lenient,
 };
 
-/// Every resource of Shoporama's REST API.
+/// Every resource of Shoporama's REST API, each with its typed model and handle on
+/// [`ShopClient`].
 ///
-/// | Kind | Path | Operations documented | Model |
-/// |---|---|---|---|
-/// | `Product` | `product` | list, get, create, update, delete | [`Product`] |
-/// | `Category` | `category` | list, get | [`Category`] |
-/// | `Order` | `order` | list, get, create, update | [`Order`] |
-/// | `Customer` | `customer` | list, get | [`Customer`] |
-/// | `Stock` | `stock` | list; set with `PUT /stock` | [`Stock`] |
-/// | `SelfInfo` | `self` | get (the shop behind the token) | JSON |
-/// | the others | see [`ResourceKind::path`] | listed by Shoporama, methods not documented | JSON |
+/// | Kind | Path | Writes documented | Model | Handle |
+/// |---|---|---|---|---|
+/// | `Product` | `product` | POST, PUT, PATCH, DELETE | [`Product`] | [`products`](ShopClient::products) |
+/// | `Category` | `category` | – | [`Category`] | [`categories`](ShopClient::categories) |
+/// | `Brand` | `brand` | – | [`Brand`] | [`brands`](ShopClient::brands) |
+/// | `Manufacturer` | `manufacturer` | – | [`Manufacturer`] | [`manufacturers`](ShopClient::manufacturers) |
+/// | `Supplier` | `supplier` | – | [`Supplier`] | [`suppliers`](ShopClient::suppliers) |
+/// | `Stock` | `stock` | POST, PUT `/stock` | [`Stock`] | [`stock`](ShopClient::stock), [`set_stock`](ShopClient::set_stock), [`post_stock`](ShopClient::post_stock) |
+/// | `Profile` | `profile` | – | [`Profile`] | [`profiles`](ShopClient::profiles) |
+/// | `ProfileAttribute` | `profile-attribute` | – | [`ProfileAttribute`] | [`profile_attributes`](ShopClient::profile_attributes) |
+/// | `ProfileAttributeValue` | `profile-attribute-value` | – | [`ProfileAttributeValue`] | [`profile_attribute_values`](ShopClient::profile_attribute_values) |
+/// | `Order` | `order` | POST, PATCH | [`Order`] | [`orders`](ShopClient::orders) |
+/// | `OrderReturn` | `order-return` | – | [`OrderReturn`] | [`order_returns`](ShopClient::order_returns) |
+/// | `Customer` | `customer` | – | [`Customer`] | [`customers`](ShopClient::customers) |
+/// | `Voucher` | `voucher` | – | [`Voucher`] | [`vouchers`](ShopClient::vouchers) |
+/// | `BlogPost` | `blog-post` | – | [`BlogPost`] | [`blog_posts`](ShopClient::blog_posts) |
+/// | `Page` | `page` | – | [`StaticPage`] | [`pages`](ShopClient::pages) |
+/// | `LandingPage` | `landing-page` | – | [`LandingPage`] | [`landing_pages`](ShopClient::landing_pages) |
+/// | `Menu` | `menu` | – | [`Menu`] | [`menus`](ShopClient::menus) |
+/// | `Shipping` | `shipping` | – | [`Shipping`] | [`shipping`](ShopClient::shipping) |
+/// | `PaymentGateway` | `payment-gateway` | – | [`PaymentGateway`] | [`payment_gateways`](ShopClient::payment_gateways) |
+/// | `Country` | `country` | – | [`ShopCountry`] | [`countries`](ShopClient::countries) |
+/// | `Redirect` | `redirect` | – | [`Redirect`] | [`redirects`](ShopClient::redirects) |
+/// | `Webhook` | `webhook` | – | [`Webhook`] | [`webhooks`](ShopClient::webhooks) |
+/// | `SelfInfo` | `self` | – (get only) | [`Webshop`] | [`webshop`](ShopClient::webshop) |
 ///
-/// Every [`Resource`] offers all five operations: where the platform lacks one it answers
-/// with an error status ([`RestError::NotFound`], [`RestError::Api`] with 405), which is
-/// returned as is.
+/// Every handle lists (both envelopes), streams and gets; the raw JSON of any resource stays
+/// available through [`ShopClient::resource`] and [`ShopClient::get_json`]. Every
+/// [`Resource`] offers the write methods too (`create` POST, `put` PUT, `patch` PATCH,
+/// `update` PUT or PATCH as configured, `delete` DELETE), for resources whose writes the
+/// documentation lists without describing (the update type of those is JSON); where the
+/// platform lacks one it answers with an error status ([`RestError::NotFound`],
+/// [`RestError::Api`] with 405), returned as is. Only PUT and DELETE are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum ResourceKind {
@@ -48,6 +74,10 @@ pub enum ResourceKind {
     Stock,
     /// `profile` (product profiles)
     Profile,
+    /// `profile-attribute` (the attributes of product profiles)
+    ProfileAttribute,
+    /// `profile-attribute-value` (the values of those attributes)
+    ProfileAttributeValue,
     /// `order`
     Order,
     /// `order-return`
@@ -80,7 +110,7 @@ pub enum ResourceKind {
 
 impl ResourceKind {
     /// Every kind, in declaration order.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 23] = [
         Self::Product,
         Self::Category,
         Self::Brand,
@@ -88,6 +118,8 @@ impl ResourceKind {
         Self::Supplier,
         Self::Stock,
         Self::Profile,
+        Self::ProfileAttribute,
+        Self::ProfileAttributeValue,
         Self::Order,
         Self::OrderReturn,
         Self::Customer,
@@ -114,6 +146,8 @@ impl ResourceKind {
             Self::Supplier => "supplier",
             Self::Stock => "stock",
             Self::Profile => "profile",
+            Self::ProfileAttribute => "profile-attribute",
+            Self::ProfileAttributeValue => "profile-attribute-value",
             Self::Order => "order",
             Self::OrderReturn => "order-return",
             Self::Customer => "customer",
@@ -142,6 +176,8 @@ impl ResourceKind {
             Self::Supplier => "suppliers",
             Self::Stock => "stock",
             Self::Profile => "profiles",
+            Self::ProfileAttribute => "profile_attributes",
+            Self::ProfileAttributeValue => "profile_attribute_values",
             Self::Order => "orders",
             Self::OrderReturn => "order_returns",
             Self::Customer => "customers",
@@ -169,6 +205,8 @@ impl ResourceKind {
             Self::Supplier => "supplier_id",
             Self::Stock => "stock_id",
             Self::Profile => "profile_id",
+            Self::ProfileAttribute => "attribute_id",
+            Self::ProfileAttributeValue => "attribute_value_id",
             Self::Order => "order_id",
             Self::OrderReturn => "order_return_id",
             Self::Customer => "customer_id",
@@ -267,6 +305,11 @@ where
         self.kind
     }
 
+    /// The client it calls through.
+    pub(crate) fn client(&self) -> &ShopClient {
+        &self.client
+    }
+
     /// `GET /<resource>/<id>`: one item. A deleted item is [`RestError::Gone`], an unknown
     /// one [`RestError::NotFound`].
     pub async fn get(&self, id: impl fmt::Display) -> Result<T, RestError> {
@@ -331,6 +374,24 @@ where
             .await
     }
 
+    /// `PUT /<resource>/<id>` with the fields set in `changes` (Shoporama treats PUT as a
+    /// partial update). Idempotent, so retried.
+    pub async fn put(&self, id: impl fmt::Display, changes: &U) -> Result<WriteOutcome, RestError> {
+        self.write(Method::PUT, &[self.kind.path(), &id.to_string()], changes)
+            .await
+    }
+
+    /// `PATCH /<resource>/<id>` with the fields set in `changes` (the old wiki's verb for
+    /// changing a product or an order). Never retried.
+    pub async fn patch(
+        &self,
+        id: impl fmt::Display,
+        changes: &U,
+    ) -> Result<WriteOutcome, RestError> {
+        self.write(Method::PATCH, &[self.kind.path(), &id.to_string()], changes)
+            .await
+    }
+
     /// `DELETE /<resource>/<id>`.
     pub async fn delete(&self, id: impl fmt::Display) -> Result<(), RestError> {
         self.client
@@ -384,7 +445,8 @@ impl ShopClient {
         Resource::new(self, ResourceKind::Customer)
     }
 
-    /// Stock levels, typed. Set one with [`ShopClient::set_stock`].
+    /// Stock levels, typed. Set one with [`ShopClient::set_stock`] (PUT) or
+    /// [`ShopClient::post_stock`] (POST).
     pub fn stock(&self) -> Resource<Stock, StockUpdate> {
         Resource::new(self, ResourceKind::Stock)
     }
@@ -394,6 +456,25 @@ impl ShopClient {
         self.stock()
             .write(Method::PUT, &[ResourceKind::Stock.path()], update)
             .await
+    }
+
+    /// Sets a stock level with `POST /stock`, as older integrations do. Never retried (use
+    /// [`set_stock`](Self::set_stock) where PUT is accepted).
+    pub async fn post_stock(&self, update: &StockUpdate) -> Result<WriteOutcome, RestError> {
+        self.stock()
+            .write(Method::POST, &[ResourceKind::Stock.path()], update)
+            .await
+    }
+
+    /// The shop behind the token (`GET /self`), typed.
+    pub async fn webshop(&self) -> Result<Webshop, RestError> {
+        self.self_info().await.and_then(|raw| {
+            Webshop::deserialize(&raw).map_err(|source| RestError::Decode {
+                method: Method::GET,
+                path: ResourceKind::SelfInfo.path().to_owned(),
+                source,
+            })
+        })
     }
 
     /// The shop behind the token (`GET /self`), as JSON.
@@ -407,81 +488,58 @@ impl ShopClient {
     pub fn resource(&self, kind: ResourceKind) -> Resource<Value, Value> {
         Resource::new(self, kind)
     }
+}
 
-    /// Brands, as JSON.
-    pub fn brands(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::Brand)
-    }
+/// The typed handles of the resources whose writes Shoporama lists without describing them:
+/// items typed, writes as JSON.
+macro_rules! typed_handles {
+    ($($(#[$doc:meta])* $name:ident: $model:ty = $kind:ident;)*) => {
+        impl ShopClient {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> Resource<$model, Value> {
+                    Resource::new(self, ResourceKind::$kind)
+                }
+            )*
+        }
+    };
+}
 
-    /// Manufacturers, as JSON.
-    pub fn manufacturers(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::Manufacturer)
-    }
-
-    /// Suppliers, as JSON.
-    pub fn suppliers(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::Supplier)
-    }
-
-    /// Product profiles, as JSON.
-    pub fn profiles(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::Profile)
-    }
-
-    /// Order returns, as JSON.
-    pub fn order_returns(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::OrderReturn)
-    }
-
-    /// Vouchers (discount codes), as JSON.
-    pub fn vouchers(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::Voucher)
-    }
-
-    /// Blog posts, as JSON.
-    pub fn blog_posts(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::BlogPost)
-    }
-
-    /// Pages, as JSON.
-    pub fn pages(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::Page)
-    }
-
-    /// Landing pages, as JSON.
-    pub fn landing_pages(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::LandingPage)
-    }
-
-    /// Menus, as JSON.
-    pub fn menus(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::Menu)
-    }
-
-    /// Delivery methods, as JSON.
-    pub fn shipping(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::Shipping)
-    }
-
-    /// Payment gateways, as JSON.
-    pub fn payment_gateways(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::PaymentGateway)
-    }
-
-    /// Countries, as JSON.
-    pub fn countries(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::Country)
-    }
-
-    /// URL redirects, as JSON.
-    pub fn redirects(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::Redirect)
-    }
-
-    /// Webhooks, as JSON.
-    pub fn webhooks(&self) -> Resource<Value, Value> {
-        self.resource(ResourceKind::Webhook)
-    }
+typed_handles! {
+    /// Brands, typed.
+    brands: Brand = Brand;
+    /// Manufacturers, typed.
+    manufacturers: Manufacturer = Manufacturer;
+    /// Suppliers, typed.
+    suppliers: Supplier = Supplier;
+    /// Product profiles, typed.
+    profiles: Profile = Profile;
+    /// The attributes of product profiles, typed.
+    profile_attributes: ProfileAttribute = ProfileAttribute;
+    /// The values of profile attributes, typed.
+    profile_attribute_values: ProfileAttributeValue = ProfileAttributeValue;
+    /// Order returns, typed.
+    order_returns: OrderReturn = OrderReturn;
+    /// Vouchers (discount codes), typed.
+    vouchers: Voucher = Voucher;
+    /// Blog posts, typed.
+    blog_posts: BlogPost = BlogPost;
+    /// Static pages, typed.
+    pages: StaticPage = Page;
+    /// Landing pages, typed.
+    landing_pages: LandingPage = LandingPage;
+    /// Menus, typed.
+    menus: Menu = Menu;
+    /// Delivery methods, typed.
+    shipping: Shipping = Shipping;
+    /// Payment gateways, typed.
+    payment_gateways: PaymentGateway = PaymentGateway;
+    /// The shop's country table, typed (see also [`ShopClient::country_table`]).
+    countries: ShopCountry = Country;
+    /// URL redirects, typed.
+    redirects: Redirect = Redirect;
+    /// Standalone webhooks, typed.
+    webhooks: Webhook = Webhook;
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ async fn install_payload<A: ShoporamaApp>(
         .await
         .map_err(|e| store_error(&e))?;
     runtime.forget_shop(webshop_id);
-    runtime.budget(&installation, true);
+    runtime.reconcile_budget(&installation).await;
     let kind = match outcome {
         UpsertOutcome::Installed => InstallKind::New,
         UpsertOutcome::Reinstalled { .. } => InstallKind::Reinstall,
@@ -151,7 +151,7 @@ pub(super) async fn update<A: ShoporamaApp>(
     };
     let installation = update.apply_to(&previous);
     runtime.forget_shop(query.webshop_id);
-    runtime.budget(&installation, true);
+    runtime.reconcile_budget(&installation).await;
     match settings {
         Ok(settings) => {
             let old = if previous.settings_status.is_configured() {

@@ -19,6 +19,7 @@
 //! A store of your own implements [`InstallStore`] and can be checked with
 //! [`testing::store_conformance`](crate::testing::store_conformance).
 
+mod budget;
 mod connect;
 mod database;
 mod error;
@@ -35,6 +36,7 @@ mod sqlite;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
+pub use budget::LedgerEntry;
 pub use connect::connect;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use database::detached;

@@ -16,6 +16,7 @@ pub(super) const MIGRATIONS: &[EmbeddedMigration] = &[
     embedded_migration!("postgres", "0002_inbox.sql"),
     embedded_migration!("postgres", "0003_effects.sql"),
     embedded_migration!("postgres", "0004_inbox_notify.sql"),
+    embedded_migration!("postgres", "0005_budget.sql"),
 ];
 
 /// How long opening the store, or any query, waits for a connection.

@@ -16,6 +16,7 @@ pub(super) const MIGRATIONS: &[EmbeddedMigration] = &[
     embedded_migration!("sqlite", "0001_installations.sql"),
     embedded_migration!("sqlite", "0002_inbox.sql"),
     embedded_migration!("sqlite", "0003_effects.sql"),
+    embedded_migration!("sqlite", "0005_budget.sql"),
 ];
 
 /// How long a write waits for another connection's write to finish before failing. The

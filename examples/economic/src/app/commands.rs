@@ -4,7 +4,7 @@
 //! ```text
 //! economic retry --webshop-id N [--order ID]       retry failed orders (or one order)
 //! economic backfill --webshop-id N --since DATE    transfer existing orders
-//!                   [--until DATE] [--dry-run]
+//!                   [--until DATE] [--dry-run]  (prints the listing's cost in calls first)
 //! economic status --webshop-id N [--failed]        each order's label, invoice and error
 //! economic dev                                     both stand-ins and the app, locally
 //! economic demo                                    install + pay the demo order against `dev`
@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, NaiveTime};
 use futures::StreamExt as _;
 use shoporama_app::effects::{EffectError, EffectState};
-use shoporama_app::rest::{ListQuery, Order};
+use shoporama_app::rest::{ListPlan, ListQuery, Order};
 use shoporama_app::{AppRuntime, Shop};
 
 use super::{EFFECT, Economic, LABEL_OK, Settings, Synced, Trigger, label, transfers};
@@ -161,7 +161,7 @@ pub async fn backfill(
     range: Range,
     mut progress: impl FnMut(&Summary, Option<u64>),
 ) -> Result<Summary, EffectError> {
-    let query = ListQuery::new().last_modified_since(range.since.and_time(NaiveTime::MIN));
+    let query = backfill_query(&range);
     let mut orders = shop.rest().orders().list(query);
     let mut summary = Summary::default();
     while let Some(item) = orders.next().await {
@@ -184,6 +184,20 @@ pub async fn backfill(
         progress(&summary, orders.report().last_total);
     }
     Ok(summary)
+}
+
+/// The listing a backfill of `range` reads.
+fn backfill_query(range: &Range) -> ListQuery {
+    ListQuery::new().last_modified_since(range.since.and_time(NaiveTime::MIN))
+}
+
+/// What the listing of a backfill of `range` will cost in REST calls, against what the
+/// shop's budget has left today (one call to read the total).
+pub async fn backfill_plan(
+    shop: &Shop<Settings>,
+    range: &Range,
+) -> Result<ListPlan, shoporama_app::rest::RestError> {
+    shop.rest().orders().plan(&backfill_query(range)).await
 }
 
 impl Range {
@@ -227,7 +241,15 @@ pub async fn run(app: Economic, command: Command) -> ExitCode {
     };
     let summary = match command {
         Command::Retry { order, .. } => retry(runtime.app(), &shop, order).await,
-        Command::Backfill { range, .. } => backfill(runtime.app(), &shop, range, progress).await,
+        Command::Backfill { range, .. } => {
+            // The cost before it starts: the listing's calls against what is left today.
+            match backfill_plan(&shop, &range).await {
+                Ok(plan) if range.dry_run => println!("listing: {plan}"),
+                Ok(plan) => eprintln!("backfill: listing {plan}"),
+                Err(error) => eprintln!("backfill: cannot plan the listing: {error}"),
+            }
+            backfill(runtime.app(), &shop, range, progress).await
+        }
         Command::Status { failed, .. } => status(&shop, failed).await,
         Command::Dev(_) | Command::Demo(_) => return ExitCode::FAILURE,
     };

@@ -147,6 +147,10 @@ impl Economic {
 impl ShoporamaApp for Economic {
     type Settings = Settings;
 
+    fn version(&self) -> Option<&str> {
+        Some(env!("CARGO_PKG_VERSION"))
+    }
+
     async fn on_install(&self, shop: &Shop<Settings>, _: InstallKind) -> Result<(), AppError> {
         self.check_agreement(shop).await
     }

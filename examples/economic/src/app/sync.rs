@@ -71,8 +71,12 @@ async fn countries(shop: &Shop<Settings>, order: &Order) -> Result<Countries, Ef
         return Ok(Countries::default());
     }
     let read = |_| async {
-        let items: Result<Vec<serde_json::Value>, _> =
-            shop.rest().countries().all().try_collect().await;
+        let items: Result<Vec<serde_json::Value>, _> = shop
+            .rest()
+            .resource(shoporama_app::rest::ResourceKind::Country)
+            .all()
+            .try_collect()
+            .await;
         Ok::<_, EffectFailure>(items?)
     };
     let items = shop

@@ -1,10 +1,12 @@
-//! Typed models of the resources apps use most, read leniently (see
-//! [`lenient`]), with every field the model does not name kept in `extra`;
-//! and their update types, which send only the fields that are set.
+//! Typed models of every resource, read leniently (see [`lenient`]), with every field the
+//! model does not name kept in `extra`; and the update types of the resources whose writes
+//! Shoporama documents (product, category, customer, order, stock), which send only the
+//! fields that are set.
 //!
-//! Field names follow Shoporama's JSON. The shapes of product and category come from real
-//! responses; order, customer and stock are modelled from the platform's templates and
-//! writable-field lists, so their `extra` maps matter more.
+//! Field names follow Shoporama's JSON. The shapes of product, category and supplier come
+//! from real responses; order, customer and stock are modelled from the platform's templates
+//! and writable-field lists, and the others from its template objects (`getCode`,
+//! `getPercentDiscount`, …), so their `extra` maps matter more.
 
 /// Declares an update type: every field an `Option`, sent only when `Some`; an `extra` map for
 /// the fields not named, sent as given; and `set(key, value)` to fill it.
@@ -43,16 +45,56 @@ macro_rules! update_type {
     };
 }
 
+/// Declares a typed model of one resource: its required id first, then one line a field, each
+/// read leniently and written in the platform's forms by its type
+/// ([`lenient::field`](super::lenient::field)); every field not named is kept in `extra`.
+macro_rules! model {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(#[$id_meta:meta])* pub $id:ident: u64,
+            $( $(#[$field_meta:meta])* pub $field:ident: $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize, serde::Serialize)]
+        #[allow(clippy::struct_excessive_bools)] // the platform's own 0/1 flags, one field each
+        pub struct $name {
+            $(#[$id_meta])*
+            #[serde(with = "lenient::field")]
+            pub $id: u64,
+            $(
+                $(#[$field_meta])*
+                #[serde(default, with = "lenient::field")]
+                pub $field: $ty,
+            )*
+            /// Every field not named above, as sent.
+            #[serde(flatten)]
+            pub extra: serde_json::Map<String, serde_json::Value>,
+        }
+
+        impl lenient::field::ListItem for $name {}
+    };
+}
+
+mod catalog;
 mod category;
+mod content;
 mod customer;
 mod order;
 mod product;
+mod sales;
 mod stock;
 
+pub use catalog::{
+    Brand, Manufacturer, Profile, ProfileAttribute, ProfileAttributeValue, Supplier,
+};
 pub use category::{Category, CategoryUpdate};
+pub use content::{BlogPost, LandingPage, Menu, MenuItem, Redirect, StaticPage, Webhook, Webshop};
 pub use customer::{Customer, CustomerUpdate};
 pub use order::{Address, LineAttribute, Order, OrderLine, OrderUpdate};
 pub use product::{Product, ProductImage, ProductUpdate};
+pub use sales::{OrderReturn, PaymentGateway, Shipping, ShopCountry, Voucher};
 pub use stock::{Stock, StockUpdate};
 
 use serde::{Deserialize, Serialize};
@@ -79,3 +121,5 @@ pub struct ExtensionField {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+impl lenient::field::ListItem for ExtensionField {}

@@ -43,7 +43,8 @@
 //! Shop tokens are accepted in all three documented forms (`Shoporama <t>`, `Bearer <t>`,
 //! the bare `<t>`); a missing or unknown token is `401 Unauthorized`. Every authenticated
 //! REST request counts against its token's daily limit; once it is spent the fake answers
-//! `429` with the plain-text body `429 Too Many Requests` and no `Retry-After`. Shoporama does
+//! `429` with the plain-text body `429 Too Many Requests` and `Retry-After` set to the seconds
+//! until the budget day ends (23:00 UTC, see [`PacingPolicy`]). Shoporama does
 //! not document this answer: this is a guess modelled on its other errors (`410 Gone` is the
 //! status line as plain text). Every error body is plain text like that. Faults
 //! ([`Faults`]) inject 429s, 500s, plain-text or JSON errors and slow answers.

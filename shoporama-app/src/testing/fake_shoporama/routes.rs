@@ -179,9 +179,15 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
             match data.tokens.get_mut(&token) {
                 None => return status_text(StatusCode::UNAUTHORIZED),
                 // The platform's answer to a spent budget is undocumented; this guesses it is
-                // like its other errors: the status line as plain text, no Retry-After.
+                // like its other errors: the status line as plain text, with Retry-After the
+                // seconds until the budget day turns.
                 Some(usage) if usage.used >= usage.limit => {
-                    return status_text(StatusCode::TOO_MANY_REQUESTS);
+                    let mut response = status_text(StatusCode::TOO_MANY_REQUESTS);
+                    response.headers_mut().insert(
+                        header::RETRY_AFTER,
+                        HeaderValue::from(crate::rest::seconds_until_budget_day_ends()),
+                    );
+                    return response;
                 }
                 Some(usage) => usage.used += 1,
             }

@@ -165,6 +165,15 @@ pub(super) fn catalog() -> Vec<(ResourceKind, Map<String, Value>)> {
             json!({"profile_id": 40327, "name": "Standard"}),
         ),
         (
+            ResourceKind::ProfileAttribute,
+            json!({"attribute_id": "88", "profile_id": "40327", "name": "Størrelse", "data_type": "valuelist",
+            "is_variant": "1", "weight": "1"}),
+        ),
+        (
+            ResourceKind::ProfileAttributeValue,
+            json!({"attribute_value_id": "901", "attribute_id": "88", "val": "XL", "weight": "3"}),
+        ),
+        (
             ResourceKind::Customer,
             json!({"customer_id": 501, "email": "jens@example.com", "name": "Jens Hansen",
             "company_name": "", "address": "Vestergade 1", "zipcode": "8000", "city": "Aarhus", "country_id": "45",
