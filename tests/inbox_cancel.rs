@@ -142,7 +142,8 @@ async fn clients_hanging_up(url: &str) {
         assert_eq!(
             db.count(
                 "SELECT COUNT(*) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND state LIKE 'idle in transaction%'"
+                 WHERE datname = current_database() AND state LIKE 'idle in transaction%' \
+                 AND application_name = current_setting('application_name')"
             )
             .await,
             0,

@@ -283,7 +283,9 @@ pub fn fresh_postgres_schema(url: &str, name: &str) -> String {
         String::from_utf8_lossy(&admin.stderr)
     );
     let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options[search_path]={schema}")
+    // The schema's name is also the connections' `application_name`, so a test can tell its
+    // own connections from those of other suites on the same server.
+    format!("{url}{separator}options[search_path]={schema}&application_name={schema}")
 }
 
 fn unique() -> u128 {
