@@ -76,41 +76,60 @@ fn log_answer(status: http::StatusCode, outcome: &str, started: Instant) {
     }
 }
 
-/// What a handled callback did: the `status` of the 200 answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    Installed,
-    Reinstalled,
-    Updated,
-    Unconfigured,
-    Uninstalled,
-    NotInstalled,
-    Dispatched,
-    Queued,
-    Duplicate,
-    IgnoredUnconfigured,
+/// Declares [`Outcome`] with each variant's text and its 200 answer's JSON body, written
+/// out at compile time (the texts need no JSON escaping).
+macro_rules! outcomes {
+    ($($variant:ident => $text:literal,)*) => {
+        /// What a handled callback did: the `status` of the 200 answer.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum Outcome {
+            $($variant,)*
+        }
+
+        impl Outcome {
+            /// Every outcome.
+            #[cfg(test)]
+            const ALL: &'static [Outcome] = &[$(Outcome::$variant,)*];
+
+            pub(crate) fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)*
+                }
+            }
+
+            /// `{"status": "<text>"}`.
+            fn json(self) -> &'static str {
+                match self {
+                    $(Self::$variant => concat!("{\"status\":\"", $text, "\"}"),)*
+                }
+            }
+        }
+    };
 }
 
-impl Outcome {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Installed => "installed",
-            Self::Reinstalled => "reinstalled",
-            Self::Updated => "updated",
-            Self::Unconfigured => "unconfigured",
-            Self::Uninstalled => "uninstalled",
-            Self::NotInstalled => "not installed",
-            Self::Dispatched => "dispatched",
-            Self::Queued => "queued",
-            Self::Duplicate => "duplicate: already received, not processed again",
-            Self::IgnoredUnconfigured => "ignored: the shop has no valid settings yet",
-        }
-    }
+outcomes! {
+    Installed => "installed",
+    Reinstalled => "reinstalled",
+    Updated => "updated",
+    Unconfigured => "unconfigured",
+    Uninstalled => "uninstalled",
+    NotInstalled => "not installed",
+    Dispatched => "dispatched",
+    Queued => "queued",
+    Duplicate => "duplicate: already received, not processed again",
+    IgnoredUnconfigured => "ignored: the shop has no valid settings yet",
 }
 
 impl IntoResponse for Outcome {
     fn into_response(self) -> Response {
-        super::error::ok(self.as_str())
+        (
+            [(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            )],
+            self.json(),
+        )
+            .into_response()
     }
 }
 
@@ -210,5 +229,18 @@ pub(super) fn verify_source<A: ShoporamaApp>(
             "the source address is not allowed",
         )
         .with("source", client.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Outcome;
+
+    #[test]
+    fn every_outcome_answers_its_status_as_json() {
+        for &outcome in Outcome::ALL {
+            let body: serde_json::Value = serde_json::from_str(outcome.json()).unwrap_or_default();
+            assert_eq!(body, serde_json::json!({ "status": outcome.as_str() }));
+        }
     }
 }
