@@ -69,8 +69,13 @@ pub fn init_tracing() -> LogGuard {
             .with_current_span(true)
             .with_span_list(false)
             .boxed()
+    } else if io::stderr().is_terminal() {
+        lines.with_ansi(true).boxed()
     } else {
-        lines.with_ansi(io::stderr().is_terminal()).boxed()
+        lines
+            .with_ansi(false)
+            .event_format(super::log_format::PlainLine)
+            .boxed()
     };
     let installed = tracing_subscriber::registry()
         .with(directives)

@@ -23,6 +23,7 @@ mod doctor;
 mod effects;
 mod inbox;
 mod log_clock;
+mod log_format;
 mod logging;
 mod simulate;
 
