@@ -365,10 +365,14 @@ pub(crate) struct BodyTimeout {
 }
 
 /// A request body that fails with [`BodyTimeout`] when it has not ended by its deadline.
+///
+/// The timer is made only when the body has to be waited for: a callback's body usually
+/// arrives with its head, and then the deadline costs one clock read.
 pub(crate) struct DeadlineBody<B> {
     inner: B,
     timeout: Duration,
-    sleep: Pin<Box<Sleep>>,
+    deadline: Instant,
+    sleep: Option<Pin<Box<Sleep>>>,
     done: bool,
 }
 
@@ -378,7 +382,8 @@ impl<B> DeadlineBody<B> {
         Self {
             inner,
             timeout,
-            sleep: Box::pin(tokio::time::sleep(timeout)),
+            deadline: Instant::now() + timeout,
+            sleep: None,
             done: false,
         }
     }
@@ -406,7 +411,11 @@ where
             }
             Poll::Ready(Some(frame)) => Poll::Ready(Some(frame.map_err(Into::into))),
             Poll::Pending => {
-                if self.sleep.as_mut().poll(cx).is_ready() {
+                let deadline = self.deadline;
+                let sleep = self
+                    .sleep
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                if sleep.as_mut().poll(cx).is_ready() {
                     self.done = true;
                     Poll::Ready(Some(Err(Box::new(BodyTimeout {
                         timeout: self.timeout,
