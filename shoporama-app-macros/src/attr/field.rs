@@ -18,6 +18,12 @@ pub(crate) struct DefaultLit {
     pub(crate) tokens: TokenStream,
     /// Where rustc reports a literal that does not fit the field's type.
     pub(crate) span: Span,
+    /// The literal, when it is a string: checked at compile time against the field's kind
+    /// (a colour's syntax, a list's keys).
+    pub(crate) text: Option<LitStr>,
+    /// The value, when it is an integer: checked at compile time against the range of the
+    /// field's integer type.
+    pub(crate) integer: Option<i128>,
 }
 
 /// Everything the `#[field(...)]` attributes of one field say.
@@ -96,7 +102,42 @@ fn parse_default(key: &Ident, input: ParseStream<'_>) -> syn::Result<DefaultLit>
         ));
     }
     let span = minus.map_or_else(|| lit.span(), |m| m.span);
-    Ok(DefaultLit { tokens, span })
+    let integer = match &lit {
+        Lit::Int(int) => {
+            let magnitude = int.base10_parse::<i128>().map_err(|_| {
+                syn::Error::new_spanned(&tokens, "`default` is too large for any integer field")
+            })?;
+            let value = if minus.is_some() {
+                magnitude.checked_neg()
+            } else {
+                Some(magnitude)
+            };
+            Some(value.ok_or_else(|| {
+                syn::Error::new_spanned(&tokens, "`default` is too large for any integer field")
+            })?)
+        }
+        _ => None,
+    };
+    // The generated code passes integers as `i128`; its range check reports a value that
+    // does not fit the field's type.
+    let tokens = match integer {
+        Some(value) => {
+            let mut literal = proc_macro2::Literal::i128_suffixed(value);
+            literal.set_span(span);
+            literal.into_token_stream()
+        }
+        None => tokens,
+    };
+    let text = match lit {
+        Lit::Str(text) => Some(text),
+        _ => None,
+    };
+    Ok(DefaultLit {
+        tokens,
+        span,
+        text,
+        integer,
+    })
 }
 
 fn parse_list(cx: &Ctxt, key: &Ident, input: ParseStream<'_>) -> syn::Result<LitStr> {

@@ -97,10 +97,23 @@ pub(super) fn templates(container: &Container<'_>) -> TokenStream {
         };
         quote!(#ident: #var)
     });
+    // Every reference falls back to the field's default, so a shop that never saved the form
+    // renders what the settings parser would read.
     let inits = container.fields.iter().map(|field| {
         let ident = field.ident;
         let wire = &field.wire_name;
-        quote!(#ident: #private::FromSetting::from_setting(#wire))
+        if field.attrs.default.is_some() {
+            let ty = field.ty;
+            let default = super::settings::default_fn_name(field);
+            quote! {
+                #ident: #private::FromSetting::from_setting_with_default(
+                    #wire,
+                    &#private::default_value::<#ty>(#default()),
+                )
+            }
+        } else {
+            quote!(#ident: #private::FromSetting::from_setting(#wire))
+        }
     });
     let templates = container
         .app

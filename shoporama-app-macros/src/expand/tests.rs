@@ -149,7 +149,7 @@ fn every_error_is_reported_at_once() {
     );
     let messages: Vec<String> = compile_errors(&tokens);
     let expected = [
-        "HTML tag `<p>` is not allowed in `description`: Shoporama allows only `<a>` links",
+        "HTML tag `<p>` is not allowed: Shoporama's `description` allows no HTML but links written `<a href=\"https://…\">text</a>`",
         "duplicate shoporama_app attribute `access`",
         "`monthly_price` must not be negative",
         "unknown event `payd`",

@@ -40,6 +40,8 @@ struct Inner<A: ShoporamaApp> {
     effects: Effects,
     /// The external lists the settings declare, read from the manifest once.
     external_lists: std::collections::BTreeSet<String>,
+    /// The manifest's `allowed_shops`: empty allows every shop.
+    allowed_shops: Vec<u64>,
     /// The store's SQL database, shared with the app ([`AppRuntime::database`]).
     database: Option<crate::store::Database>,
     /// Whether [`AppRuntime::start`] has run to the end (its lock makes concurrent calls wait).
@@ -230,6 +232,7 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         let shops = shop_cache::ShopCache::new(config.shop_cache_ttl);
         let effects = Effects::for_store(&*store, config.effects.clone());
         let database = store.database();
+        let manifest = <A::Settings as crate::settings::AppSettings>::manifest();
         Self {
             inner: Arc::new(Inner {
                 app: app.into(),
@@ -240,11 +243,12 @@ impl<A: ShoporamaApp> AppRuntime<A> {
                 shops,
                 inbox,
                 effects,
-                external_lists: <A::Settings as crate::settings::AppSettings>::manifest()
+                external_lists: manifest
                     .fields
                     .into_iter()
                     .filter_map(|field| field.external_list)
                     .collect(),
+                allowed_shops: manifest.allowed_shops,
                 database,
                 started: tokio::sync::Mutex::new(false),
             }),
@@ -388,6 +392,12 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         };
         self.inner.shops.put(entry.clone());
         entry
+    }
+
+    /// Whether the app may be installed in shop `webshop_id`: the manifest's `allowed_shops`
+    /// (Shoporama's "only allow on the following shops") lists it, or lists none.
+    pub fn allows_shop(&self, webshop_id: u64) -> bool {
+        self.inner.allowed_shops.is_empty() || self.inner.allowed_shops.contains(&webshop_id)
     }
 
     /// Whether the settings declare the external list `name`.
