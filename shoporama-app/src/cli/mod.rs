@@ -248,21 +248,17 @@ where
             callback_url,
             public_url,
         } => {
-            let callback_url = callback_url.unwrap_or_else(|| {
-                let path = std::env::var("SHOPORAMA_CALLBACK_PATH")
-                    .ok()
-                    .filter(|path| !path.trim().is_empty())
-                    .unwrap_or_else(|| "/callback".to_owned());
-                let base = public_url
-                    .filter(|url| !url.trim().is_empty())
-                    .unwrap_or_else(|| "https://your-app.example.com".to_owned());
-                format!(
-                    "{}/{}",
-                    base.trim_end_matches('/'),
-                    path.trim_start_matches('/')
-                )
-            });
-            manifest_command::<A::Settings>(sheet, &callback_url)
+            if !sheet {
+                return manifest_command::<A::Settings>(false, "");
+            }
+            let fixed = A::Settings::manifest().callback_url;
+            match sheet_callback_url(callback_url.or(fixed), public_url) {
+                Ok(url) => manifest_command::<A::Settings>(true, &url),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Command::Simulate(args) => simulate::run::<A::Settings>(args).await,
         Command::Doctor => doctor::run::<A::Settings>().await,
@@ -305,6 +301,34 @@ async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The callback URL the setup sheet shows: `--callback-url` (or the manifest's own), else
+/// `SHOPORAMA_PUBLIC_URL` (`--public-url`) followed by `SHOPORAMA_CALLBACK_PATH`. Without
+/// either, the error names the variable: a sheet with a placeholder URL would be typed into
+/// Shoporama's form as it is.
+fn sheet_callback_url(
+    callback_url: Option<String>,
+    public_url: Option<String>,
+) -> Result<String, String> {
+    if let Some(url) = callback_url.filter(|url| !url.trim().is_empty()) {
+        return Ok(url);
+    }
+    let Some(base) = public_url.filter(|url| !url.trim().is_empty()) else {
+        return Err(
+            "the setup sheet needs the app's public URL for its callback URL: set SHOPORAMA_PUBLIC_URL (e.g. https://pixel.example.com), or pass --public-url or --callback-url"
+                .to_owned(),
+        );
+    };
+    let path = std::env::var("SHOPORAMA_CALLBACK_PATH")
+        .ok()
+        .filter(|path| !path.trim().is_empty())
+        .unwrap_or_else(|| "/callback".to_owned());
+    Ok(format!(
+        "{}/{}",
+        base.trim().trim_end_matches('/'),
+        path.trim().trim_start_matches('/')
+    ))
 }
 
 fn manifest_command<S: AppSettings>(sheet: bool, callback_url: &str) -> ExitCode {
