@@ -14,6 +14,7 @@ pub(crate) fn check(cx: &Ctxt, container: &Container<'_>) {
     check_field_types(cx, &container.fields);
     check_wire_names(cx, &container.fields);
     check_labels(cx, &container.fields);
+    check_rename_from(cx, &container.fields);
     check_event_enum(cx, container);
     check_snippet_settings(cx, container);
 }
@@ -245,6 +246,30 @@ fn check_labels(cx: &Ctxt, fields: &[Field<'_>]) {
             }
         } else {
             seen.insert(key, field);
+        }
+    }
+}
+
+/// `rename_from = "old"` names a valid Smarty variable that no field uses now.
+fn check_rename_from(cx: &Ctxt, fields: &[Field<'_>]) {
+    for field in fields {
+        let Some(old) = &field.attrs.rename_from else {
+            continue;
+        };
+        let name = old.value();
+        if !is_smarty_identifier(&name) {
+            cx.error_spanned_by(
+                old,
+                format!("`rename_from = \"{name}\"` is not a valid variable name: ASCII letters, digits and `_`, not starting with a digit"),
+            );
+        } else if let Some(other) = fields.iter().find(|f| f.wire_name == name) {
+            cx.error_spanned_by(
+                old,
+                format!(
+                    "`rename_from = \"{name}\"` names the variable of field `{}`: an old name must be free, or installed shops' values would move between fields",
+                    other.ident.unraw()
+                ),
+            );
         }
     }
 }

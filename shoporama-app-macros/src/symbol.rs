@@ -72,9 +72,10 @@ pub(crate) const FIELD: Symbol = Symbol("field");
 pub(crate) const LABEL: Symbol = Symbol("label");
 pub(crate) const DEFAULT: Symbol = Symbol("default");
 pub(crate) const RENAME: Symbol = Symbol("rename");
+pub(crate) const RENAME_FROM: Symbol = Symbol("rename_from");
 pub(crate) const LIST: Symbol = Symbol("list");
 pub(crate) const EXTERNAL: Symbol = Symbol("external");
-pub(crate) const FIELD_KEYS: &[Symbol] = &[LABEL, DEFAULT, RENAME, LIST];
+pub(crate) const FIELD_KEYS: &[Symbol] = &[LABEL, DEFAULT, RENAME, RENAME_FROM, LIST];
 
 // `#[option(...)]` on the variants of `#[derive(ListOptions)]`
 pub(crate) const OPTION: Symbol = Symbol("option");

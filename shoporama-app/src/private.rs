@@ -138,6 +138,7 @@ pub fn field<T: SettingType>(name: &str, label: &str, help: Option<&str>) -> Man
         default: Value::Null,
         options: T::list_options(),
         external_list: None,
+        rename_from: Vec::new(),
         invalid_default: None,
     }
 }
@@ -252,6 +253,31 @@ const fn str_eq(a: &str, b: &str) -> bool {
         i += 1;
     }
     true
+}
+
+pub fn with_rename_from(mut field: ManifestField, old: &[&str]) -> ManifestField {
+    field.rename_from = old.iter().map(|name| (*name).to_owned()).collect();
+    field
+}
+
+/// `fields` with each value stored under an old name (`rename_from`) moved to its new name,
+/// unless the new name holds a value: what `from_fields` reads.
+pub fn renamed<'a>(
+    fields: &'a FieldValues,
+    renames: &[(&str, &str)],
+) -> std::borrow::Cow<'a, FieldValues> {
+    let moves = |fields: &FieldValues| {
+        renames.iter().any(|(new, old)| {
+            fields.get(new).is_none_or(Value::is_null)
+                && fields.get(old).is_some_and(|v| !v.is_null())
+        })
+    };
+    if !moves(fields) {
+        return std::borrow::Cow::Borrowed(fields);
+    }
+    let mut map = fields.as_map().clone();
+    crate::fields::move_renamed(&mut map, renames.iter().copied());
+    std::borrow::Cow::Owned(FieldValues::from(map))
 }
 
 /// A field's default as Shoporama would store it, for the snippet references' fallback:

@@ -185,6 +185,45 @@ fn manifest_prints_json_in_the_documented_format() {
 }
 
 #[test]
+fn manifest_lock_then_check_names_each_breaking_change() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lock = dir.path().join("shoporama-app.lock.json");
+    let run = |args: &[&str]| {
+        pixel()
+            .args(["manifest"])
+            .args(args)
+            .arg("--lock-file")
+            .arg(&lock)
+            .output()
+            .expect("pixel runs")
+    };
+    let missing = run(&["--check"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("manifest --lock"));
+    assert!(run(&["--lock"]).status.success());
+    let fine = run(&["--check"]);
+    assert!(
+        fine.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fine.stderr)
+    );
+    // A lock written when the pixel cost less: the price went up since.
+    let text = std::fs::read_to_string(&lock).expect("the lock");
+    std::fs::write(
+        &lock,
+        text.replace("\"monthly_price\": 49", "\"monthly_price\": 10"),
+    )
+    .expect("edited lock");
+    let raised = run(&["--check"]);
+    assert_eq!(raised.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&raised.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "error: the monthly price went up from 10 to 49 DKK: once an app is live Shoporama only lets the price go down"
+    );
+}
+
+#[test]
 fn doctor_checks_configuration_store_and_manifest() {
     let dir = tempfile::tempdir().expect("temp dir");
     // The default database (`sqlite://shoporama-app.db`) is not created by a check.

@@ -8,7 +8,7 @@ use syn::{Attribute, Lit, LitStr, Meta, Token};
 
 use super::{Attr, parse_eq, parse_items, parse_lit, parse_str, unknown_key};
 use crate::ctxt::Ctxt;
-use crate::symbol::{DEFAULT, EXTERNAL, FIELD, FIELD_KEYS, LABEL, LIST, RENAME};
+use crate::symbol::{DEFAULT, EXTERNAL, FIELD, FIELD_KEYS, LABEL, LIST, RENAME, RENAME_FROM};
 
 const ATTRIBUTE: &str = "field";
 
@@ -32,6 +32,8 @@ pub(crate) struct Field {
     pub(crate) label: Option<LitStr>,
     pub(crate) default: Option<DefaultLit>,
     pub(crate) rename: Option<LitStr>,
+    /// `rename_from = "old"`: the field's earlier variable name.
+    pub(crate) rename_from: Option<LitStr>,
     pub(crate) external_list: Option<LitStr>,
 }
 
@@ -41,6 +43,7 @@ impl Field {
         let mut label = Attr::none(ATTRIBUTE, LABEL);
         let mut default = Attr::none(ATTRIBUTE, DEFAULT);
         let mut rename = Attr::none(ATTRIBUTE, RENAME);
+        let mut rename_from = Attr::none(ATTRIBUTE, RENAME_FROM);
         let mut list = Attr::none(ATTRIBUTE, LIST);
 
         for attr in attrs.iter().filter(|a| a.path().is_ident(FIELD.0)) {
@@ -65,6 +68,9 @@ impl Field {
                 } else if *key == RENAME {
                     // rename = "pixel_id"
                     rename.set(cx, key, parse_str(key, input)?);
+                } else if *key == RENAME_FROM {
+                    // rename_from = "measurement_id"
+                    rename_from.set(cx, key, parse_str(key, input)?);
                 } else if *key == LIST {
                     // list = external("warehouses")
                     list.set(cx, key, parse_list(cx, key, input)?);
@@ -79,6 +85,7 @@ impl Field {
             label: label.get(),
             default: default.get(),
             rename: rename.get(),
+            rename_from: rename_from.get(),
             external_list: list.get(),
         }
     }

@@ -95,8 +95,26 @@ fn from_fields_fn(container: &Container<'_>) -> TokenStream {
         let ident = field.ident;
         quote!(#ident: #local)
     });
+    let renames: Vec<TokenStream> = container
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let old = field.attrs.rename_from.as_ref()?;
+            let new = &field.wire_name;
+            Some(quote!((#new, #old)))
+        })
+        .collect();
+    let migrate = if renames.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            // Values stored under a field's old name (`rename_from`) are read as its own.
+            let __fields = &*#private::renamed(__fields, &[#(#renames),*]);
+        }
+    };
     quote! {
         #signature {
+            #migrate
             let mut __reader = #private::FieldReader::new(__fields);
             #(#reads)*
             match (#(#locals,)*) {

@@ -75,20 +75,29 @@ const _: () = {
                 measurement_id: ::shoporama_app::__private::FromSetting::from_setting(
                     "measurement_id",
                 ),
-                cookie_days: ::shoporama_app::__private::FromSetting::from_setting(
+                cookie_days: ::shoporama_app::__private::FromSetting::from_setting_with_default(
                     "cookie_days",
+                    &::shoporama_app::__private::default_value::<
+                        u32,
+                    >(__default_cookie_days()),
                 ),
                 enabled: ::shoporama_app::__private::FromSetting::from_setting(
                     "enabled",
                 ),
-                consent: ::shoporama_app::__private::FromSetting::from_setting(
+                consent: ::shoporama_app::__private::FromSetting::from_setting_with_default(
                     "consent",
+                    &::shoporama_app::__private::default_value::<
+                        ConsentMode,
+                    >(__default_consent()),
                 ),
                 warehouse: ::shoporama_app::__private::FromSetting::from_setting(
                     "warehouse",
                 ),
-                accent: ::shoporama_app::__private::FromSetting::from_setting(
+                accent: ::shoporama_app::__private::FromSetting::from_setting_with_default(
                     "accent_color",
+                    &::shoporama_app::__private::default_value::<
+                        Color,
+                    >(__default_accent()),
                 ),
                 banner: ::shoporama_app::__private::FromSetting::from_setting("banner"),
                 extra: ::shoporama_app::__private::FromSetting::from_setting("extra"),

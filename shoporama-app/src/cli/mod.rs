@@ -3,6 +3,7 @@
 //! ```text
 //! <app> [serve]                       serve callbacks (the default)
 //! <app> manifest [--sheet]            print the manifest as JSON, or the setup sheet as Markdown
+//! <app> manifest --lock | --check     write the upgrade lock, or check the manifest against it
 //! <app> simulate <type> --url URL --webshop-id N [--field k=v …] [--body FILE]
 //!                                     send a realistic callback to a running app
 //! <app> doctor                        check the configuration, the store and the manifest
@@ -60,6 +61,17 @@ enum Command<C: Subcommand> {
         /// proxy: the sheet's callback URL is this followed by the callback path.
         #[arg(long, env = "SHOPORAMA_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Write the upgrade lock (`shoporama-app.lock.json`): what installed shops rely on.
+        /// Run it when the app goes live, and after each release.
+        #[arg(long, conflicts_with_all = ["sheet", "check"])]
+        lock: bool,
+        /// Check the manifest against the upgrade lock: fails, naming each change, when it
+        /// would break shops that installed the app.
+        #[arg(long, conflicts_with_all = ["sheet", "lock"])]
+        check: bool,
+        /// The lock file for --lock and --check.
+        #[arg(long, default_value = crate::manifest::LOCK_FILE)]
+        lock_file: PathBuf,
     },
     /// Send a realistic callback to a running app, as Shoporama would.
     Simulate(simulate::SimulateArgs),
@@ -247,7 +259,13 @@ where
             sheet,
             callback_url,
             public_url,
+            lock,
+            check,
+            lock_file,
         } => {
+            if lock || check {
+                return lock_command::<A::Settings>(lock, &lock_file);
+            }
             if !sheet {
                 return manifest_command::<A::Settings>(false, "");
             }
@@ -299,6 +317,44 @@ async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `manifest --lock` writes the lock; `manifest --check` checks against it, one line per
+/// breaking change.
+fn lock_command<S: AppSettings>(write: bool, path: &std::path::Path) -> ExitCode {
+    use crate::manifest::{LockError, ManifestLock, check_lock};
+    let manifest = S::manifest();
+    if write {
+        return match ManifestLock::new(&manifest).write(path) {
+            Ok(()) => {
+                eprintln!("wrote {}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match check_lock(&manifest, path) {
+        Ok(()) => {
+            eprintln!(
+                "the manifest keeps what {} promises installed shops",
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(LockError::Breaking { changes, .. }) => {
+            for change in &changes {
+                eprintln!("error: {change}");
+            }
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
         }
     }
 }
