@@ -280,3 +280,13 @@ fn no_panics_on_odd_input() {
         );
     }
 }
+
+#[test]
+fn block_macros_go_before_a_final_line_break() {
+    use super::snippets::with_blocks;
+    let blocks = super::snippets::BLOCKS;
+    assert_eq!(with_blocks("a"), format!("a{blocks}"));
+    assert_eq!(with_blocks("a\n"), format!("a{blocks}\n"));
+    assert_eq!(with_blocks("a\r\n"), format!("a{blocks}\r\n"));
+    assert_eq!(with_blocks("a\n\n"), format!("a\n{blocks}\n"));
+}

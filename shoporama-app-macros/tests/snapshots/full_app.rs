@@ -106,7 +106,7 @@ const _: () = {
     }
     #[derive(::shoporama_app::__private::askama::Template)]
     #[template(
-        source = "<script>pixel('purchase', '<{$app_vars.measurement_id|escape:\"javascript\"}>');</script>\n",
+        source = "<script>pixel('purchase', '<{$app_vars.measurement_id|escape:\"javascript\"}>');</script>{% macro when(condition) %}{{ condition }}{{ caller() }}<{/if}>{% endmacro %}{% macro and_when(condition) %}{{ condition }}{{ caller() }}<{/if}>{% endmacro %}{% macro each(rows) %}{{ rows.begin() }}{{ caller() }}{{ rows.end() }}{% endmacro %}{% macro each_with_commas(rows) %}{{ rows.begin() }}{{ caller() }}{{ rows.comma() }}{{ rows.end() }}{% endmacro %}\n",
         ext = "txt",
         askama = ::shoporama_app::__private::askama
     )]
@@ -120,7 +120,7 @@ const _: () = {
     }
     #[derive(::shoporama_app::__private::askama::Template)]
     #[template(
-        source = "<script>var x;</script>",
+        source = "<script>var x;</script>{% macro when(condition) %}{{ condition }}{{ caller() }}<{/if}>{% endmacro %}{% macro and_when(condition) %}{{ condition }}{{ caller() }}<{/if}>{% endmacro %}{% macro each(rows) %}{{ rows.begin() }}{{ caller() }}{{ rows.end() }}{% endmacro %}{% macro each_with_commas(rows) %}{{ rows.begin() }}{{ caller() }}{{ rows.comma() }}{{ rows.end() }}{% endmacro %}",
         ext = "txt",
         askama = ::shoporama_app::__private::askama
     )]

@@ -313,8 +313,9 @@ impl fmt::Display for Output<'_> {
     }
 }
 
-/// The opening `<{if …}>` of a Smarty conditional; close it with `{{ smarty.end_if() }}`
-/// (optionally after `{{ smarty.else_() }}`).
+/// The opening `<{if …}>` of a Smarty conditional: the condition of a
+/// `{% call when(…) %}…{% endcall %}` block, or, as a tag, closed with
+/// `{{ smarty.end_if() }}` (optionally after `{{ smarty.else_() }}`).
 #[derive(Debug, Clone, Copy)]
 pub struct Cond<'a> {
     subject: &'a str,

@@ -127,6 +127,17 @@ macro_rules! presence {
             pub fn if_blank(&self) -> Cond<'_> {
                 Cond::new(&self.subject, Test::Blank)
             }
+
+            /// The condition "set" for a block: `{% call when(app.x.is_set()) %}…{% endcall %}`
+            /// (the same Smarty as [`if_set`](Self::if_set)).
+            pub fn is_set(&self) -> Cond<'_> {
+                self.if_set()
+            }
+
+            /// The condition "missing or blank" for a block (as [`if_blank`](Self::if_blank)).
+            pub fn is_blank(&self) -> Cond<'_> {
+                self.if_blank()
+            }
         }
     };
 }
@@ -339,6 +350,17 @@ impl BooleanVar {
         Cond::new(&self.subject, self.unchecked())
     }
 
+    /// The condition "checked" for a block: `{% call when(app.enabled.is_on()) %}…{% endcall %}`
+    /// (the same Smarty as [`if_true`](Self::if_true)).
+    pub fn is_on(&self) -> Cond<'_> {
+        self.if_true()
+    }
+
+    /// The condition "not checked" for a block (as [`if_false`](Self::if_false)).
+    pub fn is_off(&self) -> Cond<'_> {
+        self.if_false()
+    }
+
     /// `true` or `false` as a JavaScript literal (the same as printing it).
     pub fn js(&self) -> BooleanLiteral<'_> {
         BooleanLiteral {
@@ -487,5 +509,17 @@ impl<T: ListOptions> ListVar<T> {
     #[allow(clippy::needless_pass_by_value)]
     pub fn if_is_not(&self, option: T) -> Cond<'_> {
         Cond::new(&self.subject, Test::IsNot(option.key()))
+    }
+
+    /// The condition "this option" for a block:
+    /// `{% call when(app.consent.equals(Consent::Full)) %}…{% endcall %}` (as
+    /// [`if_is`](Self::if_is)).
+    pub fn equals(&self, option: T) -> Cond<'_> {
+        self.if_is(option)
+    }
+
+    /// The condition "another option" for a block (as [`if_is_not`](Self::if_is_not)).
+    pub fn not_equals(&self, option: T) -> Cond<'_> {
+        self.if_is_not(option)
     }
 }
