@@ -194,7 +194,9 @@ pub use shoporama_app_macros::ListOptions;
 ///
 /// A field's type picks its kind (see [`fields`]); anything else is a compile error at the
 /// type. `#[field(label = "…")]` (default: the name humanised), `default = <literal>`,
-/// `rename = "…"` (the wire name and Smarty variable, `[A-Za-z_][A-Za-z0-9_]*`), and
+/// `rename = "…"` (the wire name and Smarty variable, `[A-Za-z_][A-Za-z0-9_]*`),
+/// `rename_from = "old"` (the field's earlier name: values stored under it are moved, and the
+/// upgrade lock accepts the rename), and
 /// `list = external("name")` on a `String` or `Option<String>`. `///` comments become the help
 /// text.
 ///
