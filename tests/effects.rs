@@ -671,7 +671,7 @@ impl ShoporamaApp for Invoicer {
         shop: &Shop<InvoicerSettings>,
         event: InvoicerSettingsEvent,
     ) -> Result<(), AppError> {
-        let InvoicerSettingsEvent::Paid(order) = event else {
+        let InvoicerSettingsEvent::PaidWebhook(order) = event else {
             return Ok(());
         };
         let order_id = order.order_id.unwrap_or_default();

@@ -511,19 +511,34 @@ fn serve_stops_with_a_clear_message_when_the_app_cannot_start() {
 
 #[test]
 fn the_setup_sheet_shows_no_secret() {
-    let sheet = run(notes_app(None, &["manifest", "--sheet"]));
+    let sheet = run(notes_app(
+        None,
+        &[
+            "manifest",
+            "--sheet",
+            "--public-url",
+            "https://notes.example.com/",
+        ],
+    ));
     assert_eq!(sheet.code, Some(0), "{}", sheet.stderr);
+    assert!(
+        sheet
+            .stdout
+            .contains("| Callback URL | `https://notes.example.com/callback` |"),
+        "{}",
+        sheet.stdout
+    );
     assert_no_secret(&sheet);
     assert!(
         sheet
             .stdout
-            .contains("| `api_key` | Api key | text (secret) | yes |"),
+            .contains("| Api key | `api_key` | text (secret) | yes |"),
         "{}",
         sheet.stdout
     );
     assert!(
         sheet.stdout.contains(
-            "| `webhook_secret` | Webhook secret | text (secret) | no | `***` (secret) |"
+            "| Webhook secret | `webhook_secret` | text (secret) | no | `***` (secret) |"
         ),
         "{}",
         sheet.stdout

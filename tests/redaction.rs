@@ -239,11 +239,11 @@ fn setup_sheets_mark_secrets_and_hide_their_defaults() {
     assert!(manifest.field("days").is_some_and(|f| !f.secret));
     let sheet = manifest.setup_sheet("https://vault.example.com/callback");
     assert!(
-        sheet.contains("| `api_key` | Api key | text (secret) | yes |"),
+        sheet.contains("| Api key | `api_key` | text (secret) | yes |"),
         "{sheet}"
     );
     assert!(
-        sheet.contains("| `days` | Days | integer | yes | `30` |"),
+        sheet.contains("| Days | `days` | integer | yes | `30` |"),
         "{sheet}"
     );
     let json = manifest.to_json_pretty();

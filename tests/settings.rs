@@ -434,14 +434,24 @@ fn list_options_derive() {
 #[test]
 fn event_enum_parses_subscribed_types() {
     let body = json!({"order_id": "42", "status": "paid"});
-    let SettingsEvent::Paid(order) = SettingsEvent::from_callback("paid", body.clone()) else {
+    let SettingsEvent::Paid(order) = SettingsEvent::from_delivery("paid", body.clone()) else {
         panic!("paid is subscribed");
     };
     assert_eq!(order.order_id, Some(42));
     assert_eq!(order.raw, body);
+    assert_eq!(SettingsEvent::Paid(order.clone()).origin(), Origin::Event);
+
+    // The webhook of the same name is another variant, with its raw body (marker included).
+    let marked = json!({"order_id": "42", "status": "paid", "webhook": "paid"});
+    let webhook = SettingsEvent::from_delivery("paid", marked.clone());
+    assert!(
+        matches!(&webhook, SettingsEvent::PaidWebhook(order) if order.order_id == Some(42) && order.raw == marked)
+    );
+    assert_eq!(webhook.origin(), Origin::Webhook);
+    assert_eq!(webhook.kind(), "paid");
 
     let event =
-        SettingsEvent::from_callback("add_to_basket", json!({"product_id": 9, "amount": "2"}));
+        SettingsEvent::from_delivery("add_to_basket", json!({"product_id": 9, "amount": "2"}));
     assert!(
         matches!(&event, SettingsEvent::AddToBasket(basket) if basket.product_id == Some(9) && basket.amount == Some(2))
     );
@@ -449,18 +459,25 @@ fn event_enum_parses_subscribed_types() {
     assert!(event.is_subscribed());
 
     let event =
-        SettingsEvent::from_callback("new_status", json!({"order": {"id": 5, "status": "sent"}}));
-    assert!(matches!(&event, SettingsEvent::NewStatus(order) if order.order_id == Some(5)));
+        SettingsEvent::from_delivery("new_status", json!({"order": {"id": 5, "status": "sent"}}));
+    assert!(matches!(&event, SettingsEvent::NewStatusWebhook(order) if order.order_id == Some(5)));
     assert_eq!(event.raw(), &json!({"order": {"id": 5, "status": "sent"}}));
 }
 
 #[test]
 fn unknown_and_unsubscribed_types_are_data() {
-    for kind in ["stock", "view_thanks", "Paid", "", "something_new"] {
-        let event = SettingsEvent::from_callback(kind, json!({"x": 1}));
+    for (kind, origin) in [
+        ("stock", Origin::Webhook),
+        ("view_thanks", Origin::Event),
+        ("Paid", Origin::Event),
+        ("", Origin::Event),
+        ("something_new", Origin::Event),
+    ] {
+        let event = SettingsEvent::from_delivery(kind, json!({"x": 1}));
         assert_eq!(
             event,
             SettingsEvent::Unknown {
+                origin,
                 kind: kind.to_owned(),
                 raw: json!({"x": 1})
             }
@@ -481,16 +498,26 @@ fn events_and_webhooks_come_from_the_enum() {
         <SettingsEvent as AppEvent>::WEBHOOKS,
         [WebhookName::Paid, WebhookName::NewStatus]
     );
-    // A `match` covers exactly the subscriptions: `paid` (an event and a webhook) is one variant.
+    // A `match` covers exactly the subscriptions: `paid` (an event and a webhook) is two
+    // variants, typed apart.
     let handled = |event: SettingsEvent| match event {
         SettingsEvent::AddToBasket(_) => "basket",
-        SettingsEvent::Paid(_) => "paid",
-        SettingsEvent::NewStatus(_) => "status",
+        SettingsEvent::Paid(_) => "paid event",
+        SettingsEvent::PaidWebhook(_) => "paid webhook",
+        SettingsEvent::NewStatusWebhook(_) => "status",
         SettingsEvent::Unknown { .. } => "unknown",
     };
     assert_eq!(
-        handled(SettingsEvent::from_callback("paid", Value::Null)),
-        "paid"
+        handled(SettingsEvent::from_delivery("paid", Value::Null)),
+        "paid event"
+    );
+    assert_eq!(
+        handled(SettingsEvent::from_callback(
+            Origin::Webhook,
+            "paid",
+            Value::Null
+        )),
+        "paid webhook"
     );
 }
 
@@ -503,8 +530,7 @@ mod everything {
         access = all,
         events(add_to_basket, update_basket, view_basket, view_address, view_shipping, view_approve,
                view_thanks, approved, order_created, paid, add_label, remove_label),
-        webhooks(order_created, paid, new_status, new_return, order_withdrawn, product, stock,
-                 category, customer_created, newsletter_subscribe),
+        webhooks(new_status, paid, order_created, product, stock),
         event_enum = AnyEvent,
     )]
     pub(crate) struct Everything {}
@@ -538,96 +564,58 @@ fn macro_tables_match_the_runtime() {
     assert_eq!(manifest.access, shoporama_app::manifest::Access::All);
     assert!(manifest.fields.is_empty());
     // Every name parses to its own variant, with the payload type the issue lists.
-    for name in EventName::ALL
+    for (origin, name) in EventName::ALL
         .iter()
-        .map(|e| e.as_str())
-        .chain(WebhookName::ALL.iter().map(|w| w.as_str()))
+        .map(|e| (Origin::Event, e.as_str()))
+        .chain(
+            WebhookName::ALL
+                .iter()
+                .map(|w| (Origin::Webhook, w.as_str())),
+        )
     {
-        let event = AnyEvent::from_callback(name, json!({}));
+        let event = AnyEvent::from_callback(origin, name, json!({}));
         assert!(event.is_subscribed(), "{name}");
         assert_eq!(event.kind(), name);
+        assert_eq!(event.origin(), origin);
     }
+    let event = |name: &str| AnyEvent::from_callback(Origin::Event, name, json!({}));
+    let webhook = |name: &str| AnyEvent::from_callback(Origin::Webhook, name, json!({}));
     assert!(matches!(
-        AnyEvent::from_callback("view_thanks", json!({})),
+        event("view_thanks"),
         AnyEvent::ViewThanks(CheckoutView { .. })
     ));
     assert!(matches!(
-        AnyEvent::from_callback("remove_label", json!({})),
+        event("remove_label"),
         AnyEvent::RemoveLabel(LabelEvent { .. })
     ));
     assert!(matches!(
-        AnyEvent::from_callback("order_withdrawn", json!({})),
-        AnyEvent::OrderWithdrawn(OrderEvent { .. })
-    ));
-    assert!(matches!(
-        AnyEvent::from_callback("stock", json!({})),
-        AnyEvent::Stock(StockEvent { .. })
-    ));
-    assert!(matches!(
-        AnyEvent::from_callback("category", json!({})),
-        AnyEvent::Category(CategoryEvent { .. })
-    ));
-    assert!(matches!(
-        AnyEvent::from_callback("customer_created", json!({})),
-        AnyEvent::CustomerCreated(CustomerEvent { .. })
-    ));
-    assert!(matches!(
-        AnyEvent::from_callback("newsletter_subscribe", json!({})),
-        AnyEvent::NewsletterSubscribe(NewsletterEvent { .. })
-    ));
-    assert!(matches!(
-        AnyEvent::from_callback("product", json!({})),
-        AnyEvent::Product(ProductEvent { .. })
-    ));
-    assert!(matches!(
-        AnyEvent::from_callback("update_basket", json!({})),
+        event("update_basket"),
         AnyEvent::UpdateBasket(BasketEvent { .. })
     ));
-}
-
-#[test]
-fn an_invalid_default_is_reported_not_panicked() {
-    #[shoporama_app(name = "Bad default", access = read)]
-    struct BadDefault {
-        #[field(default = "#nope")]
-        accent: Color,
-        #[field(default = "missing")]
-        consent: ConsentMode,
-    }
-
-    let manifest = BadDefault::manifest();
-    let problems: Vec<Option<&str>> = manifest
-        .fields
-        .iter()
-        .map(|f| f.invalid_default.as_deref())
-        .collect();
-    assert_eq!(
-        problems,
-        [
-            Some("`default` of field `accent` expected a colour as #rgb or #rrggbb, got \"#nope\""),
-            Some(
-                "`default` of field `consent` \"missing\" is not one of the options \"basic\", \"full_consent\", \"off\""
-            ),
-        ]
-    );
-    assert_eq!(manifest.fields[0].default, Value::Null);
-    let error = BadDefault::from_fields(&FieldValues::new())
-        .map(|_| ())
-        .unwrap_err();
-    assert_eq!(error.errors().len(), 2);
-    assert!(
-        error.messages()[0]
-            .starts_with("field `accent` expected a valid `default = …` in the app's code")
-    );
-    // A value that is set does not need the default.
-    let fields: FieldValues = [("accent", "#000"), ("consent", "off")]
-        .into_iter()
-        .collect();
-    let settings = BadDefault::from_fields(&fields).expect("set values");
-    assert_eq!(
-        (settings.accent.to_hex(), settings.consent),
-        ("#000000".to_owned(), ConsentMode::Disabled)
-    );
+    assert!(matches!(event("paid"), AnyEvent::Paid(OrderEvent { .. })));
+    assert!(matches!(
+        webhook("paid"),
+        AnyEvent::PaidWebhook(OrderEvent { .. })
+    ));
+    assert!(matches!(
+        webhook("order_created"),
+        AnyEvent::OrderCreatedWebhook(OrderEvent { .. })
+    ));
+    assert!(matches!(
+        webhook("new_status"),
+        AnyEvent::NewStatusWebhook(OrderEvent { .. })
+    ));
+    assert!(matches!(
+        webhook("stock"),
+        AnyEvent::StockWebhook(StockEvent { .. })
+    ));
+    assert!(matches!(
+        webhook("product"),
+        AnyEvent::ProductWebhook(ProductEvent { .. })
+    ));
+    // An event type delivered as a webhook (or the reverse) is not a subscription.
+    assert!(!webhook("view_thanks").is_subscribed());
+    assert!(!event("stock").is_subscribed());
 }
 
 #[test]
@@ -785,14 +773,14 @@ fn generated_code_survives_shadowed_names() {
     assert!(
         Tortured::manifest().snippets[0]
             .code
-            .contains("$app_vars.thing|escape:\"javascript\"")
+            .contains("$app_vars.thing|default:''|escape:\"javascript\"")
     );
-    assert!(TorturedEvent::from_callback("stock", json!({})).is_subscribed());
+    assert!(TorturedEvent::from_delivery("stock", json!({})).is_subscribed());
     assert_eq!(hygiene::Empty::manifest().fields.len(), 0);
     assert!(hygiene::Unit::from_fields(&FieldValues::new()).is_ok());
     assert_eq!(hygiene::Unit.to_fields(), FieldValues::new());
     assert_eq!(hygiene::UnitEvent::EVENTS, []);
-    let unknown = hygiene::UnitEvent::from_callback("paid", json!(1));
+    let unknown = hygiene::UnitEvent::from_delivery("paid", json!(1));
     assert_eq!(
         (unknown.kind(), unknown.raw(), unknown.is_subscribed()),
         ("paid", &json!(1), false)
@@ -821,6 +809,6 @@ fn crate_path_can_be_overridden() {
     use custom_crate_path::{ViaFacade, ViaFacadeEvent};
     assert_eq!(ViaFacade::manifest().name, "Facade");
     assert!(
-        matches!(ViaFacadeEvent::from_callback("product", json!({"id": 3})), ViaFacadeEvent::Product(p) if p.product_id == Some(3))
+        matches!(ViaFacadeEvent::from_delivery("product", json!({"id": 3})), ViaFacadeEvent::ProductWebhook(p) if p.product_id == Some(3))
     );
 }

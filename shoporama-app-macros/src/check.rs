@@ -11,7 +11,10 @@ use crate::ctxt::Ctxt;
 
 /// Runs every check; problems go to `cx`.
 pub(crate) fn check(cx: &Ctxt, container: &Container<'_>) {
+    check_field_types(cx, &container.fields);
     check_wire_names(cx, &container.fields);
+    check_labels(cx, &container.fields);
+    check_rename_from(cx, &container.fields);
     check_event_enum(cx, container);
     check_snippet_settings(cx, container);
 }
@@ -153,6 +156,120 @@ fn check_wire_names(cx: &Ctxt, fields: &[Field<'_>]) {
             );
         } else {
             seen.insert(name, field);
+        }
+    }
+}
+
+/// What a setting's type can be, for the one error an unsupported type gets.
+const SUPPORTED_TYPES: &str = "`String` (text), an integer type `i8`…`i64`, `u8`…`u64`, `isize` or `usize` (integer), `bool` (boolean), `Color` (color), `RichText` (richtext), `Code` (code), `Secret` (text that is never printed), an enum with `#[derive(ListOptions)]` (list), or an `Option` of one of these (a field the shop owner may leave empty)";
+
+/// Types that are certainly no setting (floats, collections, references, tuples, …) get one
+/// error at the type that lists the supported ones; the expansion is then the fallback, so
+/// nothing else is reported about them. Any other type is checked by rustc through the
+/// `SettingType` bound, with the same list in its note.
+fn check_field_types(cx: &Ctxt, fields: &[Field<'_>]) {
+    for field in fields {
+        if let Some(shown) = unsupported(field.ty) {
+            cx.error_spanned_by(
+                field.ty,
+                format!(
+                    "`{shown}` is not a Shoporama setting type: field `{}` must be {SUPPORTED_TYPES}",
+                    field.ident.unraw()
+                ),
+            );
+        }
+    }
+}
+
+/// The type as written, when it is certainly not a setting type.
+fn unsupported(ty: &syn::Type) -> Option<String> {
+    const NOT_SETTINGS: &[&str] = &[
+        "f32", "f64", "char", "i128", "u128", "str", "Vec", "VecDeque", "HashMap", "BTreeMap",
+        "HashSet", "BTreeSet", "Box", "Rc", "Arc", "Cow", "PathBuf", "Path", "Duration", "Result",
+        "Value",
+    ];
+    let shown = || {
+        quote::ToTokens::to_token_stream(ty)
+            .to_string()
+            .replace(' ', "")
+    };
+    match ty {
+        syn::Type::Paren(inner) => unsupported(&inner.elem),
+        syn::Type::Group(inner) => unsupported(&inner.elem),
+        syn::Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            if last.ident == "Option"
+                && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+                && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+            {
+                if matches!(inner, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+                {
+                    return Some(shown());
+                }
+                return unsupported(inner).map(|_| shown());
+            }
+            NOT_SETTINGS
+                .iter()
+                .any(|name| last.ident == name)
+                .then(shown)
+        }
+        syn::Type::Tuple(tuple) if tuple.elems.is_empty() => Some(shown()),
+        syn::Type::Array(_)
+        | syn::Type::Slice(_)
+        | syn::Type::Reference(_)
+        | syn::Type::Ptr(_)
+        | syn::Type::Tuple(_)
+        | syn::Type::FnPtr(_)
+        | syn::Type::TraitObject(_)
+        | syn::Type::ImplTrait(_)
+        | syn::Type::Never(_) => Some(shown()),
+        _ => None,
+    }
+}
+
+/// Two fields with the same label look alike on the shop owner's form: labels are unique
+/// (ignoring case and surrounding space), whether written or humanised from the name.
+fn check_labels(cx: &Ctxt, fields: &[Field<'_>]) {
+    let mut seen: BTreeMap<String, &Field<'_>> = BTreeMap::new();
+    for field in fields {
+        let key = field.label.trim().to_lowercase();
+        if let Some(first) = seen.get(&key) {
+            let message = format!(
+                "field `{}` has the label \"{}\", already used by field `{}`: the shop owner could not tell them apart; give one `#[field(label = \"…\")]` of its own",
+                field.ident.unraw(),
+                field.label,
+                first.ident.unraw()
+            );
+            match &field.attrs.label {
+                Some(label) => cx.error_spanned_by(label, message),
+                None => cx.error_at(field.ident.span(), message),
+            }
+        } else {
+            seen.insert(key, field);
+        }
+    }
+}
+
+/// `rename_from = "old"` names a valid Smarty variable that no field uses now.
+fn check_rename_from(cx: &Ctxt, fields: &[Field<'_>]) {
+    for field in fields {
+        let Some(old) = &field.attrs.rename_from else {
+            continue;
+        };
+        let name = old.value();
+        if !is_smarty_identifier(&name) {
+            cx.error_spanned_by(
+                old,
+                format!("`rename_from = \"{name}\"` is not a valid variable name: ASCII letters, digits and `_`, not starting with a digit"),
+            );
+        } else if let Some(other) = fields.iter().find(|f| f.wire_name == name) {
+            cx.error_spanned_by(
+                old,
+                format!(
+                    "`rename_from = \"{name}\"` names the variable of field `{}`: an old name must be free, or installed shops' values would move between fields",
+                    other.ident.unraw()
+                ),
+            );
         }
     }
 }

@@ -72,9 +72,10 @@ pub(crate) const FIELD: Symbol = Symbol("field");
 pub(crate) const LABEL: Symbol = Symbol("label");
 pub(crate) const DEFAULT: Symbol = Symbol("default");
 pub(crate) const RENAME: Symbol = Symbol("rename");
+pub(crate) const RENAME_FROM: Symbol = Symbol("rename_from");
 pub(crate) const LIST: Symbol = Symbol("list");
 pub(crate) const EXTERNAL: Symbol = Symbol("external");
-pub(crate) const FIELD_KEYS: &[Symbol] = &[LABEL, DEFAULT, RENAME, LIST];
+pub(crate) const FIELD_KEYS: &[Symbol] = &[LABEL, DEFAULT, RENAME, RENAME_FROM, LIST];
 
 // `#[option(...)]` on the variants of `#[derive(ListOptions)]`
 pub(crate) const OPTION: Symbol = Symbol("option");
@@ -142,30 +143,29 @@ pub(crate) const EVENT_NAMES: &[Wire] = &[
     ),
 ];
 
-/// Shoporama's webhooks, in the order of its documentation (`WebhookName::ALL`).
+/// The webhooks Shoporama's app form offers, in the form's order (`WebhookName::ALL`): "changes
+/// to orders (status, paid, created), products, or inventory". Each is one checkbox and
+/// produces callbacks of one `type`: its name.
 pub(crate) const WEBHOOK_NAMES: &[Wire] = &[
-    wire("order_created", "OrderEvent", "an order was created"),
-    wire("paid", "OrderEvent", "an order was paid"),
     wire("new_status", "OrderEvent", "an order changed status"),
-    wire("new_return", "OrderEvent", "a return was registered"),
+    wire("paid", "OrderEvent", "an order was paid"),
+    wire("order_created", "OrderEvent", "an order was created"),
     wire(
-        "order_withdrawn",
-        "OrderEvent",
-        "a customer withdrew an order",
+        "product",
+        "ProductEvent",
+        "a product was created or changed",
     ),
-    wire("product", "ProductEvent", "a product changed"),
-    wire("stock", "StockEvent", "stock changed"),
-    wire("category", "CategoryEvent", "a category changed"),
-    wire(
-        "customer_created",
-        "CustomerEvent",
-        "a customer was created",
-    ),
-    wire(
-        "newsletter_subscribe",
-        "NewsletterEvent",
-        "someone subscribed to the newsletter",
-    ),
+    wire("stock", "StockEvent", "the stock of a product changed"),
+];
+
+/// Webhooks of Shoporama's standalone webhook settings (Settings → Webhooks) that the app form
+/// has no box for: subscribing an app to one is a compile error that says so.
+pub(crate) const STANDALONE_ONLY_WEBHOOKS: &[&str] = &[
+    "new_return",
+    "order_withdrawn",
+    "category",
+    "customer_created",
+    "newsletter_subscribe",
 ];
 
 /// Where a snippet can be injected (`Placement::ALL`).

@@ -47,7 +47,7 @@ impl ShoporamaApp for Counting {
         shop: &Shop<BenchSettings>,
         event: BenchSettingsEvent,
     ) -> Result<(), AppError> {
-        if let BenchSettingsEvent::Paid(order) = event
+        if let BenchSettingsEvent::PaidWebhook(order) = event
             && shop.settings().enabled
             && order.order_id.is_some()
         {

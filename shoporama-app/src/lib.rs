@@ -159,10 +159,13 @@ pub use shoporama_app_macros::ListOptions;
 ///
 /// let manifest = Settings::manifest();
 /// assert_eq!(manifest.fields[1].default, 30);
-/// match SettingsEvent::from_callback("paid", serde_json::json!({"order_id": 7})) {
+/// // `paid` is subscribed both ways: the storefront event and the webhook are two variants.
+/// match SettingsEvent::from_delivery("paid", serde_json::json!({"order_id": 7})) {
 ///     SettingsEvent::Paid(order) => assert_eq!(order.order_id, Some(7)),
 ///     other => unreachable!("{other:?}"),
 /// }
+/// let webhook = serde_json::json!({"order_id": 7, "webhook": "paid"});
+/// assert!(matches!(SettingsEvent::from_delivery("paid", webhook), SettingsEvent::PaidWebhook(_)));
 /// ```
 ///
 /// # App-level keys
@@ -171,9 +174,10 @@ pub use shoporama_app_macros::ListOptions;
 /// no HTML but `<a>` links. `events(…)` takes Shoporama's storefront events (`add_to_basket`,
 /// `update_basket`, `view_basket`, `view_address`, `view_shipping`, `view_approve`,
 /// `view_thanks`, `approved`, `order_created`, `paid`, `add_label`, `remove_label`),
-/// `webhooks(…)` its webhooks (`order_created`, `paid`, `new_status`, `new_return`,
-/// `order_withdrawn`, `product`, `stock`, `category`, `customer_created`,
-/// `newsletter_subscribe`). `snippet(place = …, pages(…), template = "path" | source = "…")`
+/// `webhooks(…)` the webhooks the app form offers (`new_status`, `paid`, `order_created`,
+/// `product`, `stock`: order status, paid and created, products, inventory); the shop's own
+/// webhooks that the form has no box for (`new_return`, `order_withdrawn`, `category`,
+/// `customer_created`, `newsletter_subscribe`) are a compile error. `snippet(place = …, pages(…), template = "path" | source = "…")`
 /// is repeatable: `place` is `after_head_open`, `before_head_close`, `after_body_open` or
 /// `before_body_close`; `pages` is `all` or any of `products`, `landing_pages`, `categories`,
 /// `static_pages`, `blog_posts`, `search`, `basket`, `address`, `shipping`, `approve`,
@@ -190,7 +194,9 @@ pub use shoporama_app_macros::ListOptions;
 ///
 /// A field's type picks its kind (see [`fields`]); anything else is a compile error at the
 /// type. `#[field(label = "…")]` (default: the name humanised), `default = <literal>`,
-/// `rename = "…"` (the wire name and Smarty variable, `[A-Za-z_][A-Za-z0-9_]*`), and
+/// `rename = "…"` (the wire name and Smarty variable, `[A-Za-z_][A-Za-z0-9_]*`),
+/// `rename_from = "old"` (the field's earlier name: values stored under it are moved, and the
+/// upgrade lock accepts the rename), and
 /// `list = external("name")` on a `String` or `Option<String>`. `///` comments become the help
 /// text.
 ///
@@ -198,9 +204,11 @@ pub use shoporama_app_macros::ListOptions;
 ///
 /// The struct is kept as written (minus `#[field]`), with
 /// [`settings::AppSettings`] implemented, and an enum `<Struct>Event` with the
-/// struct's visibility: one variant per subscribed event or webhook (one when a name is both),
-/// each carrying its payload type from [`events`], and `Unknown { kind, raw }`. It implements
-/// [`AppEvent`](events::AppEvent).
+/// struct's visibility: one variant per subscribed event (`Paid`) and one per subscribed
+/// webhook (`PaidWebhook`), so a name subscribed both ways is two variants, each carrying its
+/// payload type from [`events`], and `Unknown { origin, kind, raw }`. It implements
+/// [`AppEvent`](events::AppEvent); the server tells events and webhooks apart with
+/// [`Origin::of`](events::Origin::of).
 ///
 /// Every mistake is a compile error at the narrowest span, all reported at once:
 ///
@@ -235,7 +243,7 @@ pub mod prelude {
     pub use crate::effects::{Attempt, EffectError, EffectFailure};
     pub use crate::events::{
         AppEvent, BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, LabelEvent,
-        NewsletterEvent, OrderEvent, ProductEvent, StockEvent,
+        NewsletterEvent, OrderEvent, Origin, ProductEvent, StockEvent,
     };
     pub use crate::fields::{Code, Color, FieldValues, RichText};
     pub use crate::secret::Secret;

@@ -9,7 +9,7 @@ pub use ::std;
 
 pub use crate::events::{
     AppEvent, BasketEvent, CategoryEvent, CheckoutView, CustomerEvent, EventName, LabelEvent,
-    NewsletterEvent, OrderEvent, Payload, ProductEvent, StockEvent, WebhookName,
+    NewsletterEvent, OrderEvent, Origin, Payload, ProductEvent, StockEvent, WebhookName,
 };
 pub use crate::fields::{
     ExternalListKey, FieldError, FieldKind, FieldProblem, FieldValues, ListOption, ListOptions,
@@ -138,6 +138,7 @@ pub fn field<T: SettingType>(name: &str, label: &str, help: Option<&str>) -> Man
         default: Value::Null,
         options: T::list_options(),
         external_list: None,
+        rename_from: Vec::new(),
         invalid_default: None,
     }
 }
@@ -179,6 +180,115 @@ pub fn with_default<T: SettingType>(
 }
 
 /// Makes a manifest entry an external list (`#[field(list = external("name"))]`).
+/// Checks a string `default = "…"` of a field of type `T` at compile time: generated as
+/// `const _: () = check_text_default::<T>("…", not_colour, not_option);`, so a colour
+/// default that is not `#rgb`/`#rrggbb`, or a list default that is not one of the options'
+/// keys, stops the build with the macro's message at the literal.
+pub const fn check_text_default<T: SettingType>(value: &str, not_colour: &str, not_option: &str) {
+    // Evaluated by the compiler only (in a `const` item): a failed assertion is a build error.
+    match T::KIND {
+        FieldKind::Color => assert!(is_colour_literal(value), "{}", not_colour),
+        FieldKind::List => assert!(
+            T::FIXED_OPTIONS.is_empty() || has_key(T::FIXED_OPTIONS, trim_ascii(value)),
+            "{}",
+            not_option
+        ),
+        _ => {}
+    }
+}
+
+/// Whether `key` is the key of one of `options`.
+const fn has_key(options: &[(&str, &str)], key: &str) -> bool {
+    let mut i = 0;
+    while i < options.len() {
+        if str_eq(options[i].0, key) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Checks an integer `default = …` of a field of type `T` at compile time: generated as
+/// `const _: () = check_integer_default::<T>(300, out_of_range);`, so a default outside the
+/// range of the field's integer type stops the build with the macro's message at the literal.
+pub const fn check_integer_default<T: SettingType>(value: i128, out_of_range: &str) {
+    // Evaluated by the compiler only (in a `const` item): a failed assertion is a build error.
+    if let Some((min, max)) = T::INTEGER_RANGE {
+        assert!(min <= value && value <= max, "{}", out_of_range);
+    }
+}
+
+/// `value` (ASCII whitespace around it ignored) is `#rgb` or `#rrggbb`: what
+/// [`Color::parse`](crate::fields::Color::parse) accepts.
+pub const fn is_colour_literal(value: &str) -> bool {
+    let hex = trim_ascii(value).as_bytes();
+    if hex.is_empty() || hex[0] != b'#' || !(hex.len() == 4 || hex.len() == 7) {
+        return false;
+    }
+    let mut i = 1;
+    while i < hex.len() {
+        if !hex[i].is_ascii_hexdigit() {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn trim_ascii(value: &str) -> &str {
+    value.trim_ascii()
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+pub fn with_rename_from(mut field: ManifestField, old: &[&str]) -> ManifestField {
+    field.rename_from = old.iter().map(|name| (*name).to_owned()).collect();
+    field
+}
+
+/// `fields` with each value stored under an old name (`rename_from`) moved to its new name,
+/// unless the new name holds a value: what `from_fields` reads.
+pub fn renamed<'a>(
+    fields: &'a FieldValues,
+    renames: &[(&str, &str)],
+) -> std::borrow::Cow<'a, FieldValues> {
+    let moves = |fields: &FieldValues| {
+        renames.iter().any(|(new, old)| {
+            fields.get(new).is_none_or(Value::is_null)
+                && fields.get(old).is_some_and(|v| !v.is_null())
+        })
+    };
+    if !moves(fields) {
+        return std::borrow::Cow::Borrowed(fields);
+    }
+    let mut map = fields.as_map().clone();
+    crate::fields::move_renamed(&mut map, renames.iter().copied());
+    std::borrow::Cow::Owned(FieldValues::from(map))
+}
+
+/// A field's default as Shoporama would store it, for the snippet references' fallback:
+/// `null` for none, an invalid one, or a secret's (a secret never reaches a snippet).
+pub fn default_value<T: SettingType>(default: Result<T, FieldProblem>) -> Value {
+    match default {
+        Ok(value) if !T::SECRET => value.to_setting(),
+        _ => Value::Null,
+    }
+}
+
 pub fn with_external_list<T: ExternalListKey>(
     mut field: ManifestField,
     list: &str,
@@ -278,8 +388,40 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn the_compile_time_colour_check_agrees_with_the_parser() {
+        for input in [
+            "#abc",
+            "#ABCDEF",
+            " #a1b2c3 ",
+            "#abcd",
+            "abc",
+            "#ab",
+            "#ggg",
+            "",
+            "#",
+            "red",
+            "#12345",
+            "#1234567",
+            "\t#fff\n",
+        ] {
+            assert_eq!(
+                is_colour_literal(input),
+                Color::parse(input).is_some(),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
     fn defaults_are_checked_once_and_reported_per_field() {
-        assert_eq!(DefaultLiteral::<u32>::value(30_u32), Ok(30));
+        assert_eq!(DefaultLiteral::<u32>::value(30_i128), Ok(30));
+        assert_eq!(
+            DefaultLiteral::<u8>::value(300_i128),
+            Err(FieldProblem::OutOfRange {
+                received: "300".to_owned(),
+                ty: "u8"
+            })
+        );
         assert_eq!(
             DefaultLiteral::<Option<String>>::value("x"),
             Ok(Some("x".to_owned()))

@@ -103,7 +103,7 @@ impl ShoporamaApp for Notes {
         shop: &Shop<NotesSettings>,
         event: NotesSettingsEvent,
     ) -> Result<(), AppError> {
-        if let NotesSettingsEvent::Paid(order) = event {
+        if let NotesSettingsEvent::PaidWebhook(order) = event {
             let database = shop
                 .database()
                 .ok_or_else(|| AppError::msg("the notes app needs a SQL database"))?;

@@ -185,9 +185,8 @@ impl ShoporamaApp for Ledger {
         event: LedgerSettingsEvent,
     ) -> Result<(), AppError> {
         let order = match event {
-            LedgerSettingsEvent::Paid(order) | LedgerSettingsEvent::NewStatus(order) => {
-                order.order_id.unwrap_or_default()
-            }
+            LedgerSettingsEvent::PaidWebhook(order)
+            | LedgerSettingsEvent::NewStatusWebhook(order) => order.order_id.unwrap_or_default(),
             _ => return Ok(()),
         };
         let order = i64::try_from(order).map_err(AppError::from)?;

@@ -120,9 +120,14 @@ impl ShoporamaApp for Recorder {
     ) -> Result<(), AppError> {
         let id = shop.webshop_id();
         match event {
-            RecorderSettingsEvent::Paid(order) => {
+            RecorderSettingsEvent::Paid(order) | RecorderSettingsEvent::PaidWebhook(order) => {
+                let origin = if order.raw.get("webhook").is_some() {
+                    "webhook"
+                } else {
+                    "event"
+                };
                 self.record(format!(
-                    "event:paid:{id}:{}",
+                    "{origin}:paid:{id}:{}",
                     order.order_id.unwrap_or_default()
                 ));
                 match shop.settings().mode {
@@ -135,7 +140,7 @@ impl ShoporamaApp for Recorder {
                 self.record(format!("event:add_to_basket:{id}"));
                 Ok(())
             }
-            RecorderSettingsEvent::NewStatus(_) => {
+            RecorderSettingsEvent::NewStatusWebhook(_) => {
                 self.record(format!("event:new_status:{id}"));
                 Ok(())
             }

@@ -1,5 +1,5 @@
 {# After <head>, on every page, only while the shop owner keeps the pixel enabled. -#}
-{{ app.enabled.if_true() }}<script>
+{% call when(app.enabled.is_on()) %}<script>
   window.pixelConfig = {
     id: {{ app.measurement_id.js() }},
     cookieDays: {{ app.cookie_days }},
@@ -7,4 +7,4 @@
     shop: {{ webshop.name().js() }}
   };
 </script>
-<script async src="https://pixel.example/pixel.js?id={{ app.measurement_id.url_component() }}"></script>{{ smarty.end_if() }}
+<script async src="https://pixel.example/pixel.js?id={{ app.measurement_id.url_component() }}"></script>{% endcall %}

@@ -8,17 +8,23 @@ use shoporama_app::prelude::*;
 
 use crate::{ConsentMode, Settings, SettingsEvent};
 
-/// The conversion-tracking app. Counts the conversions it has reported (for `/healthz`-style
-/// checks and tests) and logs every event it handles.
+/// The conversion-tracking app. Counts the conversions it has reported and the orders webhooks
+/// confirmed (for `/healthz`-style checks and tests) and logs every event it handles.
 #[derive(Clone, Default)]
 pub struct Pixel {
     conversions: Arc<AtomicU64>,
+    confirmations: Arc<AtomicU64>,
 }
 
 impl Pixel {
-    /// Purchases reported since start.
+    /// Purchases reported since start: `paid` storefront events.
     pub fn conversions(&self) -> u64 {
         self.conversions.load(Ordering::Relaxed)
+    }
+
+    /// Orders confirmed by a webhook since start: `paid` and `order_created` webhooks.
+    pub fn confirmations(&self) -> u64 {
+        self.confirmations.load(Ordering::Relaxed)
     }
 }
 
@@ -58,7 +64,8 @@ impl ShoporamaApp for Pixel {
             return Ok(());
         }
         match event {
-            SettingsEvent::Paid(order) | SettingsEvent::OrderCreated(order) => {
+            // The purchase as the storefront saw it: one conversion.
+            SettingsEvent::Paid(order) => {
                 self.conversions.fetch_add(1, Ordering::Relaxed);
                 // The framework logs one info line per callback; the detail is debug.
                 tracing::debug!(
@@ -67,6 +74,15 @@ impl ShoporamaApp for Pixel {
                     value = ?order.total_price,
                     measurement_id = %settings.measurement_id,
                     "purchase reported"
+                );
+            }
+            // The same order from the back office: a server-side confirmation, not counted again.
+            SettingsEvent::PaidWebhook(order) | SettingsEvent::OrderCreatedWebhook(order) => {
+                self.confirmations.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(
+                    webshop_id = shop.webshop_id(),
+                    order_id = ?order.order_id,
+                    "order confirmed by webhook"
                 );
             }
             SettingsEvent::AddToBasket(basket) => {

@@ -151,11 +151,75 @@ fn manifest_prints_json_in_the_documented_format() {
     }
     let sheet = pixel()
         .args(["manifest", "--sheet"])
+        .env("SHOPORAMA_PUBLIC_URL", "https://pixel.example.com")
+        .env_remove("SHOPORAMA_CALLBACK_PATH")
         .output()
         .expect("pixel runs");
+    let text = String::from_utf8_lossy(&sheet.stdout);
+    assert!(sheet.status.success(), "{text}");
+    assert!(text.starts_with("# Shoporama app form: Conversion pixel"));
+    // What to type into the form: the real callback URL, labels, help, defaults.
+    for expected in [
+        "| Callback URL | `https://pixel.example.com/callback` |",
+        "| Webhooks | Orders: paid (`paid`), Orders: created (`order_created`) |",
+        "| Measurement ID | `measurement_id` | text | yes |  |  | The measurement id from your analytics service, e.g. `G-ABC123`. |",
+        "| Enabled | `enabled` | boolean | no | checked |  | Turn tracking off without uninstalling the app. |",
+        "| Consent | `consent` | list | yes | Basic (`basic`) | Basic = `basic`<br>Full (after consent) = `full`<br>Disabled = `off` |",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from\n{text}");
+    }
+
+    // Without the public URL there is no sheet, and the error names the variable.
+    let unset = pixel()
+        .args(["manifest", "--sheet"])
+        .env_remove("SHOPORAMA_PUBLIC_URL")
+        .output()
+        .expect("pixel runs");
+    assert_eq!(unset.status.code(), Some(2));
+    assert!(unset.stdout.is_empty());
     assert!(
-        String::from_utf8_lossy(&sheet.stdout)
-            .starts_with("# Shoporama app form: Conversion pixel")
+        String::from_utf8_lossy(&unset.stderr).contains("set SHOPORAMA_PUBLIC_URL"),
+        "{}",
+        String::from_utf8_lossy(&unset.stderr)
+    );
+}
+
+#[test]
+fn manifest_lock_then_check_names_each_breaking_change() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lock = dir.path().join("shoporama-app.lock.json");
+    let run = |args: &[&str]| {
+        pixel()
+            .args(["manifest"])
+            .args(args)
+            .arg("--lock-file")
+            .arg(&lock)
+            .output()
+            .expect("pixel runs")
+    };
+    let missing = run(&["--check"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("manifest --lock"));
+    assert!(run(&["--lock"]).status.success());
+    let fine = run(&["--check"]);
+    assert!(
+        fine.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fine.stderr)
+    );
+    // A lock written when the pixel cost less: the price went up since.
+    let text = std::fs::read_to_string(&lock).expect("the lock");
+    std::fs::write(
+        &lock,
+        text.replace("\"monthly_price\": 49", "\"monthly_price\": 10"),
+    )
+    .expect("edited lock");
+    let raised = run(&["--check"]);
+    assert_eq!(raised.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&raised.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "error: the monthly price went up from 10 to 49 DKK: once an app is live Shoporama only lets the price go down"
     );
 }
 

@@ -315,3 +315,79 @@ fn the_thanks_preview_shows_all_four_snippets() {
         );
     }
 }
+
+/// A shop that installed the pixel and never saved the form: `$app_vars` holds nothing, and
+/// every snippet renders the fields' defaults (`enabled` on, 30 cookie days, consent
+/// `basic`, the accent colour), exactly as the settings parser reads the same empty form.
+#[test]
+fn a_shop_that_never_saved_the_form_renders_the_defaults() {
+    let settings = pixel::Settings::from_fields(&FieldValues::from(
+        json!({"measurement_id": "G-1"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    ))
+    .expect("the defaults parse");
+    assert!(settings.enabled && settings.cookie_days == 30);
+    let never_saved = || json!({});
+    let jobs: Vec<RenderJob> = [
+        (Placement::AfterHeadOpen, Page::Search),
+        (Placement::BeforeHeadClose, Page::Search),
+        (Placement::AfterBodyOpen, Page::Search),
+        (Placement::BeforeBodyClose, Page::Thanks),
+    ]
+    .into_iter()
+    .map(|(placement, page)| job(placement, page, never_saved()))
+    .collect();
+    for engine in engines("a_shop_that_never_saved_the_form_renders_the_defaults") {
+        let outputs = render_all(&engine, &jobs);
+        let [head, style, banner, purchase] = outputs.as_slice() else {
+            panic!("four outputs");
+        };
+        let script = support::element_text(&html_tokens(head), "script");
+        let (js, _) = js_tokens(&script).unwrap_or_else(|e| panic!("{e}: {script}"));
+        let after = |name: &str| {
+            let at = js
+                .iter()
+                .position(|t| *t == ident(name))
+                .unwrap_or_else(|| panic!("`{name}` in {script}"));
+            js[at + 2].clone()
+        };
+        assert_eq!(
+            after("cookieDays"),
+            Js::Number("30".into()),
+            "{}",
+            engine.describe()
+        );
+        assert_eq!(after("consent"), Js::Str("basic".into()));
+        assert_eq!(after("id"), Js::Str(String::new()));
+        assert!(
+            style.contains(".pixel-consent { border-top: 3px solid #1a73e8; padding: 1em; }"),
+            "{style}"
+        );
+        assert!(
+            banner.starts_with("<noscript>"),
+            "consent defaults to basic: no banner: {banner}"
+        );
+        assert_eq!(
+            start_tags(&html_tokens(purchase))
+                .iter()
+                .map(|s| s.0)
+                .collect::<Vec<_>>(),
+            ["script"],
+            "enabled by default: {purchase}"
+        );
+    }
+    // Saved, the values are the shop owner's: unchecked is off, whatever the default.
+    let saved_off = job(
+        Placement::AfterHeadOpen,
+        Page::Search,
+        json!({"enabled": "", "cookie_days": "7"}),
+    );
+    for engine in engines("a_shop_that_never_saved_the_form_renders_the_defaults") {
+        assert_eq!(
+            render_all(&engine, std::slice::from_ref(&saved_off))[0].trim(),
+            ""
+        );
+    }
+}

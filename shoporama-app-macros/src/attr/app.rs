@@ -12,8 +12,8 @@ use crate::case::{one_of, with_suggestion};
 use crate::ctxt::Ctxt;
 use crate::symbol::{
     ACCESS, ACCESS_VALUES, ALL, ALLOWED_SHOPS, APP_KEYS, CALLBACK_URL, CATEGORY, CRATE,
-    DESCRIPTION, EVENT_ENUM, EVENT_NAMES, EVENTS, MONTHLY_PRICE, NAME, READ, SNIPPET, Symbol,
-    WEBHOOK_NAMES, WEBHOOKS, WRITE, Wire,
+    DESCRIPTION, EVENT_ENUM, EVENT_NAMES, EVENTS, MONTHLY_PRICE, NAME, READ, SNIPPET,
+    STANDALONE_ONLY_WEBHOOKS, Symbol, WEBHOOK_NAMES, WEBHOOKS, WRITE, Wire,
 };
 
 const ATTRIBUTE: &str = "shoporama_app";
@@ -311,6 +311,14 @@ fn parse_wire_names(
             } else {
                 names.push(WireName { wire, ident });
             }
+        } else if kind == Kind::Webhook && STANDALONE_ONLY_WEBHOOKS.contains(&name.as_str()) {
+            cx.error_at(
+                ident.span(),
+                format!(
+                    "Shoporama's app form does not offer the webhook `{name}`: it is one of the shop's own webhooks (Settings → Webhooks); the app form offers {}",
+                    one_of(WEBHOOK_NAMES.iter().map(|w| w.name))
+                ),
+            );
         } else if kind.other().table().iter().any(|w| w.name == name) {
             cx.error_at(
                 ident.span(),
@@ -349,58 +357,172 @@ fn parse_crate(key: &Ident, input: ParseStream<'_>) -> syn::Result<Path> {
     }
 }
 
-/// Shoporama's description allows no HTML but `<a>` links.
+/// Shoporama's description allows no HTML but links: each tag must be part of
+/// `<a href="https://…">text</a>`, with no other attribute and no markup inside the link.
 fn check_description(cx: &Ctxt, lit: &LitStr) {
-    let text = lit.value();
-    let mut bad: Vec<String> = Vec::new();
-    for tag in html_tags(&text) {
-        let name = tag.trim_start_matches('/');
-        if !name.eq_ignore_ascii_case("a") {
-            let shown = format!("<{}>", name.to_ascii_lowercase());
-            if !bad.contains(&shown) {
-                bad.push(shown);
-            }
-        }
-    }
-    if !bad.is_empty() {
-        let (tags, are) = if bad.len() == 1 {
-            ("tag", "is")
-        } else {
-            ("tags", "are")
-        };
+    for problem in description_problems(&lit.value()) {
         cx.error_spanned_by(
             lit,
             format!(
-                "HTML {tags} {} {are} not allowed in `description`: Shoporama allows only `<a>` links",
-                one_of(&bad)
+                "{problem}: Shoporama's `description` allows no HTML but links written `<a href=\"https://…\">text</a>`"
             ),
         );
     }
 }
 
-/// The names of the tags in `text` (`a`, `/a`, `p`, `!--`), in order.
-fn html_tags(text: &str) -> Vec<String> {
-    let mut tags = Vec::new();
+/// What is wrong with the HTML of a description, each problem once, in order.
+fn description_problems(text: &str) -> Vec<String> {
+    let mut problems: Vec<String> = Vec::new();
+    let mut push = |problem: String| {
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    };
+    let mut in_link = false;
     let mut rest = text;
     while let Some(start) = rest.find('<') {
-        rest = &rest[start + 1..];
-        let (slash, after) = match rest.strip_prefix('/') {
-            Some(after) => ("/", after),
-            None => ("", rest),
+        let after = &rest[start + 1..];
+        let Some(tag) = Tag::at(after) else {
+            rest = after;
+            continue;
         };
-        let starts_tag = after
+        match tag.name.to_ascii_lowercase().as_str() {
+            "a" if !tag.closing => {
+                if in_link {
+                    push("a link inside a link".to_owned());
+                }
+                match link_target(tag.attributes) {
+                    Ok(()) => {}
+                    Err(problem) => push(problem),
+                }
+                in_link = true;
+            }
+            "a" => {
+                if !in_link {
+                    push("`</a>` without its `<a href=\"…\">`".to_owned());
+                }
+                if !tag.attributes.trim().is_empty() {
+                    push("`</a>` with attributes".to_owned());
+                }
+                in_link = false;
+            }
+            _ => push(format!("HTML tag `{}` is not allowed", tag.shown())),
+        }
+        rest = &after[tag.length..];
+    }
+    if in_link {
+        push("a link `<a href=\"…\">` is never closed with `</a>`".to_owned());
+    }
+    problems
+}
+
+/// One HTML tag: `<name attributes>`, `</name>`, `<!-- … -->`.
+struct Tag<'a> {
+    name: &'a str,
+    closing: bool,
+    attributes: &'a str,
+    /// Bytes from after `<` to after `>` (or to the end of the text).
+    length: usize,
+}
+
+impl<'a> Tag<'a> {
+    /// The tag starting right after a `<`, if the `<` starts one (a letter, `/` or `!`
+    /// follows): `1 < 2` is text.
+    fn at(after: &'a str) -> Option<Self> {
+        let (closing, body) = match after.strip_prefix('/') {
+            Some(body) => (true, body),
+            None => (false, after),
+        };
+        if !body
             .chars()
             .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '!');
-        if starts_tag {
-            let name: String = after
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '!' || *c == '-')
-                .collect();
-            tags.push(format!("{slash}{name}"));
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '!')
+        {
+            return None;
+        }
+        let name_end = body
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '!' || c == '-'))
+            .unwrap_or(body.len());
+        let end = tag_end(&body[name_end..]).map_or(body.len(), |i| name_end + i);
+        let attributes = &body[name_end..end];
+        let length = usize::from(closing) + (end + 1).min(body.len());
+        Some(Self {
+            name: &body[..name_end],
+            closing,
+            attributes,
+            length,
+        })
+    }
+
+    /// The tag as `<name>`, for an opening and a closing tag alike (each reported once).
+    fn shown(&self) -> String {
+        format!("<{}>", self.name.to_ascii_lowercase())
+    }
+}
+
+/// The offset of the `>` that ends a tag's attributes, skipping quoted values.
+fn tag_end(attributes: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    for (i, c) in attributes.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '>' => return Some(i),
+            _ => {}
         }
     }
-    tags
+    None
+}
+
+/// Checks that a link's attributes are exactly `href="https://…"`.
+fn link_target(attributes: &str) -> Result<(), String> {
+    let attributes = attributes.trim().trim_end_matches('/').trim_end();
+    let href = attributes
+        .get(..4)
+        .filter(|name| name.eq_ignore_ascii_case("href"))
+        .map(|_| &attributes[4..])
+        .filter(|rest| rest.starts_with(|c: char| c == '=' || c.is_whitespace()));
+    let Some(value) = href else {
+        let name: String = attributes
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '=')
+            .collect();
+        return Err(if name.is_empty() {
+            "a link `<a>` without `href`".to_owned()
+        } else {
+            format!("attribute `{name}` on a link")
+        });
+    };
+    let value = value.trim_start();
+    let Some(value) = value.strip_prefix('=') else {
+        return Err("`href` without a value".to_owned());
+    };
+    let value = value.trim_start();
+    let Some(quoted) = value.strip_prefix('"') else {
+        return Err("an `href` not in double quotes".to_owned());
+    };
+    let Some(close) = quoted.find('"') else {
+        return Err("an `href` whose quote is never closed".to_owned());
+    };
+    let (url, after) = (&quoted[..close], quoted[close + 1..].trim());
+    if !after.is_empty() {
+        let name: String = after
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '=')
+            .collect();
+        return Err(format!("attribute `{name}` on a link"));
+    }
+    let host = url.strip_prefix("https://").unwrap_or_default();
+    let valid = !host.is_empty()
+        && !host.starts_with('/')
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '\'' | '`'));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!("link target `{url}` is not an https:// URL"))
+    }
 }
 
 /// `callback_url` is where Shoporama POSTs: an absolute http(s) URL.
@@ -422,14 +544,54 @@ fn check_url(cx: &Ctxt, lit: &LitStr) {
 
 #[cfg(test)]
 mod tests {
-    use super::html_tags;
+    use super::description_problems;
 
     #[test]
-    fn finds_html_tags() {
-        assert_eq!(
-            html_tags("See <a href=\"x\">docs</a> and <B>bold</b><!-- c --> a < b <br/>"),
-            ["a", "/a", "B", "/b", "!--", "br"]
+    fn a_description_may_hold_https_links_only() {
+        assert!(
+            description_problems(
+                "See <a href=\"https://example.com/x?a=1&b=2\">the docs</a>; 1 < 2, <A HREF=\"https://e.dk\">DK</a>."
+            )
+            .is_empty()
         );
-        assert!(html_tags("1 < 2 and 3 <= 4, <>").is_empty());
+        let problems = |text: &str| description_problems(text);
+        assert_eq!(
+            problems("<b>bold</b> <p>x</p><!-- c -->"),
+            [
+                "HTML tag `<b>` is not allowed",
+                "HTML tag `<p>` is not allowed",
+                "HTML tag `<!-->` is not allowed",
+            ]
+        );
+        assert_eq!(
+            problems("<a href=\"https://e.dk\" onclick=\"x()\">x</a>"),
+            ["attribute `onclick` on a link"]
+        );
+        assert_eq!(
+            problems("<a onclick=\"x()\" href=\"https://e.dk\">x</a>"),
+            ["attribute `onclick` on a link"]
+        );
+        assert_eq!(
+            problems("<a href=\"javascript:alert(1)\">x</a>"),
+            ["link target `javascript:alert(1)` is not an https:// URL"]
+        );
+        assert_eq!(
+            problems("<a href=\"http://e.dk\">x</a>"),
+            ["link target `http://e.dk` is not an https:// URL"]
+        );
+        assert_eq!(
+            problems("<a href='https://e.dk'>x</a>"),
+            ["an `href` not in double quotes"]
+        );
+        assert_eq!(
+            problems("<a href=\"https://e.dk\"><b>x</b></a>"),
+            ["HTML tag `<b>` is not allowed"]
+        );
+        assert_eq!(
+            problems("<a href=\"https://e.dk\">x"),
+            ["a link `<a href=\"…\">` is never closed with `</a>`"]
+        );
+        assert_eq!(problems("x</a>"), ["`</a>` without its `<a href=\"…\">`"]);
+        assert_eq!(problems("<a>x</a>"), ["a link `<a>` without `href`"]);
     }
 }

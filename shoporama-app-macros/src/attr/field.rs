@@ -8,7 +8,7 @@ use syn::{Attribute, Lit, LitStr, Meta, Token};
 
 use super::{Attr, parse_eq, parse_items, parse_lit, parse_str, unknown_key};
 use crate::ctxt::Ctxt;
-use crate::symbol::{DEFAULT, EXTERNAL, FIELD, FIELD_KEYS, LABEL, LIST, RENAME};
+use crate::symbol::{DEFAULT, EXTERNAL, FIELD, FIELD_KEYS, LABEL, LIST, RENAME, RENAME_FROM};
 
 const ATTRIBUTE: &str = "field";
 
@@ -18,6 +18,12 @@ pub(crate) struct DefaultLit {
     pub(crate) tokens: TokenStream,
     /// Where rustc reports a literal that does not fit the field's type.
     pub(crate) span: Span,
+    /// The literal, when it is a string: checked at compile time against the field's kind
+    /// (a colour's syntax, a list's keys).
+    pub(crate) text: Option<LitStr>,
+    /// The value, when it is an integer: checked at compile time against the range of the
+    /// field's integer type.
+    pub(crate) integer: Option<i128>,
 }
 
 /// Everything the `#[field(...)]` attributes of one field say.
@@ -26,6 +32,8 @@ pub(crate) struct Field {
     pub(crate) label: Option<LitStr>,
     pub(crate) default: Option<DefaultLit>,
     pub(crate) rename: Option<LitStr>,
+    /// `rename_from = "old"`: the field's earlier variable name.
+    pub(crate) rename_from: Option<LitStr>,
     pub(crate) external_list: Option<LitStr>,
 }
 
@@ -35,6 +43,7 @@ impl Field {
         let mut label = Attr::none(ATTRIBUTE, LABEL);
         let mut default = Attr::none(ATTRIBUTE, DEFAULT);
         let mut rename = Attr::none(ATTRIBUTE, RENAME);
+        let mut rename_from = Attr::none(ATTRIBUTE, RENAME_FROM);
         let mut list = Attr::none(ATTRIBUTE, LIST);
 
         for attr in attrs.iter().filter(|a| a.path().is_ident(FIELD.0)) {
@@ -59,6 +68,9 @@ impl Field {
                 } else if *key == RENAME {
                     // rename = "pixel_id"
                     rename.set(cx, key, parse_str(key, input)?);
+                } else if *key == RENAME_FROM {
+                    // rename_from = "measurement_id"
+                    rename_from.set(cx, key, parse_str(key, input)?);
                 } else if *key == LIST {
                     // list = external("warehouses")
                     list.set(cx, key, parse_list(cx, key, input)?);
@@ -73,6 +85,7 @@ impl Field {
             label: label.get(),
             default: default.get(),
             rename: rename.get(),
+            rename_from: rename_from.get(),
             external_list: list.get(),
         }
     }
@@ -96,7 +109,42 @@ fn parse_default(key: &Ident, input: ParseStream<'_>) -> syn::Result<DefaultLit>
         ));
     }
     let span = minus.map_or_else(|| lit.span(), |m| m.span);
-    Ok(DefaultLit { tokens, span })
+    let integer = match &lit {
+        Lit::Int(int) => {
+            let magnitude = int.base10_parse::<i128>().map_err(|_| {
+                syn::Error::new_spanned(&tokens, "`default` is too large for any integer field")
+            })?;
+            let value = if minus.is_some() {
+                magnitude.checked_neg()
+            } else {
+                Some(magnitude)
+            };
+            Some(value.ok_or_else(|| {
+                syn::Error::new_spanned(&tokens, "`default` is too large for any integer field")
+            })?)
+        }
+        _ => None,
+    };
+    // The generated code passes integers as `i128`; its range check reports a value that
+    // does not fit the field's type.
+    let tokens = match integer {
+        Some(value) => {
+            let mut literal = proc_macro2::Literal::i128_suffixed(value);
+            literal.set_span(span);
+            literal.into_token_stream()
+        }
+        None => tokens,
+    };
+    let text = match lit {
+        Lit::Str(text) => Some(text),
+        _ => None,
+    };
+    Ok(DefaultLit {
+        tokens,
+        span,
+        text,
+        integer,
+    })
 }
 
 fn parse_list(cx: &Ctxt, key: &Ident, input: ParseStream<'_>) -> syn::Result<LitStr> {

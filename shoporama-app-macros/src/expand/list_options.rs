@@ -110,6 +110,20 @@ fn parse<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<Choice<'a>> {
             }
             continue;
         }
+        if let Some(first) = choices
+            .iter()
+            .find(|c| c.label.trim().eq_ignore_ascii_case(label.trim()))
+        {
+            let message = format!(
+                "duplicate option label \"{label}\": variants `{}` and `{}` would look alike in the shop owner's list; give one `#[option(label = \"…\")]` of its own",
+                first.variant, variant.ident
+            );
+            match &attrs.label {
+                Some(lit) => cx.error_spanned_by(lit, message),
+                None => cx.error_spanned_by(&variant.ident, message),
+            }
+            continue;
+        }
         choices.push(Choice {
             variant: &variant.ident,
             key,
@@ -157,6 +171,8 @@ fn expand(ident: &Ident, choices: &[Choice<'_>]) -> TokenStream {
             #[automatically_derived]
             impl #private::SettingType for #ident {
                 const KIND: #private::FieldKind = #private::FieldKind::List;
+                const FIXED_OPTIONS: &'static [(&'static #str_ty, &'static #str_ty)] =
+                    <Self as #private::ListOptions>::OPTIONS;
 
                 fn list_options() -> #private::core::option::Option<#private::std::vec::Vec<#private::ListOption>> {
                     #private::core::option::Option::Some(<Self as #private::ListOptions>::list_options())
@@ -171,6 +187,11 @@ fn expand(ident: &Ident, choices: &[Choice<'_>]) -> TokenStream {
                 fn to_setting(&self) -> #private::serde_json::Value {
                     #private::list_value::<Self>(self)
                 }
+            }
+
+            #[automatically_derived]
+            impl #private::SnippetVar for #ident {
+                type Var = #private::ListVar<Self>;
             }
 
             #[automatically_derived]
@@ -220,6 +241,11 @@ fn fallback(ident: &Ident) -> TokenStream {
                 fn to_setting(&self) -> #private::serde_json::Value {
                     #unreachable
                 }
+            }
+
+            #[automatically_derived]
+            impl #private::SnippetVar for #ident {
+                type Var = #private::ListVar<Self>;
             }
 
             #[automatically_derived]

@@ -72,6 +72,9 @@ fn field_entry(private: &TokenStream, field: &Field<'_>) -> TokenStream {
         let default = default_fn_name(field);
         entry = quote!(#private::with_default::<#ty>(#entry, #default()));
     }
+    if let Some(old) = &field.attrs.rename_from {
+        entry = quote!(#private::with_rename_from(#entry, &[#old]));
+    }
     if let Some(list) = &field.attrs.external_list {
         entry = quote!(#private::with_external_list::<#ty>(#entry, #list));
     }

@@ -95,8 +95,26 @@ fn from_fields_fn(container: &Container<'_>) -> TokenStream {
         let ident = field.ident;
         quote!(#ident: #local)
     });
+    let renames: Vec<TokenStream> = container
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let old = field.attrs.rename_from.as_ref()?;
+            let new = &field.wire_name;
+            Some(quote!((#new, #old)))
+        })
+        .collect();
+    let migrate = if renames.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            // Values stored under a field's old name (`rename_from`) are read as its own.
+            let __fields = &*#private::renamed(__fields, &[#(#renames),*]);
+        }
+    };
     quote! {
         #signature {
+            #migrate
             let mut __reader = #private::FieldReader::new(__fields);
             #(#reads)*
             match (#(#locals,)*) {
@@ -181,14 +199,66 @@ fn default_fns(container: &Container<'_>) -> Vec<TokenStream> {
             // `<_ as __DefaultLiteral<T>>::value`, spanned on the literal but for `T`.
             let lt = respan(quote!(<_ as __DefaultLiteral<), default.span);
             let gt = respan(quote!(>>::value), default.span);
+            let check = match (&default.text, default.integer) {
+                (Some(text), _) => text_default_check(&private, field, text),
+                (None, Some(value)) => integer_default_check(&private, field, value, default.span),
+                (None, None) => TokenStream::new(),
+            };
             Some(quote! {
                 fn #name() -> #private::core::result::Result<#ty, #private::FieldProblem> {
                     use #private::DefaultLiteral as __DefaultLiteral;
                     #lt #ty #gt(#literal)
                 }
+
+                #check
             })
         })
         .collect()
+}
+
+/// `const _: () = check_text_default::<T>("…", …);`: a string default that is not a colour
+/// (on a colour field) or not an option's key (on a list field) stops the build, reported at
+/// the literal with a message naming the field.
+fn text_default_check(private: &TokenStream, field: &Field<'_>, text: &syn::LitStr) -> TokenStream {
+    let ty = field.ty;
+    let value = text.value();
+    let name = field.ident.unraw();
+    let not_colour = format!(
+        "`default = {value:?}` of field `{name}` is not a colour: write `#rgb` or `#rrggbb`, e.g. `default = \"#1a73e8\"`"
+    );
+    let not_option = format!(
+        "`default = {value:?}` of field `{name}` is not the key of one of its list options (a variant's name in snake_case, or its `#[option(key = …)]`)"
+    );
+    let call = respan(quote!(#private::check_text_default::<), text.span());
+    let rest = respan(quote!(>), text.span());
+    let args = quote_spanned!(text.span()=> (#text, #not_colour, #not_option));
+    quote! {
+        const _: () = #call #ty #rest #args;
+    }
+}
+
+/// `const _: () = check_integer_default::<T>(value, …);`: an integer default outside the
+/// range of the field's type stops the build, reported at the literal.
+fn integer_default_check(
+    private: &TokenStream,
+    field: &Field<'_>,
+    value: i128,
+    span: Span,
+) -> TokenStream {
+    let ty = field.ty;
+    let shown_ty = quote!(#ty).to_string().replace(' ', "");
+    let message = format!(
+        "`default = {value}` of field `{}` does not fit its integer type `{shown_ty}`",
+        field.ident.unraw()
+    );
+    let mut literal = proc_macro2::Literal::i128_suffixed(value);
+    literal.set_span(span);
+    let call = respan(quote!(#private::check_integer_default::<), span);
+    let rest = respan(quote!(>), span);
+    let args = quote_spanned!(span=> (#literal, #message));
+    quote! {
+        const _: () = #call #ty #rest #args;
+    }
 }
 
 /// `to_fields`: every field written in declaration order.

@@ -26,6 +26,38 @@ use crate::ast::Container;
 use crate::attr::snippet::SnippetCode;
 use crate::case::camel_case;
 
+/// The askama macros every snippet template can call as blocks, each printing the Smarty
+/// block around the body:
+///
+/// - `{% call when(cond) %}…{% endcall %}`: `<{if …}>…<{/if}>`, for any condition an accessor
+///   gives (`app.enabled.is_on()`, `app.banner.is_set()`, `app.consent.equals(…)`,
+///   `order.is_present()`); `{{ smarty.else_() }}` inside makes an `<{else}>`. Inside a
+///   `when`, nest `{% call and_when(cond) %}` (askama does not let a macro call itself).
+/// - `{% call each(order.lines()) %}…{% endcall %}`: the loop, the body once per element.
+/// - `{% call each_with_commas(order.lines()) %}…{% endcall %}`: the same, with `,` between
+///   elements (JavaScript arrays, JSON).
+///
+/// Each definition prints nothing; they sit on one line after the author's text.
+pub(super) const BLOCKS: &str = concat!(
+    "{% macro when(condition) %}{{ condition }}{{ caller() }}<{/if}>{% endmacro %}",
+    "{% macro and_when(condition) %}{{ condition }}{{ caller() }}<{/if}>{% endmacro %}",
+    "{% macro each(rows) %}{{ rows.begin() }}{{ caller() }}{{ rows.end() }}{% endmacro %}",
+    "{% macro each_with_commas(rows) %}{{ rows.begin() }}{{ caller() }}{{ rows.comma() }}{{ rows.end() }}{% endmacro %}",
+);
+
+/// The template's text with [`BLOCKS`] defined after it, so that askama's line numbers in
+/// errors stay the author's; before a final line break, which askama drops from the output
+/// as it did before.
+pub(super) fn with_blocks(text: &str) -> String {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let (body, end) = match body.strip_suffix('\r') {
+        Some(body) if text.ends_with('\n') => (body, "\r\n"),
+        _ if text.ends_with('\n') => (body, "\n"),
+        _ => (text, ""),
+    };
+    format!("{body}{BLOCKS}{end}")
+}
+
 /// `snippet(Placement::…, &[Page::…], code)` for each snippet, in the order written.
 pub(super) fn entries(container: &Container<'_>) -> Vec<TokenStream> {
     let private = container.private();
@@ -97,10 +129,23 @@ pub(super) fn templates(container: &Container<'_>) -> TokenStream {
         };
         quote!(#ident: #var)
     });
+    // Every reference falls back to the field's default, so a shop that never saved the form
+    // renders what the settings parser would read.
     let inits = container.fields.iter().map(|field| {
         let ident = field.ident;
         let wire = &field.wire_name;
-        quote!(#ident: #private::FromSetting::from_setting(#wire))
+        if field.attrs.default.is_some() {
+            let ty = field.ty;
+            let default = super::settings::default_fn_name(field);
+            quote! {
+                #ident: #private::FromSetting::from_setting_with_default(
+                    #wire,
+                    &#private::default_value::<#ty>(#default()),
+                )
+            }
+        } else {
+            quote!(#ident: #private::FromSetting::from_setting(#wire))
+        }
     });
     let templates = container
         .app
@@ -110,7 +155,7 @@ pub(super) fn templates(container: &Container<'_>) -> TokenStream {
         .map(|(index, snippet)| {
             let template = template_ident(index);
             let (text, literal) = snippet.text();
-            let source = LitStr::new(&text, literal.span());
+            let source = LitStr::new(&with_blocks(&text), literal.span());
             quote! {
                 #[derive(#private::askama::Template)]
                 #[template(source = #source, ext = "txt", askama = #private::askama)]

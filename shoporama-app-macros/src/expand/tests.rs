@@ -149,7 +149,7 @@ fn every_error_is_reported_at_once() {
     );
     let messages: Vec<String> = compile_errors(&tokens);
     let expected = [
-        "HTML tag `<p>` is not allowed in `description`: Shoporama allows only `<a>` links",
+        "HTML tag `<p>` is not allowed: Shoporama's `description` allows no HTML but links written `<a href=\"https://…\">text</a>`",
         "duplicate shoporama_app attribute `access`",
         "`monthly_price` must not be negative",
         "unknown event `payd`",
@@ -279,4 +279,14 @@ fn no_panics_on_odd_input() {
             "no error for {item}"
         );
     }
+}
+
+#[test]
+fn block_macros_go_before_a_final_line_break() {
+    use super::snippets::with_blocks;
+    let blocks = super::snippets::BLOCKS;
+    assert_eq!(with_blocks("a"), format!("a{blocks}"));
+    assert_eq!(with_blocks("a\n"), format!("a{blocks}\n"));
+    assert_eq!(with_blocks("a\r\n"), format!("a{blocks}\r\n"));
+    assert_eq!(with_blocks("a\n\n"), format!("a\n{blocks}\n"));
 }

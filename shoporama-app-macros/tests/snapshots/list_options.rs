@@ -40,6 +40,10 @@ const _: () = {
     #[automatically_derived]
     impl ::shoporama_app::__private::SettingType for ConsentMode {
         const KIND: ::shoporama_app::__private::FieldKind = ::shoporama_app::__private::FieldKind::List;
+        const FIXED_OPTIONS: &'static [(
+            &'static ::shoporama_app::__private::core::primitive::str,
+            &'static ::shoporama_app::__private::core::primitive::str,
+        )] = <Self as ::shoporama_app::__private::ListOptions>::OPTIONS;
         fn list_options() -> ::shoporama_app::__private::core::option::Option<
             ::shoporama_app::__private::std::vec::Vec<
                 ::shoporama_app::__private::ListOption,
@@ -60,6 +64,10 @@ const _: () = {
         fn to_setting(&self) -> ::shoporama_app::__private::serde_json::Value {
             ::shoporama_app::__private::list_value::<Self>(self)
         }
+    }
+    #[automatically_derived]
+    impl ::shoporama_app::__private::SnippetVar for ConsentMode {
+        type Var = ::shoporama_app::__private::ListVar<Self>;
     }
     #[automatically_derived]
     impl ::shoporama_app::__private::SettingDefault<

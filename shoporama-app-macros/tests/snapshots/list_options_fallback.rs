@@ -44,6 +44,10 @@ const _: () = {
         }
     }
     #[automatically_derived]
+    impl ::shoporama_app::__private::SnippetVar for Broken {
+        type Var = ::shoporama_app::__private::ListVar<Self>;
+    }
+    #[automatically_derived]
     impl ::shoporama_app::__private::SettingDefault<
         &'static ::shoporama_app::__private::core::primitive::str,
     > for Broken {

@@ -341,7 +341,7 @@ impl<S> Shop<S> {
     ///     type Settings = Settings;
     ///
     ///     async fn on_event(&self, shop: &Shop<Settings>, event: SettingsEvent) -> Result<(), AppError> {
-    ///         let SettingsEvent::Paid(order) = event else { return Ok(()) };
+    ///         let SettingsEvent::PaidWebhook(order) = event else { return Ok(()) };
     ///         let Some(order_id) = order.order_id else { return Ok(()) };
     ///         let key = &shop.settings().api_key;
     ///         // Once per paid order, however often the webhook arrives.

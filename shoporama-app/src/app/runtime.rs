@@ -77,6 +77,10 @@ struct Inner<A: ShoporamaApp> {
     effects: Effects,
     /// The external lists the settings declare, read from the manifest once.
     external_lists: std::collections::BTreeSet<String>,
+    /// The manifest's `allowed_shops`: empty allows every shop.
+    allowed_shops: Vec<u64>,
+    /// `(new, old)` variable names from `#[field(rename_from = "old")]`.
+    renames: Vec<(String, String)>,
     /// The store's SQL database, shared with the app ([`AppRuntime::database`]).
     database: Option<crate::store::Database>,
     /// Whether [`AppRuntime::start`] has run to the end (its lock makes concurrent calls wait).
@@ -273,6 +277,7 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         let shops = shop_cache::ShopCache::new(config.shop_cache_ttl);
         let effects = Effects::for_store(&*store, config.effects.clone());
         let database = store.database();
+        let manifest = <A::Settings as crate::settings::AppSettings>::manifest();
         Self {
             inner: Arc::new(Inner {
                 app,
@@ -283,11 +288,22 @@ impl<A: ShoporamaApp> AppRuntime<A> {
                 shops,
                 inbox,
                 effects,
-                external_lists: <A::Settings as crate::settings::AppSettings>::manifest()
+                renames: manifest
+                    .fields
+                    .iter()
+                    .flat_map(|field| {
+                        field
+                            .rename_from
+                            .iter()
+                            .map(|old| (field.name.clone(), old.clone()))
+                    })
+                    .collect(),
+                external_lists: manifest
                     .fields
                     .into_iter()
                     .filter_map(|field| field.external_list)
                     .collect(),
+                allowed_shops: manifest.allowed_shops,
                 database,
                 started: tokio::sync::Mutex::new(false),
             }),
@@ -440,7 +456,53 @@ impl<A: ShoporamaApp> AppRuntime<A> {
             self.inner.shops.forget(webshop_id);
             return Ok(None);
         };
+        let installation = self.migrate_renamed(installation).await?;
         Ok(Some(self.remember(installation)))
+    }
+
+    /// Moves settings stored under a field's old name (`#[field(rename_from = "old")]`) to its
+    /// name, in the store too, so that the shop's settings parse and keep their values.
+    async fn migrate_renamed(
+        &self,
+        mut installation: Installation,
+    ) -> Result<Installation, StoreError> {
+        let renames = self
+            .inner
+            .renames
+            .iter()
+            .map(|(new, old)| (new.as_str(), old.as_str()));
+        if !crate::fields::move_renamed(&mut installation.fields, renames) {
+            return Ok(installation);
+        }
+        let fields = crate::fields::FieldValues::from(installation.fields.clone());
+        let status = match <A::Settings as crate::settings::AppSettings>::from_fields(&fields) {
+            Ok(_) => crate::store::SettingsStatus::Configured,
+            Err(errors) => crate::store::SettingsStatus::Unconfigured {
+                errors: errors.messages(),
+            },
+        };
+        let update = crate::store::SettingsUpdate {
+            webshop_url: installation.webshop_url.clone(),
+            token: installation.token.clone(),
+            daily_limit: installation.daily_limit,
+            current_usage: installation.current_usage,
+            fields: installation.fields.clone(),
+            settings_status: status,
+            updated_at: installation.updated_at,
+        };
+        tracing::info!(
+            webshop_id = installation.webshop_id,
+            "moved settings stored under a field's old name (rename_from) to its name"
+        );
+        match self
+            .inner
+            .store
+            .update_settings(installation.webshop_id, &update)
+            .await?
+        {
+            Some(previous) => Ok(update.apply_to(&previous)),
+            None => Ok(installation),
+        }
     }
 
     /// Caches an installation just written or read, parsing its settings.
@@ -462,6 +524,12 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         };
         self.inner.shops.put(entry.clone());
         entry
+    }
+
+    /// Whether the app may be installed in shop `webshop_id`: the manifest's `allowed_shops`
+    /// (Shoporama's "only allow on the following shops") lists it, or lists none.
+    pub fn allows_shop(&self, webshop_id: u64) -> bool {
+        self.inner.allowed_shops.is_empty() || self.inner.allowed_shops.contains(&webshop_id)
     }
 
     /// Whether the settings declare the external list `name`.

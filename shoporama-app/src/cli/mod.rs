@@ -3,6 +3,7 @@
 //! ```text
 //! <app> [serve]                       serve callbacks (the default)
 //! <app> manifest [--sheet]            print the manifest as JSON, or the setup sheet as Markdown
+//! <app> manifest --lock | --check     write the upgrade lock, or check the manifest against it
 //! <app> simulate <type> --url URL --webshop-id N [--field k=v …] [--body FILE]
 //!                                     send a realistic callback to a running app
 //! <app> doctor                        check the configuration, the store and the manifest
@@ -64,6 +65,17 @@ enum Command<C: Subcommand> {
         /// proxy: the sheet's callback URL is this followed by the callback path.
         #[arg(long, env = "SHOPORAMA_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Write the upgrade lock (`shoporama-app.lock.json`): what installed shops rely on.
+        /// Run it when the app goes live, and after each release.
+        #[arg(long, conflicts_with_all = ["sheet", "check"])]
+        lock: bool,
+        /// Check the manifest against the upgrade lock: fails, naming each change, when it
+        /// would break shops that installed the app.
+        #[arg(long, conflicts_with_all = ["sheet", "lock"])]
+        check: bool,
+        /// The lock file for --lock and --check.
+        #[arg(long, default_value = crate::manifest::LOCK_FILE)]
+        lock_file: PathBuf,
     },
     /// Send a realistic callback to a running app, as Shoporama would.
     Simulate(simulate::SimulateArgs),
@@ -254,22 +266,24 @@ where
             sheet,
             callback_url,
             public_url,
+            lock,
+            check,
+            lock_file,
         } => {
-            let callback_url = callback_url.unwrap_or_else(|| {
-                let path = std::env::var("SHOPORAMA_CALLBACK_PATH")
-                    .ok()
-                    .filter(|path| !path.trim().is_empty())
-                    .unwrap_or_else(|| "/callback".to_owned());
-                let base = public_url
-                    .filter(|url| !url.trim().is_empty())
-                    .unwrap_or_else(|| "https://your-app.example.com".to_owned());
-                format!(
-                    "{}/{}",
-                    base.trim_end_matches('/'),
-                    path.trim_start_matches('/')
-                )
-            });
-            manifest_command::<A::Settings>(sheet, &callback_url)
+            if lock || check {
+                return lock_command::<A::Settings>(lock, &lock_file);
+            }
+            if !sheet {
+                return manifest_command::<A::Settings>(false, "");
+            }
+            let fixed = A::Settings::manifest().callback_url;
+            match sheet_callback_url(callback_url.or(fixed), public_url) {
+                Ok(url) => manifest_command::<A::Settings>(true, &url),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Command::Simulate(args) => simulate::run::<A::Settings>(args).await,
         Command::Doctor => doctor::run::<A::Settings>().await,
@@ -313,6 +327,72 @@ async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `manifest --lock` writes the lock; `manifest --check` checks against it, one line per
+/// breaking change.
+fn lock_command<S: AppSettings>(write: bool, path: &std::path::Path) -> ExitCode {
+    use crate::manifest::{LockError, ManifestLock, check_lock};
+    let manifest = S::manifest();
+    if write {
+        return match ManifestLock::new(&manifest).write(path) {
+            Ok(()) => {
+                eprintln!("wrote {}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match check_lock(&manifest, path) {
+        Ok(()) => {
+            eprintln!(
+                "the manifest keeps what {} promises installed shops",
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(LockError::Breaking { changes, .. }) => {
+            for change in &changes {
+                eprintln!("error: {change}");
+            }
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The callback URL the setup sheet shows: `--callback-url` (or the manifest's own), else
+/// `SHOPORAMA_PUBLIC_URL` (`--public-url`) followed by `SHOPORAMA_CALLBACK_PATH`. Without
+/// either, the error names the variable: a sheet with a placeholder URL would be typed into
+/// Shoporama's form as it is.
+fn sheet_callback_url(
+    callback_url: Option<String>,
+    public_url: Option<String>,
+) -> Result<String, String> {
+    if let Some(url) = callback_url.filter(|url| !url.trim().is_empty()) {
+        return Ok(url);
+    }
+    let Some(base) = public_url.filter(|url| !url.trim().is_empty()) else {
+        return Err(
+            "the setup sheet needs the app's public URL for its callback URL: set SHOPORAMA_PUBLIC_URL (e.g. https://pixel.example.com), or pass --public-url or --callback-url"
+                .to_owned(),
+        );
+    };
+    let path = std::env::var("SHOPORAMA_CALLBACK_PATH")
+        .ok()
+        .filter(|path| !path.trim().is_empty())
+        .unwrap_or_else(|| "/callback".to_owned());
+    Ok(format!(
+        "{}/{}",
+        base.trim().trim_end_matches('/'),
+        path.trim().trim_start_matches('/')
+    ))
 }
 
 fn manifest_command<S: AppSettings>(sheet: bool, callback_url: &str) -> ExitCode {

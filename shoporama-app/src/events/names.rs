@@ -31,30 +31,36 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// A webhook (Shoporama's webhook documentation, underscore names).
+    /// A webhook an app can subscribe to: the boxes of Shoporama's app form ("changes to
+    /// orders (status, paid, created), products, or inventory"), each named by the callback
+    /// `type` it produces. The shop's own webhooks (Settings → Webhooks) have more
+    /// (`new_return`, `category`, …), which the app form does not offer.
     WebhookName, "webhook" {
-        /// An order was created.
-        OrderCreated = "order_created",
-        /// An order was paid.
-        Paid = "paid",
-        /// An order changed status.
+        /// Order status: an order changed status.
         NewStatus = "new_status",
-        /// A return was registered.
-        NewReturn = "new_return",
-        /// A customer withdrew an order.
-        OrderWithdrawn = "order_withdrawn",
-        /// A product changed.
+        /// Order paid: an order was paid.
+        Paid = "paid",
+        /// Order created: an order was created.
+        OrderCreated = "order_created",
+        /// Products: a product was created or changed.
         Product = "product",
-        /// Stock changed.
+        /// Inventory: the stock of a product changed.
         Stock = "stock",
-        /// A category changed.
-        Category = "category",
-        /// A customer was created.
-        CustomerCreated = "customer_created",
-        /// Someone subscribed to the newsletter.
-        NewsletterSubscribe = "newsletter_subscribe",
     }
 );
+
+impl WebhookName {
+    /// The box on Shoporama's app form that subscribes to it.
+    pub const fn form_label(self) -> &'static str {
+        match self {
+            Self::NewStatus => "Orders: status",
+            Self::Paid => "Orders: paid",
+            Self::OrderCreated => "Orders: created",
+            Self::Product => "Products",
+            Self::Stock => "Inventory",
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -70,14 +76,14 @@ mod tests {
             assert_eq!(hook.as_str().parse::<WebhookName>(), Ok(*hook));
         }
         assert_eq!(EventName::ALL.len(), 12);
-        assert_eq!(WebhookName::ALL.len(), 10);
+        assert_eq!(WebhookName::ALL.len(), 5);
     }
 
     #[test]
     fn unknown_lists_valid_names() {
         let error = "payd".parse::<WebhookName>().unwrap_err().to_string();
         assert!(
-            error.starts_with("unknown webhook `payd`; expected one of: order_created, paid,"),
+            error.starts_with("unknown webhook `payd`; expected one of: new_status, paid,"),
             "{error}"
         );
     }

@@ -3,7 +3,8 @@ use super::{Code, Color, FieldProblem, RichText};
 /// Builds a field's value from the literal in `#[field(default = …)]`.
 ///
 /// `L` is the literal's type: `&'static str` for text, colours, rich text, code and list keys;
-/// the field's own integer type for integers; `bool` for booleans. A literal of the wrong kind
+/// `i128` for every integer type (the macro checks the range at compile time); `bool` for
+/// booleans. A literal of the wrong kind
 /// is a compile error at the `default` value.
 #[diagnostic::on_unimplemented(
     message = "`default = {L}` does not fit a `{Self}` field",
@@ -47,9 +48,12 @@ impl SettingDefault<bool> for bool {
 
 macro_rules! integer_default {
     ($($ty:ident),*) => {$(
-        impl SettingDefault<$ty> for $ty {
-            fn from_default(literal: $ty) -> Result<Self, FieldProblem> {
-                Ok(literal)
+        impl SettingDefault<i128> for $ty {
+            fn from_default(literal: i128) -> Result<Self, FieldProblem> {
+                $ty::try_from(literal).map_err(|_| FieldProblem::OutOfRange {
+                    received: literal.to_string(),
+                    ty: stringify!($ty),
+                })
             }
         }
     )*};

@@ -22,6 +22,12 @@ pub trait SettingType: Sized {
     /// Whether values are secrets ([`Secret`](crate::Secret)): never shown in setup sheets,
     /// parse errors or logs.
     const SECRET: bool = false;
+    /// The fixed options of a list field as `(key, label)`, for checks at compile time
+    /// (a `default = "key"` that is not among them); empty for other kinds.
+    const FIXED_OPTIONS: &'static [(&'static str, &'static str)] = &[];
+    /// The smallest and largest value of an integer field's type, for checks at compile time
+    /// (a `default = 300` on a `u8`); `None` for other kinds.
+    const INTEGER_RANGE: Option<(i128, i128)> = None;
 
     /// The fixed options of a list field, in order; `None` for other kinds.
     fn list_options() -> Option<Vec<ListOption>> {
@@ -66,6 +72,8 @@ macro_rules! integer_setting {
     ($($ty:ident),*) => {$(
         impl SettingType for $ty {
             const KIND: FieldKind = FieldKind::Integer;
+            #[allow(clippy::cast_lossless)]
+            const INTEGER_RANGE: Option<(i128, i128)> = Some(($ty::MIN as i128, $ty::MAX as i128));
 
             fn parse_setting(value: &Value) -> Result<Self, FieldProblem> {
                 let whole = whole_number(value)?;
@@ -168,6 +176,8 @@ impl<T: SettingType> SettingType for Option<T> {
     const KIND: FieldKind = T::KIND;
     const OPTIONAL: bool = true;
     const SECRET: bool = T::SECRET;
+    const FIXED_OPTIONS: &'static [(&'static str, &'static str)] = T::FIXED_OPTIONS;
+    const INTEGER_RANGE: Option<(i128, i128)> = T::INTEGER_RANGE;
 
     fn list_options() -> Option<Vec<ListOption>> {
         T::list_options()

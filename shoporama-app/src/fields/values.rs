@@ -130,6 +130,27 @@ impl<'de> Deserialize<'de> for FieldValues {
     }
 }
 
+/// Moves each value stored under an old name to its new name (`(new, old)` pairs, from
+/// `#[field(rename_from = "old")]`), unless the new name already holds a value (not `null`).
+/// Whether anything moved.
+pub fn move_renamed<'a>(
+    fields: &mut Map<String, Value>,
+    renames: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> bool {
+    let mut moved = false;
+    for (new, old) in renames {
+        let new_is_set = fields.get(new).is_some_and(|v| !v.is_null());
+        if new_is_set || fields.get(old).is_none_or(Value::is_null) {
+            continue;
+        }
+        if let Some(value) = fields.remove(old) {
+            fields.insert(new.to_owned(), value);
+            moved = true;
+        }
+    }
+    moved
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +186,22 @@ mod tests {
             serde_json::to_string(&values).unwrap(),
             r#"{"z":1,"a":"2","unknown":[true]}"#
         );
+    }
+
+    #[test]
+    fn renamed_values_move_unless_the_new_name_is_set() {
+        let mut fields = serde_json::json!({"old": "a", "kept": 1, "set": "b", "was": "c"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        assert!(move_renamed(
+            &mut fields,
+            [("new", "old"), ("set", "was"), ("other", "none")]
+        ));
+        assert_eq!(
+            Value::Object(fields.clone()),
+            serde_json::json!({"kept": 1, "set": "b", "was": "c", "new": "a"})
+        );
+        assert!(!move_renamed(&mut fields, [("new", "old")]));
     }
 }

@@ -26,6 +26,11 @@ pub struct ManifestField {
     /// The fixed options of a list field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<ListOption>>,
+    /// Earlier variable names of this field (`#[field(rename_from = "old")]`): a stored value
+    /// under one of them is moved to `name` when the shop's settings are next loaded, and the
+    /// upgrade lock accepts the rename.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rename_from: Vec<String>,
     /// The name of the external list serving this list field's options.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_list: Option<String>,

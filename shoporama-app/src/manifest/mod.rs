@@ -3,10 +3,12 @@
 
 mod access;
 mod field;
+mod lock;
 mod sheet;
 
 pub use access::Access;
 pub use field::ManifestField;
+pub use lock::{BreakingChange, LOCK_FILE, LockError, ManifestLock, check_lock};
 
 use serde::{Deserialize, Serialize};
 

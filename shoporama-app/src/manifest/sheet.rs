@@ -1,6 +1,8 @@
 use std::fmt::Write as _;
 
 use super::AppManifest;
+use serde_json::Value;
+
 use crate::fields::FieldKind;
 
 impl AppManifest {
@@ -8,7 +10,10 @@ impl AppManifest {
     /// order (name, description, category, access, monthly price, callback URL, allowed shops,
     /// webhooks, events, code, fields).
     ///
-    /// `callback_url` is the URL the app is served at, used when the manifest fixes none.
+    /// `callback_url` is the URL the app is served at, used when the manifest fixes none
+    /// (`<app> manifest --sheet` builds it from `SHOPORAMA_PUBLIC_URL` and refuses to print a
+    /// sheet without it). Fields are shown by label, with their variable name, kind, default,
+    /// options and help text; webhooks by the form's box and their callback type.
     pub fn setup_sheet(&self, callback_url: &str) -> String {
         let mut out = String::new();
         let none = "_(leave empty)_";
@@ -64,10 +69,15 @@ impl AppManifest {
                 names.join(", ")
             }
         };
+        let webhooks: Vec<String> = self
+            .webhooks
+            .iter()
+            .map(|w| format!("{} (`{}`)", w.form_label(), w.as_str()))
+            .collect();
         let _ = writeln!(
             out,
             "| Webhooks | {} |",
-            tick(self.webhooks.iter().map(|w| w.as_str()).collect())
+            tick(webhooks.iter().map(String::as_str).collect())
         );
         let _ = writeln!(
             out,
@@ -97,19 +107,23 @@ impl AppManifest {
         if !self.fields.is_empty() {
             let _ = writeln!(
                 out,
-                "| Name | Label | Type | Required | Default | Options | Help |\n|---|---|---|---|---|---|---|"
+                "Add them in this order. The variable name is what Smarty reads (`$app_vars.<name>`) and the key of the values Shoporama sends.\n"
+            );
+            let _ = writeln!(
+                out,
+                "| Label | Variable name | Type | Required | Default | Options | Help |\n|---|---|---|---|---|---|---|"
             );
         }
         for field in &self.fields {
-            let default = match (field.default.is_null(), field.secret) {
-                (true, _) => String::new(),
-                (false, true) => "`***` (secret)".to_owned(),
-                (false, false) => format!("`{}`", field.default),
+            let default = if field.secret && !field.default.is_null() {
+                "`***` (secret)".to_owned()
+            } else {
+                shown_default(field)
             };
             let options = match (&field.options, &field.external_list, field.kind) {
                 (Some(options), _, _) => options
                     .iter()
-                    .map(|o| format!("`{}` = {}", o.key, cell(&o.label)))
+                    .map(|o| format!("{} = `{}`", cell(&o.label), o.key))
                     .collect::<Vec<_>>()
                     .join("<br>"),
                 (None, Some(list), _) => {
@@ -120,9 +134,9 @@ impl AppManifest {
             };
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} | {} |",
-                field.name,
+                "| {} | `{}` | {} | {} | {} | {} | {} |",
                 cell(&field.label),
+                field.name,
                 if field.secret {
                     format!("{} (secret)", field.kind)
                 } else {
@@ -135,6 +149,30 @@ impl AppManifest {
             );
         }
         out
+    }
+}
+
+/// A field's default as the shop owner sees it on the form: a list option's label with its
+/// key, a checkbox as checked or not, text and numbers as they are; empty without one.
+fn shown_default(field: &super::ManifestField) -> String {
+    match &field.default {
+        Value::Null => String::new(),
+        Value::Bool(true) => "checked".to_owned(),
+        Value::Bool(false) => "not checked".to_owned(),
+        Value::String(key) if field.kind == FieldKind::List => {
+            let label = field
+                .options
+                .iter()
+                .flatten()
+                .find(|o| &o.key == key)
+                .map(|o| o.label.as_str());
+            match label {
+                Some(label) => format!("{} (`{key}`)", cell(label)),
+                None => format!("`{key}`"),
+            }
+        }
+        Value::String(text) => format!("`{}`", cell(text)),
+        other => format!("`{other}`"),
     }
 }
 

@@ -14,6 +14,8 @@ use super::request::{CallbackQuery, parse_body, raw_query, read_body};
 use super::{AppRuntime, dispatch, lifecycle};
 use crate::app::ShoporamaApp;
 use crate::callback::CallbackKind;
+use crate::events::Origin;
+use crate::settings::AppSettings;
 
 /// The header Shoporama puts its app token in.
 pub const APP_TOKEN_HEADER: &str = "x-app-token";
@@ -159,7 +161,8 @@ async fn process<A: ShoporamaApp>(
         && let Some(inbox) = runtime.inbox_for(name)
         && let Some(json) = json_text(&parts.headers, &bytes)?
     {
-        return dispatch::queue_raw(runtime, inbox, query.webshop_id, name, json).await;
+        let origin = Origin::classify_text::<<A::Settings as AppSettings>::Event>(name, json);
+        return dispatch::queue_raw(runtime, inbox, query.webshop_id, origin, name, json).await;
     }
     let body = parse_body(&parts.headers, &bytes)?;
     match kind {

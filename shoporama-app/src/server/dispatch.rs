@@ -13,7 +13,7 @@ use super::callback::Outcome;
 use super::error::{ApiError, panic_message};
 use super::lifecycle::{store_error, unknown_webshop};
 use crate::app::{AppError, ShoporamaApp};
-use crate::events::AppEvent;
+use crate::events::{AppEvent, Origin};
 use crate::inbox::worker::JobOutcome;
 use crate::inbox::{Enqueued, Inbox, Job};
 use crate::settings::AppSettings;
@@ -28,10 +28,12 @@ pub(super) async fn event<A: ShoporamaApp>(
     let Some(shop) = configured_shop(runtime, webshop_id).await? else {
         return Ok(Outcome::IgnoredUnconfigured);
     };
+    let origin = Origin::classify::<<A::Settings as AppSettings>::Event>(kind, &body);
     if let Some(inbox) = runtime.inbox_for(kind) {
-        return queue(inbox, webshop_id, kind, &body.to_string()).await;
+        let stored = origin.inbox_kind(kind, <A::Settings as AppSettings>::Event::EVENTS);
+        return queue(inbox, webshop_id, &stored, &body.to_string()).await;
     }
-    handle_event(runtime, &shop, kind, body).await?;
+    handle_event(runtime, &shop, origin, kind, body).await?;
     Ok(Outcome::Dispatched)
 }
 
@@ -41,13 +43,15 @@ pub(super) async fn queue_raw<A: ShoporamaApp>(
     runtime: &AppRuntime<A>,
     inbox: &Inbox,
     webshop_id: u64,
+    origin: Origin,
     kind: &str,
     body: &str,
 ) -> Result<Outcome, ApiError> {
     if configured_shop(runtime, webshop_id).await?.is_none() {
         return Ok(Outcome::IgnoredUnconfigured);
     }
-    queue(inbox, webshop_id, kind, body).await
+    let stored = origin.inbox_kind(kind, <A::Settings as AppSettings>::Event::EVENTS);
+    queue(inbox, webshop_id, &stored, body).await
 }
 
 /// The installed shop, or `None` (logged) when its settings are not valid: 404 when it is
@@ -69,8 +73,10 @@ async fn configured_shop<A: ShoporamaApp>(
     Ok(cached.shop)
 }
 
-/// The inbox hook: the callback is verified, parsed and its shop known; record it and answer
-/// 200 once committed (a duplicate within the window too); the workers run it.
+/// The inbox hook: the callback is verified, parsed and its shop known; record it under its
+/// inbox type (`webhook:paid` for a webhook the app also takes as an event: see
+/// [`Origin::inbox_kind`]) and answer 200 once committed (a duplicate within the window
+/// too); the workers run it.
 async fn queue(
     inbox: &Inbox,
     webshop_id: u64,
@@ -103,10 +109,12 @@ async fn queue(
 async fn handle_event<A: ShoporamaApp>(
     runtime: &AppRuntime<A>,
     shop: &crate::app::Shop<A::Settings>,
+    origin: Origin,
     kind: &str,
     body: Value,
 ) -> Result<(), ApiError> {
-    let event = <<A::Settings as AppSettings>::Event as AppEvent>::from_callback(kind, body);
+    let event =
+        <<A::Settings as AppSettings>::Event as AppEvent>::from_callback(origin, kind, body);
     if !event.is_subscribed() {
         tracing::info!("event type the app does not subscribe to: delivered as Unknown");
     }
@@ -131,7 +139,11 @@ pub(crate) async fn run_job<A: ShoporamaApp>(
     };
     let body: Value =
         serde_json::from_str(&job.body).map_err(|e| format!("the stored body is not JSON: {e}"))?;
-    handle_event(runtime, &shop, &job.kind, body)
+    let (kind, origin) = Origin::from_inbox_kind(&job.kind);
+    // A job recorded before origins were stored is classified as its request was.
+    let origin = origin
+        .unwrap_or_else(|| Origin::classify::<<A::Settings as AppSettings>::Event>(kind, &body));
+    handle_event(runtime, &shop, origin, kind, body)
         .await
         .map_err(|error| error.message().to_owned())?;
     Ok(JobOutcome::Handled)

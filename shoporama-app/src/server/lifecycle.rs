@@ -48,6 +48,19 @@ fn status_of<S>(settings: &Result<S, SettingsError>) -> SettingsStatus {
     }
 }
 
+/// 403 for a shop the manifest's `allowed_shops` does not list, before anything is stored.
+fn allowed<A: ShoporamaApp>(runtime: &AppRuntime<A>, webshop_id: u64) -> Result<(), ApiError> {
+    if runtime.allows_shop(webshop_id) {
+        return Ok(());
+    }
+    tracing::warn!("refused: the app is not allowed on this shop (allowed_shops)");
+    Err(ApiError::new(
+        http::StatusCode::FORBIDDEN,
+        format!("the app is not allowed on webshop {webshop_id}: `allowed_shops` does not list it"),
+    )
+    .with("webshop_id", webshop_id))
+}
+
 /// Stores the installation (an upsert), then calls `on_install` or `on_unconfigured`.
 pub(super) async fn install<A: ShoporamaApp>(
     runtime: &AppRuntime<A>,
@@ -55,6 +68,7 @@ pub(super) async fn install<A: ShoporamaApp>(
     body: &Value,
 ) -> Result<Outcome, ApiError> {
     let payload = payload("install", query, body)?;
+    allowed(runtime, query.webshop_id)?;
     let token = payload
         .app_token
         .clone()
@@ -119,6 +133,7 @@ pub(super) async fn update<A: ShoporamaApp>(
     body: &Value,
 ) -> Result<Outcome, ApiError> {
     let payload = payload("update", query, body)?;
+    allowed(runtime, query.webshop_id)?;
     let store = runtime.store();
     let token = match payload.app_token.clone() {
         Some(token) => token,

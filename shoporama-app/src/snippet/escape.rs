@@ -86,6 +86,11 @@ pub(crate) enum Test<'a> {
     Checked,
     /// The negation of [`Test::Checked`].
     Unchecked,
+    /// A checkbox that is on, or was never saved (missing or `null`): a boolean setting whose
+    /// default is `true`. A saved value is read as [`Test::Checked`] reads it.
+    CheckedOrUnset,
+    /// The negation of [`Test::CheckedOrUnset`].
+    UncheckedAndSet,
     /// Not missing and not blank (what the settings parser reads as present).
     Set,
     /// Missing or blank.
@@ -117,6 +122,14 @@ pub(crate) fn write_condition(
                 "in_array({subject}|default:''|lower|strip:'', {CHECKED_SPELLINGS}, true)"
             )
         }
+        Test::CheckedOrUnset => {
+            write!(out, "!isset({subject}) || ")?;
+            write_condition(out, subject, Test::Checked)
+        }
+        Test::UncheckedAndSet => {
+            write!(out, "isset({subject}) && ")?;
+            write_condition(out, subject, Test::Unchecked)
+        }
         Test::Set => write!(out, "({subject}|default:''|strip:'') !== ''"),
         Test::Blank => write!(out, "({subject}|default:''|strip:'') === ''"),
         Test::Is(key) => {
@@ -129,6 +142,25 @@ pub(crate) fn write_condition(
         }
         Test::Present => write!(out, "isset({subject})"),
     }
+}
+
+/// The Smarty expression a setting is read through: `$app_vars.<name>|default:'<value>'`,
+/// with the field's default when it has one that is text or a number, else `''`. A shop that
+/// never saved the form (`$app_vars` holds nothing) or left the field blank renders the
+/// default, as the settings parser reads it, and a missing key raises no PHP notice. The
+/// value is a single-quoted Smarty string (nothing in it is interpolated) and every accessor
+/// escapes it for its context afterwards, like any value. A boolean is read without it: see
+/// [`Test::CheckedOrUnset`].
+pub(crate) fn setting_subject(name: &str, default: &serde_json::Value) -> String {
+    let text = match default {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Number(number) => number.to_string(),
+        _ => String::new(),
+    };
+    let mut subject = format!("$app_vars.{name}|default:");
+    // Writing to a String cannot fail.
+    let _ = write_single_quoted(&mut subject, &text);
+    subject
 }
 
 /// Writes `<{if …}>`.
@@ -217,6 +249,8 @@ fn recognise_condition(condition: &str, subject: &str) -> bool {
     for test in [
         Test::Checked,
         Test::Unchecked,
+        Test::CheckedOrUnset,
+        Test::UncheckedAndSet,
         Test::Set,
         Test::Blank,
         Test::Present,
@@ -279,8 +313,9 @@ impl fmt::Display for Output<'_> {
     }
 }
 
-/// The opening `<{if …}>` of a Smarty conditional; close it with `{{ smarty.end_if() }}`
-/// (optionally after `{{ smarty.else_() }}`).
+/// The opening `<{if …}>` of a Smarty conditional: the condition of a
+/// `{% call when(…) %}…{% endcall %}` block, or, as a tag, closed with
+/// `{{ smarty.end_if() }}` (optionally after `{{ smarty.else_() }}`).
 #[derive(Debug, Clone, Copy)]
 pub struct Cond<'a> {
     subject: &'a str,

@@ -344,9 +344,16 @@ impl Linter<'_> {
                     );
                     continue;
                 }
-                let subject = format!("$app_vars.{name}");
-                let recognised = if references.len() == 1 {
+                // The accessors read a setting with its default (`|default:'…'`); a boolean's
+                // default `true` tests it twice (`!isset(…) || …`).
+                let subject = match field {
+                    Some(Ok(field)) => escape::setting_subject(name, &field.default),
+                    _ => format!("$app_vars.{name}"),
+                };
+                let one_setting = references.iter().all(|r| r.name == Some(name));
+                let recognised = if one_setting {
                     escape::recognise(segment.text, &subject)
+                        .or_else(|| escape::recognise(segment.text, &format!("$app_vars.{name}")))
                 } else {
                     None
                 };

@@ -13,22 +13,54 @@
 //!   misspelt field is a compile error that lists the valid ones.
 //! - `webshop`, `order` and `line` (/thanks), `product` (product pages), `basket` and `item`
 //!   (/basket): the page objects, as Shoporama's themes read them (see [`Scope`]).
-//! - `smarty`: `{{ smarty.end_if() }}` and `{{ smarty.else_() }}`.
+//! - `smarty`: `{{ smarty.else_() }}` inside a `when` block (and the tag forms below).
+//!
+//! Conditions and loops are blocks that read like the Smarty they produce:
+//!
+//! | block | Smarty |
+//! |---|---|
+//! | `{% call when(app.enabled.is_on()) %}…{% endcall %}` | `<{if …}>…<{/if}>` |
+//! | `{% call when(c) %}A{{ smarty.else_() }}B{% endcall %}` | `<{if …}>A<{else}>B<{/if}>` |
+//! | `{% call when(a) %}{% call and_when(b) %}…{% endcall %}{% endcall %}` | nested `<{if}>`s (askama does not let a block call itself) |
+//! | `{% call each(order.lines()) %}…{% endcall %}` | the theme's `section` loop, the body per line |
+//! | `{% call each_with_commas(order.lines()) %}…{% endcall %}` | the same, `,` between elements |
+//!
+//! The conditions are `is_on()`/`is_off()` (a checkbox), `is_set()`/`is_blank()` (any
+//! setting), `equals(Option)`/`not_equals(Option)` (a list), `is_present()` (`order`,
+//! `product`, `basket`).
+//!
+//! Before (the tag forms, which still work):
 //!
 //! ```text
 //! {{ app.enabled.if_true() }}
 //! <script>
 //!   pixel('purchase', {
 //!     id: {{ app.measurement_id.js() }},
-//!     order: {{ order.order_id() }},
-//!     value: {{ order.total_price() }},
 //!     items: [{{ order.lines().begin() }}
-//!       { id: {{ line.product_id() }}, name: {{ line.name().js() }}, price: {{ line.unit_price() }} }{{ order.lines().comma() }}
+//!       { id: {{ line.product_id() }}, name: {{ line.name().js() }} }{{ order.lines().comma() }}
 //!     {{ order.lines().end() }}]
 //!   });
 //! </script>
 //! {{ smarty.end_if() }}
 //! ```
+//!
+//! After, the same Smarty:
+//!
+//! ```text
+//! {% call when(app.enabled.is_on()) %}
+//! <script>
+//!   pixel('purchase', {
+//!     id: {{ app.measurement_id.js() }},
+//!     items: [{% call each_with_commas(order.lines()) %}
+//!       { id: {{ line.product_id() }}, name: {{ line.name().js() }} }
+//!     {% endcall %}]
+//!   });
+//! </script>
+//! {% endcall %}
+//! ```
+//!
+//! Every setting is read with its default as a fallback (`|default:'…'`), so a shop that
+//! never saved the form renders the defaults.
 //!
 //! # Escaping by context
 //!

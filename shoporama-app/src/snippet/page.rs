@@ -146,6 +146,12 @@ impl Order {
         Cond::new("$order", Test::Present)
     }
 
+    /// The condition "set on this page" for a block:
+    /// `{% call when(order.is_present()) %}…{% endcall %}` (as [`if_present`](Self::if_present)).
+    pub fn is_present(&self) -> Cond<'static> {
+        self.if_present()
+    }
+
     /// `$order->getOrderId()`.
     pub fn order_id(&self) -> IntegerVar {
         IntegerVar::expr("$order->getOrderId()")
@@ -246,6 +252,12 @@ impl Product {
         Cond::new("$product", Test::Present)
     }
 
+    /// The condition "set on this page" for a block:
+    /// `{% call when(product.is_present()) %}…{% endcall %}` (as [`if_present`](Self::if_present)).
+    pub fn is_present(&self) -> Cond<'static> {
+        self.if_present()
+    }
+
     /// `$product->getProductId()`.
     pub fn product_id(&self) -> IntegerVar {
         IntegerVar::expr("$product->getProductId()")
@@ -281,6 +293,12 @@ impl Basket {
     /// `<{if isset($basket)}>`.
     pub fn if_present(&self) -> Cond<'static> {
         Cond::new("$basket", Test::Present)
+    }
+
+    /// The condition "set on this page" for a block:
+    /// `{% call when(basket.is_present()) %}…{% endcall %}` (as [`if_present`](Self::if_present)).
+    pub fn is_present(&self) -> Cond<'static> {
+        self.if_present()
     }
 
     /// `$total_price`, the basket's total.

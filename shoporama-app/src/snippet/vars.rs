@@ -5,7 +5,9 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use super::escape::{Cond, Form, Output, Test, write_if, write_output};
+use serde_json::Value;
+
+use super::escape::{Cond, Form, Output, Test, setting_subject, write_if, write_output};
 use crate::fields::{Code, Color, ListOptions, RichText};
 
 /// The Smarty expression a reference reads (`$app_vars.measurement_id`, `$order->getOrderId()`).
@@ -16,20 +18,36 @@ pub(crate) fn app_var(name: &str) -> Subject {
     Cow::Owned(format!("$app_vars.{name}"))
 }
 
-/// A reference built from a setting's wire name; implemented by every `*Var` type.
+/// The same, falling back to `default` (or `''`): `$app_vars.<name>|default:'…'`.
+fn app_var_or(name: &str, default: &Value) -> Subject {
+    Cow::Owned(setting_subject(name, default))
+}
+
+/// A reference built from a setting's wire name; implemented by every `*Var` type. Every
+/// reference reads the setting with a fallback (`|default:'…'`, the field's default or `''`),
+/// so a shop that never saved the form renders the defaults.
 ///
 /// Generated code calls it with the wire name (`#[field(rename = …)]` or the field name); the
 /// `#[shoporama_app]` macro has already checked that it is a valid Smarty identifier.
-pub trait FromSetting {
+pub trait FromSetting: Sized {
     /// The reference to `$app_vars.<name>`.
     fn from_setting(name: &str) -> Self;
+
+    /// The reference to `$app_vars.<name>`, falling back to the field's `default` (as
+    /// Shoporama stores it, `null` for none) when the shop never saved the form or left the
+    /// field blank: what generated code calls for every setting.
+    fn from_setting_with_default(name: &str, default: &Value) -> Self {
+        let _ = default;
+        Self::from_setting(name)
+    }
 }
 
 /// Maps a settings field's Rust type to the reference type templates see it as.
 ///
 /// `String` → [`TextVar`], integers → [`IntegerVar`], `bool` → [`BooleanVar`], a
 /// [`ListOptions`] enum `T` → [`ListVar<T>`], [`Color`] → [`ColorVar`], [`RichText`] and
-/// [`Code`] → [`RawVar`]; `Option<T>` as `T`. An external list (`String` with
+/// [`Code`] → [`RawVar`]; `Option<T>` as `T`. `#[derive(ListOptions)]` implements it for its
+/// enum. An external list (`String` with
 /// `#[field(list = external(…))]`) is a [`ListVar<String>`], chosen by the macro.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no snippet reference type",
@@ -59,10 +77,6 @@ impl<T: SnippetVar> SnippetVar for Option<T> {
     type Var = T::Var;
 }
 
-impl<T: ListOptions> SnippetVar for T {
-    type Var = ListVar<T>;
-}
-
 macro_rules! reference {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -82,7 +96,11 @@ macro_rules! reference {
 
         impl FromSetting for $name {
             fn from_setting(name: &str) -> Self {
-                Self { subject: app_var(name) }
+                Self { subject: app_var_or(name, &Value::Null) }
+            }
+
+            fn from_setting_with_default(name: &str, default: &Value) -> Self {
+                Self { subject: app_var_or(name, default) }
             }
         }
 
@@ -108,6 +126,17 @@ macro_rules! presence {
             /// `<{if …}>` when the value is missing or blank.
             pub fn if_blank(&self) -> Cond<'_> {
                 Cond::new(&self.subject, Test::Blank)
+            }
+
+            /// The condition "set" for a block: `{% call when(app.x.is_set()) %}…{% endcall %}`
+            /// (the same Smarty as [`if_set`](Self::if_set)).
+            pub fn is_set(&self) -> Cond<'_> {
+                self.if_set()
+            }
+
+            /// The condition "missing or blank" for a block (as [`if_blank`](Self::if_blank)).
+            pub fn is_blank(&self) -> Cond<'_> {
+                self.if_blank()
             }
         }
     };
@@ -254,31 +283,89 @@ impl fmt::Display for DecimalVar {
     }
 }
 
-reference!(
-    /// A checkbox (a `boolean` setting).
-    ///
-    /// Shoporama's JSON is loosely typed, so the test is the settings parser's: on when the
-    /// value, trimmed and lowercased, is `1`, `true`, `on` or `yes`. Printed on its own it is
-    /// `<{if …}>true<{else}>false<{/if}>`, a JavaScript boolean literal that is also safe text
-    /// in any other context. Use [`if_true`](Self::if_true) to gate markup.
-    BooleanVar
-);
+/// A checkbox (a `boolean` setting).
+///
+/// Shoporama's JSON is loosely typed, so the test is the settings parser's: on when the
+/// value, trimmed and lowercased, is `1`, `true`, `on` or `yes`. Printed on its own it is
+/// `<{if …}>true<{else}>false<{/if}>`, a JavaScript boolean literal that is also safe text
+/// in any other context. Use [`if_true`](Self::if_true) to gate markup. A field with
+/// `default = true` is on while the shop has never saved it (missing or `null`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BooleanVar {
+    subject: Subject,
+    /// Whether a value that was never saved counts as on (`default = true`).
+    default_on: bool,
+}
+
+impl BooleanVar {
+    /// A reference to any Smarty expression, read as a checkbox. The expression is printed as
+    /// given: it must come from the app's code, never from a shop owner's input.
+    pub fn expr(expr: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            subject: expr.into(),
+            default_on: false,
+        }
+    }
+
+    fn checked(&self) -> Test<'static> {
+        if self.default_on {
+            Test::CheckedOrUnset
+        } else {
+            Test::Checked
+        }
+    }
+
+    fn unchecked(&self) -> Test<'static> {
+        if self.default_on {
+            Test::UncheckedAndSet
+        } else {
+            Test::Unchecked
+        }
+    }
+}
+
+impl FromSetting for BooleanVar {
+    fn from_setting(name: &str) -> Self {
+        Self::expr(app_var(name))
+    }
+
+    fn from_setting_with_default(name: &str, default: &Value) -> Self {
+        Self {
+            subject: app_var(name),
+            default_on: default.as_bool() == Some(true),
+        }
+    }
+}
+
+presence!(BooleanVar);
 
 impl BooleanVar {
     /// `<{if …}>` when the box is checked. Close with `{{ smarty.end_if() }}`.
     pub fn if_true(&self) -> Cond<'_> {
-        Cond::new(&self.subject, Test::Checked)
+        Cond::new(&self.subject, self.checked())
     }
 
     /// `<{if …}>` when the box is not checked.
     pub fn if_false(&self) -> Cond<'_> {
-        Cond::new(&self.subject, Test::Unchecked)
+        Cond::new(&self.subject, self.unchecked())
+    }
+
+    /// The condition "checked" for a block: `{% call when(app.enabled.is_on()) %}…{% endcall %}`
+    /// (the same Smarty as [`if_true`](Self::if_true)).
+    pub fn is_on(&self) -> Cond<'_> {
+        self.if_true()
+    }
+
+    /// The condition "not checked" for a block (as [`if_false`](Self::if_false)).
+    pub fn is_off(&self) -> Cond<'_> {
+        self.if_false()
     }
 
     /// `true` or `false` as a JavaScript literal (the same as printing it).
     pub fn js(&self) -> BooleanLiteral<'_> {
         BooleanLiteral {
             subject: &self.subject,
+            test: self.checked(),
         }
     }
 }
@@ -287,11 +374,12 @@ impl BooleanVar {
 #[derive(Debug, Clone, Copy)]
 pub struct BooleanLiteral<'a> {
     subject: &'a str,
+    test: Test<'static>,
 }
 
 impl fmt::Display for BooleanLiteral<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_if(f, self.subject, Test::Checked)?;
+        write_if(f, self.subject, self.test)?;
         f.write_str("true<{else}>false<{/if}>")
     }
 }
@@ -380,7 +468,14 @@ impl<T> Clone for ListVar<T> {
 impl<T> FromSetting for ListVar<T> {
     fn from_setting(name: &str) -> Self {
         Self {
-            subject: app_var(name),
+            subject: app_var_or(name, &Value::Null),
+            options: PhantomData,
+        }
+    }
+
+    fn from_setting_with_default(name: &str, default: &Value) -> Self {
+        Self {
+            subject: app_var_or(name, default),
             options: PhantomData,
         }
     }
@@ -414,5 +509,17 @@ impl<T: ListOptions> ListVar<T> {
     #[allow(clippy::needless_pass_by_value)]
     pub fn if_is_not(&self, option: T) -> Cond<'_> {
         Cond::new(&self.subject, Test::IsNot(option.key()))
+    }
+
+    /// The condition "this option" for a block:
+    /// `{% call when(app.consent.equals(Consent::Full)) %}…{% endcall %}` (as
+    /// [`if_is`](Self::if_is)).
+    pub fn equals(&self, option: T) -> Cond<'_> {
+        self.if_is(option)
+    }
+
+    /// The condition "another option" for a block (as [`if_is_not`](Self::if_is_not)).
+    pub fn not_equals(&self, option: T) -> Cond<'_> {
+        self.if_is_not(option)
     }
 }

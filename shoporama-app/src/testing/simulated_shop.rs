@@ -200,9 +200,18 @@ impl SimulatedShop {
         .await
     }
 
-    /// Sends an event or webhook with a realistic sample body (see [`sample_body`]).
+    /// Sends a storefront event with a realistic sample body (see [`sample_body`]). For a name
+    /// the app subscribes to only as a webhook (`new_status`, or `paid` in `webhooks(paid)`
+    /// alone) that is the webhook: the `type` decides.
     pub async fn event(&self, kind: &str) -> SimResponse {
         self.send(kind, sample_body(kind, self.webshop_id)).await
+    }
+
+    /// Sends a webhook with a realistic sample body (see [`sample_webhook_body`]): marked as a
+    /// webhook, so an app subscribed to `paid` both ways gets its `PaidWebhook` variant.
+    pub async fn webhook(&self, kind: &str) -> SimResponse {
+        self.send(kind, sample_webhook_body(kind, self.webshop_id))
+            .await
     }
 
     /// Sends a callback of `kind` with `body`, with the right headers.
@@ -380,6 +389,21 @@ pub const SAMPLE_CUSTOMER_ID: u64 = 9001;
 pub const SAMPLE_CATEGORY_ID: u64 = 158_266;
 /// The order return of the sample `new_return` webhook (of [`SAMPLE_ORDER_ID`]).
 pub const SAMPLE_RETURN_ID: u64 = 77;
+
+/// [`sample_body`] as a webhook delivers it: with the top-level
+/// [`WEBHOOK_MARKER`](crate::events::WEBHOOK_MARKER) member naming the webhook, which tells it
+/// apart from the storefront event of the same name (see
+/// [`Origin::of`](crate::events::Origin::of)).
+pub fn sample_webhook_body(kind: &str, webshop_id: u64) -> Value {
+    let mut body = sample_body(kind, webshop_id);
+    if let Value::Object(map) = &mut body {
+        map.insert(
+            crate::events::WEBHOOK_MARKER.to_owned(),
+            Value::String(kind.to_owned()),
+        );
+    }
+    body
+}
 
 /// A realistic body for an event or webhook of `kind`. Shoporama does not publish these
 /// bodies; the samples carry the ids its REST resources use (`order_id`, `product_id`, …),

@@ -52,6 +52,7 @@ pub fn field(name: &str, kind: FieldKind, default: serde_json::Value) -> Manifes
         default,
         options: (kind == FieldKind::List).then(|| vec![ListOption::new("basic", "Basic")]),
         external_list: None,
+        rename_from: Vec::new(),
         invalid_default: None,
     }
 }

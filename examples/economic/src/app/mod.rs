@@ -168,9 +168,17 @@ impl ShoporamaApp for Economic {
         let trigger = shop.settings().trigger;
         let pending = |label: &str| label.trim().eq_ignore_ascii_case(LABEL_PENDING);
         let (order_id, order) = match event {
-            SettingsEvent::OrderCreated(e) if trigger == Trigger::Created => (e.order_id, None),
-            SettingsEvent::Paid(e) if trigger == Trigger::Paid => (e.order_id, None),
-            SettingsEvent::NewStatus(event) if trigger == Trigger::Shipped => {
+            // The storefront event and the webhook of the same order both ask for it: the
+            // keyed effect below makes one invoice, whichever arrives first.
+            SettingsEvent::OrderCreated(e) | SettingsEvent::OrderCreatedWebhook(e)
+                if trigger == Trigger::Created =>
+            {
+                (e.order_id, None)
+            }
+            SettingsEvent::Paid(e) | SettingsEvent::PaidWebhook(e) if trigger == Trigger::Paid => {
+                (e.order_id, None)
+            }
+            SettingsEvent::NewStatusWebhook(event) if trigger == Trigger::Shipped => {
                 match (event.status.as_deref(), event.order_id) {
                     (Some(status), _) if !is_shipped(status) => return Ok(()),
                     // The status is not in the body: read it from the order (and use that).
