@@ -19,7 +19,7 @@ impl ShoporamaApp for BigOrders {
     }
 
     async fn on_event(&self, shop: &Shop<Settings>, event: SettingsEvent) -> Result<(), AppError> {
-        if let SettingsEvent::Paid(_) = event {
+        if let SettingsEvent::PaidWebhook(_) = event {
             shop.rest().orders().get(SAMPLE_ORDER_ID).await?;
         }
         Ok(())
