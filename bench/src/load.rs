@@ -21,7 +21,10 @@ use crate::{TOKEN, WEBSHOP_ID};
 const ID_PLACEHOLDER: u64 = 987_654_321_012_345;
 
 /// A callback body with a distinct id per request: Shoporama's sample body for the type
-/// ([`shoporama_app::testing::sample_body`]) with its `order_id` (or `basket_id`) replaced.
+/// ([`shoporama_app::testing::sample_body`], or for a webhook
+/// [`shoporama_app::testing::sample_webhook_body`], which an app subscribed to the name both
+/// as event and webhook, like the pixel to `paid`, takes as the webhook) with its `order_id`
+/// (or `basket_id`) replaced.
 #[derive(Clone, Debug)]
 pub struct Body {
     prefix: String,
@@ -29,9 +32,14 @@ pub struct Body {
 }
 
 impl Body {
-    /// The body of callback type `kind`.
-    pub fn sample(kind: &str) -> Self {
-        let mut value = shoporama_app::testing::sample_body(kind, WEBSHOP_ID);
+    /// The body of callback type `kind`, sent as a webhook when `webhook` is set, else as a
+    /// storefront event.
+    pub fn sample(kind: &str, webhook: bool) -> Self {
+        let mut value = if webhook {
+            shoporama_app::testing::sample_webhook_body(kind, WEBSHOP_ID)
+        } else {
+            shoporama_app::testing::sample_body(kind, WEBSHOP_ID)
+        };
         let object = value
             .as_object_mut()
             .expect("sample bodies are JSON objects");

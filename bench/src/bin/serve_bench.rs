@@ -548,7 +548,7 @@ async fn run_target(bench: &Bench, target: TargetName, round: usize) -> RoundRes
     let spec = LoadSpec {
         addr: server.addr,
         kind: target.kind().to_owned(),
-        body: Body::sample(target.kind()),
+        body: Body::sample(target.kind(), queue.is_some()),
         concurrency: args.concurrency,
         duration: Some(Duration::from_secs_f64(args.seconds)),
         requests: None,
@@ -688,7 +688,7 @@ async fn long_run(bench: &Bench) -> ExitCode {
     let spec = LoadSpec {
         addr: server.addr,
         kind: kind.to_owned(),
-        body: Body::sample(kind),
+        body: Body::sample(kind, !inline),
         concurrency: args.concurrency,
         duration: None,
         requests: Some(requests),
