@@ -1,7 +1,8 @@
 //! The command line every app binary gets from [`run`]:
 //!
 //! ```text
-//! <app> [serve]                       serve callbacks (the default)
+//! <app> [serve] [--console]           serve callbacks (the default), with the dev console
+//! <app> dev                           serve on 127.0.0.1:3000 with the dev console at /console
 //! <app> manifest [--sheet]            print the manifest as JSON, or the setup sheet as Markdown
 //! <app> simulate <type> --url URL --webshop-id N [--field k=v …] [--body FILE]
 //!                                     send a realistic callback to a running app
@@ -17,6 +18,7 @@
 //! resolves `--webshop-id N` ([`ShopArg`]) to a ready [`Shop`](crate::Shop).
 
 mod commands;
+mod dev;
 mod doctor;
 mod effects;
 mod inbox;
@@ -47,7 +49,17 @@ struct Cli<C: Subcommand> {
 enum Command<C: Subcommand> {
     /// Serve Shoporama's callbacks (the default). Configured by the environment:
     /// `SHOPORAMA_APP_TOKEN` (required), `DATABASE_URL`, `SHOPORAMA_LISTEN`, …
-    Serve,
+    Serve {
+        /// Serve the dev console at `/console` too (never on by default).
+        #[arg(long)]
+        console: bool,
+        #[command(flatten)]
+        console_args: dev::ConsoleArgs,
+    },
+    /// Serve for development with the dev console at `/console`: on 127.0.0.1:3000 and with
+    /// every callback through the inbox unless the environment says otherwise, and with a
+    /// random app token when `SHOPORAMA_APP_TOKEN` is not set.
+    Dev(dev::ConsoleArgs),
     /// Print the app manifest: JSON, or with --sheet the Markdown setup sheet for Shoporama's app form.
     Manifest {
         /// Print the setup sheet (Markdown) instead of JSON.
@@ -242,8 +254,20 @@ where
             };
         }
     };
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve_command(app).await,
+    let serve = Command::Serve {
+        console: false,
+        console_args: dev::ConsoleArgs::default(),
+    };
+    match cli.command.unwrap_or(serve) {
+        Command::Serve {
+            console: false,
+            console_args: _,
+        } => serve_command(app).await,
+        Command::Serve {
+            console: true,
+            console_args,
+        } => dev::serve_console(app, None, console_args).await,
+        Command::Dev(args) => dev::dev(app, args).await,
         Command::Manifest {
             sheet,
             callback_url,
