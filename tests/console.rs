@@ -612,7 +612,6 @@ async fn drive(client: &Client, served: &Served) {
             .await
             .contains("shop-1.example.dk")
     );
-    screenshot(client, "shops").await;
 
     // The form: an external list loads its options from the app's endpoint.
     client
@@ -732,6 +731,13 @@ async fn drive(client: &Client, served: &Served) {
             .await
             .contains("recording the conversion")
     );
+    client
+        .execute(
+            "document.getElementById('answer').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
     screenshot(client, "fire").await;
 
     // The preview iframe holds the rendered snippet.
@@ -799,6 +805,7 @@ async fn drive(client: &Client, served: &Served) {
     client.goto(&served.url("/console")).await.unwrap();
     let chart = text_of(client, "#chart title").await;
     assert!(chart.contains("1 received, 1 failed"), "{chart}");
+    screenshot(client, "shops").await;
 }
 
 async fn wait_for_state(
@@ -833,4 +840,118 @@ async fn wait_for_job(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("job {id} was not {state} within 10 s");
+}
+
+// --- The command line ---------------------------------------------------------------------
+
+/// The notes app binary with `args`, its stderr read line by line, killed when dropped.
+struct AppProcess {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Drop for AppProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_app(args: &[&str], database_url: &str, token: Option<&str>) -> AppProcess {
+    use std::io::BufRead as _;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_notes-app"));
+    command
+        .args(args)
+        .env_remove("SHOPORAMA_APP_TOKEN")
+        .env_remove("NOTES_FAIL_START")
+        .env_remove("NOTES_BAD_MIGRATION")
+        .env("DATABASE_URL", database_url)
+        .env("SHOPORAMA_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(token) = token {
+        command.env("SHOPORAMA_APP_TOKEN", token);
+    }
+    let mut child = command.spawn().expect("the notes app starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (send, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    AppProcess { child, lines }
+}
+
+impl AppProcess {
+    /// The first stderr line containing `needle`, and every line before it.
+    fn line_with(&self, needle: &str) -> (String, Vec<String>) {
+        let mut seen = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(30)) {
+            if line.contains(needle) {
+                return (line, seen);
+            }
+            seen.push(line);
+        }
+        panic!("no line with {needle:?} within 30 s; saw: {seen:#?}");
+    }
+}
+
+/// `<app> dev` prints a one-time URL that signs in, and never the app token; `serve` alone
+/// has no console, `serve --console` has one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_and_serve_console_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("dev.db").display());
+
+    let dev = spawn_app(&["dev"], &url, Some(APP_TOKEN));
+    let (line, before) = dev.line_with("dev console: open ");
+    let login = line
+        .split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .expect("a URL")
+        .to_owned();
+    assert!(login.starts_with("http://127.0.0.1:"), "{login}");
+    assert!(
+        !before.iter().chain([&line]).any(|l| l.contains(APP_TOKEN)),
+        "the app token is never printed"
+    );
+    let client = http();
+    let response = client.get(&login).await;
+    assert_eq!(response.status(), 303);
+    let base = login.split("/console/").next().unwrap().to_owned();
+    let (status, page) = text(client.get(&format!("{base}/console")).await).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Install a test shop"));
+    drop(dev);
+
+    // Without SHOPORAMA_APP_TOKEN, `dev` makes one up for the run and says so.
+    let dev = spawn_app(&["dev"], &url, None);
+    let (_, before) = dev.line_with("dev console: open ");
+    assert!(
+        before.iter().any(|l| l.contains("random app token")),
+        "{before:#?}"
+    );
+    drop(dev);
+
+    let serve = spawn_app(&["serve"], &url, Some(APP_TOKEN));
+    let (line, _) = serve.line_with("serving Shoporama callbacks");
+    let address = line
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("address="))
+        .expect("the address in the log line")
+        .to_owned();
+    let (status, _) = text(http().get(&format!("http://{address}/console")).await).await;
+    assert_eq!(status, 404, "a plain serve has no console");
+    drop(serve);
+
+    let serve = spawn_app(&["serve", "--console"], &url, Some(APP_TOKEN));
+    let (line, _) = serve.line_with("dev console: open ");
+    assert!(line.contains("/console/login?key="), "{line}");
 }

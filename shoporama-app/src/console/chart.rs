@@ -24,8 +24,11 @@ pub(super) struct Minute {
 pub(super) fn per_minute(points: &[Point], now: DateTime<Utc>, minutes: usize) -> Vec<Minute> {
     let mut buckets = vec![Minute::default(); minutes];
     for point in points {
+        if point.at > now {
+            continue; // in the future (another process's clock)
+        }
         let Ok(ago) = usize::try_from((now - point.at).num_minutes()) else {
-            continue; // in the future (clock skew)
+            continue;
         };
         if ago >= minutes {
             continue;
