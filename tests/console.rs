@@ -955,3 +955,70 @@ async fn dev_and_serve_console_on_the_command_line() {
     let (line, _) = serve.line_with("dev console: open ");
     assert!(line.contains("/console/login?key="), "{line}");
 }
+
+/// A failed keyed effect is listed on the inbox page with its error, and its retry button
+/// lets the next call run it again.
+#[tokio::test]
+async fn failed_effects_are_listed_and_retried_without_javascript() {
+    let served = Served::start().await;
+    let client = http();
+    sign_in(&served, &client).await;
+    let effects = served.runtime.effects();
+    let failed: Result<String, _> = effects
+        .once(7, "invoice", 42, |_| async {
+            Err::<String, _>(EffectFailure::permanent("the ledger refused it"))
+        })
+        .await;
+    assert!(failed.is_err());
+
+    let (status, page) = text(client.get(&served.url("/console/inbox")).await).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("the ledger refused it"), "{page}");
+    assert!(page.contains("Retry invoice 42"), "{page}");
+
+    let (status, page) = text(
+        client
+            .post(
+                &served.url("/console/effects/retry"),
+                &[("webshop_id", "7"), ("name", "invoice"), ("key", "42")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("1 effect(s) will run again"), "{page}");
+    assert!(page.contains("runs again on the next call"), "{page}");
+    assert!(!page.contains("Retry invoice 42"), "{page}");
+    let ran: String = effects
+        .once(7, "invoice", 42, |_| async {
+            Ok::<_, EffectFailure>("booked".to_owned())
+        })
+        .await
+        .expect("the retried effect runs");
+    assert_eq!(ran, "booked");
+
+    // Nothing left to retry, and a form without a key, are errors on the page.
+    let (status, page) = text(
+        client
+            .post(
+                &served.url("/console/effects/retry"),
+                &[("webshop_id", "7"), ("name", "invoice"), ("key", "42")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("nothing to retry"), "{page}");
+    let (status, page) = text(
+        client
+            .post(
+                &served.url("/console/effects/retry"),
+                &[("webshop_id", "7"), ("name", "invoice")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("the retry form names no key"), "{page}");
+    served.stop().await;
+}

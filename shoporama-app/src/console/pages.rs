@@ -934,7 +934,10 @@ fn effect_row(record: &EffectRecord) -> EffectRow {
             .unwrap_or_default(),
         last_error: record.last_error.clone(),
         updated_at: time(record.updated_at),
-        retry: record.state == EffectState::Failed,
+        // A retryable failure runs again on the next call by itself; a permanent one waits
+        // for an operator.
+        retry: record.state == EffectState::Failed && !record.retryable,
+        runs_again: record.state == EffectState::Failed && record.retryable,
     }
 }
 

@@ -159,7 +159,10 @@ pub(super) struct EffectRow {
     pub(super) result: String,
     pub(super) last_error: Option<String>,
     pub(super) updated_at: String,
+    /// A permanent failure, which only an operator's retry runs again.
     pub(super) retry: bool,
+    /// A retryable failure, which the next call runs again.
+    pub(super) runs_again: bool,
 }
 
 #[derive(Template)]
