@@ -122,3 +122,31 @@ pub(super) async fn serve_console<A: ShoporamaApp>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Command, NoCommands, Parsed, parse};
+
+    #[derive(clap::Subcommand, Debug)]
+    enum WithDev {
+        /// The app's own `dev`.
+        Dev,
+    }
+
+    #[test]
+    fn dev_is_built_in_unless_the_app_has_its_own() {
+        assert!(matches!(
+            parse::<NoCommands, _, _>(["app", "dev", "--console-remote"]),
+            Ok(Parsed::Dev(args)) if args.console_remote
+        ));
+        assert!(matches!(
+            parse::<WithDev, _, _>(["app", "dev"]),
+            Ok(Parsed::Cli(cli)) if matches!(cli.command, Some(Command::App(WithDev::Dev)))
+        ));
+        assert!(matches!(
+            parse::<NoCommands, _, _>(["app", "serve", "--console"]),
+            Ok(Parsed::Cli(cli)) if matches!(cli.command, Some(Command::Serve { console: true, .. }))
+        ));
+        assert!(parse::<NoCommands, _, _>(["app", "dev", "--nope"]).is_err());
+    }
+}

@@ -3,6 +3,7 @@
 //! ```text
 //! <app> [serve] [--console]           serve callbacks (the default), with the dev console
 //! <app> dev                           serve on 127.0.0.1:3000 with the dev console at /console
+//!                                     (unless the app has a `dev` command of its own)
 //! <app> manifest [--sheet]            print the manifest as JSON, or the setup sheet as Markdown
 //! <app> simulate <type> --url URL --webshop-id N [--field k=v …] [--body FILE]
 //!                                     send a realistic callback to a running app
@@ -56,10 +57,6 @@ enum Command<C: Subcommand> {
         #[command(flatten)]
         console_args: dev::ConsoleArgs,
     },
-    /// Serve for development with the dev console at `/console`: on 127.0.0.1:3000 and with
-    /// every callback through the inbox unless the environment says otherwise, and with a
-    /// random app token when `SHOPORAMA_APP_TOKEN` is not set.
-    Dev(dev::ConsoleArgs),
     /// Print the app manifest: JSON, or with --sheet the Markdown setup sheet for Shoporama's app form.
     Manifest {
         /// Print the setup sheet (Markdown) instead of JSON.
@@ -242,8 +239,9 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::<C>::try_parse_from(args) {
-        Ok(cli) => cli,
+    let cli = match parse::<C, _, _>(args) {
+        Ok(Parsed::Cli(cli)) => cli,
+        Ok(Parsed::Dev(args)) => return dev::dev(app, args).await,
         Err(error) => {
             // Help and version go to stdout with success; mistakes to stderr with failure.
             let _ = error.print();
@@ -267,7 +265,6 @@ where
             console: true,
             console_args,
         } => dev::serve_console(app, None, console_args).await,
-        Command::Dev(args) => dev::dev(app, args).await,
         Command::Manifest {
             sheet,
             callback_url,
@@ -301,6 +298,39 @@ where
             commands(app, command).await
         }
     }
+}
+
+/// What the command line asked for: a command of [`Cli`], or `dev`.
+enum Parsed<C: Subcommand> {
+    Cli(Cli<C>),
+    Dev(dev::ConsoleArgs),
+}
+
+/// Parses the command line. `dev` is added to the built-in commands only when the app has no
+/// `dev` command of its own (an app's command wins; `serve --console` still has the console).
+fn parse<C, I, T>(args: I) -> Result<Parsed<C>, clap::Error>
+where
+    C: Subcommand,
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::{Args as _, CommandFactory as _, FromArgMatches as _};
+    let builtin_dev = !C::has_subcommand("dev");
+    let mut command = Cli::<C>::command();
+    if builtin_dev {
+        command = command.subcommand(dev::ConsoleArgs::augment_args(
+            clap::Command::new("dev").about(
+                "Serve for development with the dev console at /console: on 127.0.0.1:3000 and \
+                 with every callback through the inbox unless the environment says otherwise, \
+                 and with a random app token when SHOPORAMA_APP_TOKEN is not set",
+            ),
+        ));
+    }
+    let matches = command.try_get_matches_from(args)?;
+    if builtin_dev && let Some(("dev", dev_matches)) = matches.subcommand() {
+        return dev::ConsoleArgs::from_arg_matches(dev_matches).map(Parsed::Dev);
+    }
+    Cli::<C>::from_arg_matches(&matches).map(Parsed::Cli)
 }
 
 async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {

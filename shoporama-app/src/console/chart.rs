@@ -72,7 +72,10 @@ pub(super) fn svg(minutes: &[Minute]) -> String {
     );
     for (index, minute) in (0u32..).zip(minutes) {
         let x = LEFT + index * slot + 1;
-        let height = |n: u32| n * plot_height / max;
+        let height = |n: u32| {
+            u32::try_from(u64::from(n) * u64::from(plot_height) / u64::from(max))
+                .unwrap_or(plot_height)
+        };
         if minute.total > 0 {
             let h = height(minute.total).max(1);
             let _ = write!(
