@@ -8,6 +8,7 @@ pub mod app;
 pub mod callback;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod effects;
 pub mod events;
 pub mod fields;

@@ -1,7 +1,9 @@
 //! The command line every app binary gets from [`run`]:
 //!
 //! ```text
-//! <app> [serve]                       serve callbacks (the default)
+//! <app> [serve] [--console]           serve callbacks (the default), with the dev console
+//! <app> dev                           serve on 127.0.0.1:3000 with the dev console at /console
+//!                                     (unless the app has a `dev` command of its own)
 //! <app> manifest [--sheet]            print the manifest as JSON, or the setup sheet as Markdown
 //! <app> manifest --lock | --check     write the upgrade lock, or check the manifest against it
 //! <app> simulate <type> --url URL --webshop-id N [--field k=v …] [--body FILE]
@@ -20,6 +22,7 @@
 
 mod budget;
 mod commands;
+mod dev;
 mod doctor;
 mod effects;
 mod inbox;
@@ -51,7 +54,13 @@ struct Cli<C: Subcommand> {
 enum Command<C: Subcommand> {
     /// Serve Shoporama's callbacks (the default). Configured by the environment:
     /// `SHOPORAMA_APP_TOKEN` (required), `DATABASE_URL`, `SHOPORAMA_LISTEN`, …
-    Serve,
+    Serve {
+        /// Serve the dev console at `/console` too (never on by default).
+        #[arg(long)]
+        console: bool,
+        #[command(flatten)]
+        console_args: dev::ConsoleArgs,
+    },
     /// Print the app manifest: JSON, or with --sheet the Markdown setup sheet for Shoporama's app form.
     Manifest {
         /// Print the setup sheet (Markdown) instead of JSON.
@@ -248,8 +257,9 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::<C>::try_parse_from(args) {
-        Ok(cli) => cli,
+    let cli = match parse::<C, _, _>(args) {
+        Ok(Parsed::Cli(cli)) => cli,
+        Ok(Parsed::Dev(args)) => return dev::dev(app, args).await,
         Err(error) => {
             // Help and version go to stdout with success; mistakes to stderr with failure.
             let _ = error.print();
@@ -260,8 +270,19 @@ where
             };
         }
     };
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve_command(app).await,
+    let serve = Command::Serve {
+        console: false,
+        console_args: dev::ConsoleArgs::default(),
+    };
+    match cli.command.unwrap_or(serve) {
+        Command::Serve {
+            console: false,
+            console_args: _,
+        } => serve_command(app).await,
+        Command::Serve {
+            console: true,
+            console_args,
+        } => dev::serve_console(app, None, console_args).await,
         Command::Manifest {
             sheet,
             callback_url,
@@ -298,6 +319,39 @@ where
             commands(app, command).await
         }
     }
+}
+
+/// What the command line asked for: a command of [`Cli`], or `dev`.
+enum Parsed<C: Subcommand> {
+    Cli(Cli<C>),
+    Dev(dev::ConsoleArgs),
+}
+
+/// Parses the command line. `dev` is added to the built-in commands only when the app has no
+/// `dev` command of its own (an app's command wins; `serve --console` still has the console).
+fn parse<C, I, T>(args: I) -> Result<Parsed<C>, clap::Error>
+where
+    C: Subcommand,
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::{Args as _, CommandFactory as _, FromArgMatches as _};
+    let builtin_dev = !C::has_subcommand("dev");
+    let mut command = Cli::<C>::command();
+    if builtin_dev {
+        command = command.subcommand(dev::ConsoleArgs::augment_args(
+            clap::Command::new("dev").about(
+                "Serve for development with the dev console at /console: on 127.0.0.1:3000 and \
+                 with every callback through the inbox unless the environment says otherwise, \
+                 and with a random app token when SHOPORAMA_APP_TOKEN is not set",
+            ),
+        ));
+    }
+    let matches = command.try_get_matches_from(args)?;
+    if builtin_dev && let Some(("dev", dev_matches)) = matches.subcommand() {
+        return dev::ConsoleArgs::from_arg_matches(dev_matches).map(Parsed::Dev);
+    }
+    Cli::<C>::from_arg_matches(&matches).map(Parsed::Cli)
 }
 
 async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {

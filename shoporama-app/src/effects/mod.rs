@@ -125,7 +125,7 @@ use clock::duration_micros;
 /// assert_eq!((first, again), (5001, 5001));
 ///
 /// // What is stored, as `<app> effects list` shows it.
-/// let done = effects.list(&EffectFilter { state: Some(EffectState::Done), ..EffectFilter::default() }).await?;
+/// let done = effects.list(&EffectFilter::all().state(EffectState::Done)).await?;
 /// assert_eq!(done.len(), 1);
 /// # Ok(())
 /// # }

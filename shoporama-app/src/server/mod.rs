@@ -36,7 +36,7 @@ pub(crate) use dispatch::run_job;
 pub use error::ApiError;
 pub use request::CallbackQuery;
 pub(crate) use request::parse_webshop_id;
-pub use serve::{serve, serve_on, shutdown_signal};
+pub use serve::{serve, serve_on, serve_router_on, shutdown_signal};
 
 use std::sync::Arc;
 

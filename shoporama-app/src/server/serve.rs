@@ -63,6 +63,18 @@ pub async fn serve_on<A: ShoporamaApp>(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let router = runtime.router();
+    serve_router_on(runtime, router, listener, shutdown).await
+}
+
+/// [`serve_on`] with a router of the caller's: the runtime's own
+/// [`router`](AppRuntime::router) with more routes merged in (the dev console's).
+pub async fn serve_router_on<A: ShoporamaApp>(
+    runtime: AppRuntime<A>,
+    router: Router,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let local = listener.local_addr()?;
     // A runtime from `connect` has started already; one over a store of the caller's
     // (`with_store`) runs the app's migrations and `on_start` here, before accepting.
@@ -78,7 +90,6 @@ pub async fn serve_on<A: ShoporamaApp>(
         "serving Shoporama callbacks"
     );
     let server = Server::new(config);
-    let router = runtime.router();
     // The inbox's workers run while the server does; at shutdown, after the last request was
     // answered, they stop claiming and finish or release their jobs.
     runtime.start_inbox_workers();

@@ -1,0 +1,142 @@
+//! The console's chart: callbacks per minute and failures, as inline SVG drawn on the server.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+
+/// One recorded callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Point {
+    /// When it was received.
+    pub(super) at: DateTime<Utc>,
+    /// Whether it failed at least once.
+    pub(super) failed: bool,
+}
+
+/// One minute of the chart: how many callbacks arrived, and how many of them failed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Minute {
+    pub(super) total: u32,
+    pub(super) failed: u32,
+}
+
+/// The last `minutes` minutes up to `now`, oldest first.
+pub(super) fn per_minute(points: &[Point], now: DateTime<Utc>, minutes: usize) -> Vec<Minute> {
+    let mut buckets = vec![Minute::default(); minutes];
+    for point in points {
+        if point.at > now {
+            continue; // in the future (another process's clock)
+        }
+        let Ok(ago) = usize::try_from((now - point.at).num_minutes()) else {
+            continue;
+        };
+        if ago >= minutes {
+            continue;
+        }
+        let bucket = &mut buckets[minutes - 1 - ago];
+        bucket.total = bucket.total.saturating_add(1);
+        if point.failed {
+            bucket.failed = bucket.failed.saturating_add(1);
+        }
+    }
+    buckets
+}
+
+/// The chart: a bar per minute (callbacks) with its failures in red, the scale on the left.
+pub(super) fn svg(minutes: &[Minute]) -> String {
+    const WIDTH: u32 = 600;
+    const HEIGHT: u32 = 140;
+    const LEFT: u32 = 36;
+    const BOTTOM: u32 = 20;
+    let plot_height = HEIGHT - BOTTOM - 10;
+    let max = minutes.iter().map(|m| m.total).max().unwrap_or(0).max(1);
+    let total: u32 = minutes.iter().map(|m| m.total).sum();
+    let failed: u32 = minutes.iter().map(|m| m.failed).sum();
+    let count = u32::try_from(minutes.len()).unwrap_or(u32::MAX).max(1);
+    let slot = (WIDTH - LEFT) / count;
+    let bar = slot.saturating_sub(2).max(1);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" \
+         width=\"{WIDTH}\" height=\"{HEIGHT}\" aria-labelledby=\"chart-title\">\
+         <title id=\"chart-title\">Callbacks per minute over the last {count} minutes: {total} received, {failed} failed</title>\
+         <line x1=\"{LEFT}\" y1=\"{base}\" x2=\"{WIDTH}\" y2=\"{base}\" stroke=\"#888\"/>\
+         <text x=\"{tx}\" y=\"14\" font-size=\"11\" text-anchor=\"end\">{max}</text>\
+         <text x=\"{tx}\" y=\"{base}\" font-size=\"11\" text-anchor=\"end\">0</text>\
+         <text x=\"{LEFT}\" y=\"{label}\" font-size=\"11\">−{count} min</text>\
+         <text x=\"{WIDTH}\" y=\"{label}\" font-size=\"11\" text-anchor=\"end\">now</text>",
+        base = HEIGHT - BOTTOM,
+        tx = LEFT - 4,
+        label = HEIGHT - 4,
+    );
+    for (index, minute) in (0u32..).zip(minutes) {
+        let x = LEFT + index * slot + 1;
+        let height = |n: u32| {
+            u32::try_from(u64::from(n) * u64::from(plot_height) / u64::from(max))
+                .unwrap_or(plot_height)
+        };
+        if minute.total > 0 {
+            let h = height(minute.total).max(1);
+            let _ = write!(
+                svg,
+                "<rect class=\"total\" x=\"{x}\" y=\"{}\" width=\"{bar}\" height=\"{h}\" fill=\"#1a73e8\"><title>{} callbacks</title></rect>",
+                HEIGHT - BOTTOM - h,
+                minute.total
+            );
+        }
+        if minute.failed > 0 {
+            let h = height(minute.failed).max(1);
+            let _ = write!(
+                svg,
+                "<rect class=\"failed\" x=\"{x}\" y=\"{}\" width=\"{bar}\" height=\"{h}\" fill=\"#d93025\"><title>{} failed</title></rect>",
+                HEIGHT - BOTTOM - h,
+                minute.failed
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callbacks_fall_into_their_minute() {
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let at = |secs: i64, failed| Point {
+            at: now - chrono::Duration::seconds(secs),
+            failed,
+        };
+        let points = [
+            at(5, false),
+            at(30, true),
+            at(61, false),
+            at(60 * 40, false),
+            at(-10, false),
+        ];
+        let minutes = per_minute(&points, now, 30);
+        assert_eq!(minutes.len(), 30);
+        assert_eq!(
+            minutes[29],
+            Minute {
+                total: 2,
+                failed: 1
+            }
+        );
+        assert_eq!(
+            minutes[28],
+            Minute {
+                total: 1,
+                failed: 0
+            }
+        );
+        assert_eq!(minutes.iter().map(|m| m.total).sum::<u32>(), 3);
+        let svg = svg(&minutes);
+        assert!(svg.contains("3 received, 1 failed"), "{svg}");
+        assert_eq!(svg.matches("class=\"failed\"").count(), 1);
+        assert_eq!(svg.matches("class=\"total\"").count(), 2);
+    }
+}

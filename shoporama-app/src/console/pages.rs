@@ -1,0 +1,1313 @@
+//! The console's handlers: each reads the runtime, calls the app's router where Shoporama
+//! would, and renders a page from [`super::views`].
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use askama::Template;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use http::{Request, StatusCode};
+use http_body_util::BodyExt as _;
+use serde::Deserialize;
+use serde_json::Value;
+use tower::ServiceExt as _;
+use tracing::instrument::WithSubscriber as _;
+
+use super::auth::Auth;
+use super::views::{
+    Answer, EffectRow, FieldView, FirePage, InboxPage, JobRow, KindOption, Nav, Notice, OptionView,
+    ScopeView, ShopRow, ShopsPage, SnippetsPage, SourceView,
+};
+use super::{ConsoleOptions, chart};
+use crate::app::ShoporamaApp;
+use crate::effects::{EffectFilter, EffectRecord, EffectState};
+use crate::events::WEBHOOK_MARKER;
+use crate::fields::{FieldKind, FieldValues};
+use crate::inbox::{Job, JobState};
+use crate::manifest::{AppManifest, ManifestField};
+use crate::server::{APP_TOKEN_HEADER, AppRuntime};
+use crate::settings::AppSettings;
+use crate::snippet::{Engine, Page, applies, preview_with};
+use crate::store::Installation;
+use crate::testing::{SimResponse, SimulatedShop, sample_body, sample_webhook_body};
+
+/// How many jobs and effects the inbox page lists.
+const LIST_LIMIT: u32 = 200;
+
+/// What every console handler shares.
+pub(super) struct ConsoleState<A: ShoporamaApp> {
+    pub(super) runtime: AppRuntime<A>,
+    /// The app's own router: every callback the console sends goes through it.
+    router: axum::Router,
+    manifest: AppManifest,
+    pub(super) options: ConsoleOptions,
+    pub(super) auth: Auth,
+}
+
+impl<A: ShoporamaApp> ConsoleState<A> {
+    pub(super) fn new(runtime: AppRuntime<A>, options: ConsoleOptions) -> Self {
+        Self {
+            router: runtime.router(),
+            runtime,
+            manifest: A::Settings::manifest(),
+            options,
+            auth: Auth::new(),
+        }
+    }
+
+    /// A simulated Shoporama for `installation` (or a new test shop), over the app's router.
+    fn shoporama(&self, webshop_id: u64) -> SimulatedShop {
+        let config = self.runtime.config();
+        SimulatedShop::in_process(
+            self.router.clone(),
+            self.manifest.clone(),
+            config.tokens.current().expose(),
+        )
+        .callback_path(config.callback_path.clone())
+        .webshop_id(webshop_id)
+    }
+
+    async fn installations(&self) -> Result<Vec<Installation>, String> {
+        self.runtime
+            .store()
+            .installations()
+            .await
+            .map_err(|error| format!("the install store failed: {error}"))
+    }
+
+    async fn installation(&self, webshop_id: u64) -> Result<Option<Installation>, String> {
+        self.runtime
+            .store()
+            .installation(webshop_id)
+            .await
+            .map_err(|error| format!("the install store failed: {error}"))
+    }
+
+    /// The navigation, with the shop picker set to `webshop_id`.
+    fn nav(&self, current: &'static str, shops: &[Installation], webshop_id: Option<u64>) -> Nav {
+        Nav {
+            app_name: self.manifest.name.clone(),
+            current,
+            webshop_id,
+            shops: shops
+                .iter()
+                .map(|i| (i.webshop_id, Some(i.webshop_id) == webshop_id))
+                .collect(),
+        }
+    }
+
+    /// The shop a page shows: the one asked for, else the first installed one.
+    fn pick(shops: &[Installation], asked: Option<u64>) -> Option<u64> {
+        asked.or_else(|| shops.first().map(|i| i.webshop_id))
+    }
+
+    /// Fetches an external list from the app's own endpoint, as Shoporama's admin does.
+    async fn external_list(
+        &self,
+        name: &str,
+        webshop_id: Option<u64>,
+    ) -> Result<Vec<(String, String)>, String> {
+        let mut uri = format!("/lists/{}", urlencode(name));
+        if let Some(id) = webshop_id {
+            use std::fmt::Write as _;
+            let _ = write!(uri, "?webshop_id={id}");
+        }
+        let request = Request::get(uri)
+            .header(
+                APP_TOKEN_HEADER,
+                self.runtime.config().tokens.current().expose(),
+            )
+            .body(Body::empty())
+            .map_err(|error| format!("invalid list request: {error}"))?;
+        let (status, bytes) = self.call(request).await;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|error| {
+            format!("the list endpoint answered {status} with a body that is not JSON: {error}")
+        })?;
+        if !status.is_success() {
+            let message = value
+                .get("error")
+                .and_then(Value::as_str)
+                .map_or_else(|| value.to_string(), str::to_owned);
+            return Err(format!("the list endpoint answered {status}: {message}"));
+        }
+        let Value::Object(object) = value else {
+            return Err("the list endpoint did not answer a JSON object".to_owned());
+        };
+        Ok(object
+            .into_iter()
+            .map(|(key, label)| {
+                let label = match label {
+                    Value::String(label) => label,
+                    other => other.to_string(),
+                };
+                (key, label)
+            })
+            .collect())
+    }
+
+    async fn call(&self, request: Request<Body>) -> (StatusCode, Bytes) {
+        let response = match self.router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let status = response.status();
+        match response.into_body().collect().await {
+            Ok(body) => (status, body.to_bytes()),
+            Err(error) => (
+                StatusCode::BAD_GATEWAY,
+                Bytes::from(format!("could not read the answer: {error}")),
+            ),
+        }
+    }
+}
+
+/// `a b` → `a%20b`, for a path segment.
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("", text)])
+        .map(|s| s.trim_start_matches('=').replace('+', "%20"))
+        .unwrap_or_default()
+}
+
+/// A rendered page, or a plain 500 naming the template error.
+fn page(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the console page failed to render: {error}"),
+        )
+            .into_response(),
+    }
+}
+
+/// A 500 page for a store failure.
+fn failure(message: &str) -> Response {
+    tracing::error!(%message, "console: a page failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, message.to_owned()).into_response()
+}
+
+/// Parses an `application/x-www-form-urlencoded` body into name/value pairs.
+fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, String> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|error| format!("the form could not be read: {error}"))
+}
+
+fn pair<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A webshop id from a form or query value, or the message shown beside the field.
+fn parse_webshop_id(value: Option<&str>) -> Result<u64, String> {
+    let value = value.map(str::trim).unwrap_or_default();
+    if value.is_empty() {
+        return Err("enter a webshop id".to_owned());
+    }
+    match value.parse::<u64>() {
+        Ok(0) => Err("a webshop id is a positive whole number, not 0".to_owned()),
+        Ok(id) if i64::try_from(id).is_ok() => Ok(id),
+        _ => Err(format!(
+            "`{value}` is not a webshop id (a positive whole number)"
+        )),
+    }
+}
+
+/// The answer of a callback, for display.
+fn answer(response: &SimResponse, logs: Vec<String>) -> Answer {
+    Answer {
+        status: response.status.as_u16(),
+        ok: response.status.is_success(),
+        body: serde_json::to_string_pretty(&response.body).unwrap_or_default(),
+        logs,
+    }
+}
+
+/// Runs `future` with a subscriber of its own that records every log line (debug and up) it
+/// writes: the handler's log lines for one console request.
+async fn with_logs<F: Future>(future: F) -> (F::Output, Vec<String>) {
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_target(false)
+        .without_time()
+        .with_writer(move || writer.clone())
+        .finish();
+    let output = future.with_subscriber(subscriber).await;
+    let bytes = std::mem::take(
+        &mut *capture
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    let lines = String::from_utf8_lossy(&bytes)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    (output, lines)
+}
+
+fn time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+// --- Shops --------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ShopQuery {
+    webshop_id: Option<String>,
+}
+
+impl ShopQuery {
+    /// The shop asked for; a bad id is ignored (the page falls back to the first shop).
+    fn id(&self) -> Option<u64> {
+        parse_webshop_id(self.webshop_id.as_deref()).ok()
+    }
+}
+
+/// `GET /console`: the shops and the chart.
+pub(super) async fn shops<A: ShoporamaApp>(State(state): State<Arc<ConsoleState<A>>>) -> Response {
+    shops_page(&state, StatusCode::OK, None).await
+}
+
+async fn shops_page<A: ShoporamaApp>(
+    state: &ConsoleState<A>,
+    status: StatusCode,
+    notice: Option<Notice>,
+) -> Response {
+    let shops = match state.installations().await {
+        Ok(shops) => shops,
+        Err(error) => return failure(&error),
+    };
+    let next_id = shops.iter().map(|i| i.webshop_id).max().unwrap_or(0) + 1;
+    let rows = shops
+        .iter()
+        .map(|i| ShopRow {
+            webshop_id: i.webshop_id,
+            url: i.webshop_url.clone(),
+            installed_at: time(i.installed_at),
+            updated_at: time(i.updated_at),
+            usage: format!("{} of {}", i.current_usage, i.daily_limit),
+            remaining: state.runtime.budget(i, false).remaining(),
+            configured: i.settings_status.is_configured(),
+            errors: i.settings_status.errors().to_vec(),
+        })
+        .collect();
+    let chart = chart_for(state).await;
+    let template = ShopsPage {
+        nav: state.nav("shops", &shops, ConsoleState::<A>::pick(&shops, None)),
+        shops: rows,
+        next_id,
+        notice,
+        chart,
+        inbox: state.runtime.inbox().is_some(),
+    };
+    page(status, &template)
+}
+
+/// `POST /console/install`: installs a test shop through a real `install` callback.
+pub(super) async fn install<A: ShoporamaApp>(
+    State(state): State<Arc<ConsoleState<A>>>,
+    body: Bytes,
+) -> Response {
+    let pairs = match form_pairs(&body) {
+        Ok(pairs) => pairs,
+        Err(error) => {
+            return shops_page(&state, StatusCode::BAD_REQUEST, Some(Notice::error(error))).await;
+        }
+    };
+    let webshop_id = match parse_webshop_id(pair(&pairs, "webshop_id")) {
+        Ok(id) => id,
+        Err(error) => {
+            return shops_page(
+                &state,
+                StatusCode::BAD_REQUEST,
+                Some(Notice::error(format!("Webshop id: {error}"))),
+            )
+            .await;
+        }
+    };
+    let shop = state
+        .shoporama(webshop_id)
+        .webshop_url(format!("https://shop-{webshop_id}.example.dk/"));
+    let (response, _logs) = with_logs(shop.install()).await;
+    let notice = if response.status.is_success() {
+        Notice::ok(format!(
+            "Installed test shop {webshop_id} with sample settings: {}",
+            response.body
+        ))
+    } else {
+        Notice::error(format!(
+            "The install callback answered {}: {}",
+            response.status, response.body
+        ))
+    };
+    let status = if response.status.is_success() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_GATEWAY
+    };
+    shops_page(&state, status, Some(notice)).await
+}
+
+// --- Form ---------------------------------------------------------------------------------
+
+/// `GET /console/form?webshop_id=N`: the shop owner's form with the stored settings.
+pub(super) async fn form<A: ShoporamaApp>(
+    State(state): State<Arc<ConsoleState<A>>>,
+    Query(query): Query<ShopQuery>,
+) -> Response {
+    let shops = match state.installations().await {
+        Ok(shops) => shops,
+        Err(error) => return failure(&error),
+    };
+    let webshop_id = ConsoleState::<A>::pick(&shops, query.id());
+    let installation = webshop_id.and_then(|id| shops.iter().find(|i| i.webshop_id == id));
+    let values: BTreeMap<String, Value> = installation
+        .map(|i| i.fields.clone().into_iter().collect())
+        .unwrap_or_default();
+    let errors = installation
+        .map(|i| field_errors::<A>(&FieldValues::from(i.fields.clone())))
+        .unwrap_or_default();
+    let fields = field_views(&state, &values, &errors, webshop_id, true).await;
+    let template = super::views::FormPage {
+        nav: state.nav("form", &shops, webshop_id),
+        webshop_id,
+        installed: installation.is_some(),
+        fields,
+        answer: None,
+        notice: None,
+    };
+    page(StatusCode::OK, &template)
+}
+
+/// Each field's validation error, by wire name, as the router's parsing reports them.
+fn field_errors<A: ShoporamaApp>(values: &FieldValues) -> BTreeMap<String, String> {
+    match A::Settings::from_fields(values) {
+        Ok(_) => BTreeMap::new(),
+        Err(errors) => errors
+            .errors()
+            .iter()
+            .map(|e| (e.field.clone(), e.problem.to_string()))
+            .collect(),
+    }
+}
+
+/// The form's fields with `values` (stored or submitted), falling back to defaults when
+/// `defaults` is set.
+async fn field_views<A: ShoporamaApp>(
+    state: &ConsoleState<A>,
+    values: &BTreeMap<String, Value>,
+    errors: &BTreeMap<String, String>,
+    webshop_id: Option<u64>,
+    defaults: bool,
+) -> Vec<FieldView> {
+    let mut views = Vec::with_capacity(state.manifest.fields.len());
+    for field in &state.manifest.fields {
+        let value = values
+            .get(&field.name)
+            .filter(|v| !v.is_null())
+            .cloned()
+            .or_else(|| (defaults && !field.default.is_null()).then(|| field.default.clone()))
+            .unwrap_or(Value::Null);
+        let text = match &value {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let (options, list_error) = match (&field.options, &field.external_list) {
+            (_, Some(list)) => match state.external_list(list, webshop_id).await {
+                Ok(options) => (options, None),
+                Err(error) => (Vec::new(), Some(error)),
+            },
+            (Some(options), None) => (
+                options
+                    .iter()
+                    .map(|o| (o.key.clone(), o.label.clone()))
+                    .collect(),
+                None,
+            ),
+            (None, None) => (Vec::new(), None),
+        };
+        views.push(FieldView {
+            name: field.name.clone(),
+            label: field.label.clone(),
+            help: field.help.clone(),
+            kind: field.kind.as_str(),
+            required: field.required,
+            secret: field.secret,
+            checked: field.kind == FieldKind::Boolean && is_true(&value),
+            color: color_value(field, &text),
+            options: options
+                .into_iter()
+                .map(|(key, label)| OptionView {
+                    selected: key == text,
+                    key,
+                    label,
+                })
+                .collect(),
+            value: text,
+            external_list: field.external_list.clone(),
+            list_error,
+            error: errors.get(&field.name).cloned(),
+        });
+    }
+    views
+}
+
+fn is_true(value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_i64().is_some_and(|n| n != 0),
+        Value::String(s) => matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "on" | "yes"
+        ),
+        _ => false,
+    }
+}
+
+/// The value for `<input type=color>`, which takes only `#rrggbb`.
+fn color_value(field: &ManifestField, text: &str) -> String {
+    if field.kind != FieldKind::Color {
+        return String::new();
+    }
+    let hex = text.trim().trim_start_matches('#');
+    match hex.len() {
+        6 if hex.chars().all(|c| c.is_ascii_hexdigit()) => format!("#{}", hex.to_ascii_lowercase()),
+        3 if hex.chars().all(|c| c.is_ascii_hexdigit()) => {
+            let long: String = hex.chars().flat_map(|c| [c, c]).collect();
+            format!("#{}", long.to_ascii_lowercase())
+        }
+        _ => "#000000".to_owned(),
+    }
+}
+
+/// `POST /console/form`: sends the form as a real `update` callback.
+pub(super) async fn save_form<A: ShoporamaApp>(
+    State(state): State<Arc<ConsoleState<A>>>,
+    body: Bytes,
+) -> Response {
+    let shops = match state.installations().await {
+        Ok(shops) => shops,
+        Err(error) => return failure(&error),
+    };
+    let pairs = match form_pairs(&body) {
+        Ok(pairs) => pairs,
+        Err(error) => {
+            return form_answer(
+                &state,
+                &shops,
+                None,
+                BTreeMap::new(),
+                None,
+                Some(Notice::error(error)),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    let webshop_id = match parse_webshop_id(pair(&pairs, "webshop_id")) {
+        Ok(id) => id,
+        Err(error) => {
+            return form_answer(
+                &state,
+                &shops,
+                None,
+                BTreeMap::new(),
+                None,
+                Some(Notice::error(format!("Webshop id: {error}"))),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    let Some(installation) = shops.iter().find(|i| i.webshop_id == webshop_id) else {
+        return form_answer(
+            &state,
+            &shops,
+            Some(webshop_id),
+            BTreeMap::new(),
+            None,
+            Some(Notice::error(format!(
+                "shop {webshop_id} is not installed: install it on the Shops page first"
+            ))),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    };
+    // What Shoporama sends: every field, as the form holds it (an unchecked box as "0").
+    let mut values = BTreeMap::new();
+    let mut shop = state
+        .shoporama(webshop_id)
+        .webshop_url(installation.webshop_url.clone())
+        .rest_token(installation.token.expose())
+        .budget(installation.daily_limit, installation.current_usage);
+    for field in &state.manifest.fields {
+        let submitted = pair(&pairs, &format!("field.{}", field.name));
+        let value = match field.kind {
+            FieldKind::Boolean => Value::String(
+                if submitted.is_some_and(|v| is_true(&Value::String(v.to_owned()))) {
+                    "1"
+                } else {
+                    "0"
+                }
+                .to_owned(),
+            ),
+            _ => Value::String(submitted.unwrap_or_default().to_owned()),
+        };
+        shop = shop.field(&field.name, value.clone());
+        values.insert(field.name.clone(), value);
+    }
+    let (response, logs) = with_logs(shop.update()).await;
+    let errors = field_errors::<A>(&FieldValues::from(
+        values
+            .clone()
+            .into_iter()
+            .collect::<serde_json::Map<String, Value>>(),
+    ));
+    let notice = if !response.status.is_success() {
+        Notice::error(format!(
+            "The update callback was refused ({}): {}",
+            response.status,
+            response.error().unwrap_or("see the answer below")
+        ))
+    } else if errors.is_empty() {
+        Notice::ok("Saved: the update callback was handled.".to_owned())
+    } else {
+        Notice::error(format!(
+            "Saved, but the settings are not valid: the shop is unconfigured until {} fixed.",
+            if errors.len() == 1 {
+                "this field is"
+            } else {
+                "these fields are"
+            }
+        ))
+    };
+    let status = if !response.status.is_success() {
+        StatusCode::BAD_GATEWAY
+    } else if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let answer = answer(&response, logs);
+    form_answer(
+        &state,
+        &shops,
+        Some(webshop_id),
+        values,
+        Some((answer, errors)),
+        Some(notice),
+        status,
+    )
+    .await
+}
+
+async fn form_answer<A: ShoporamaApp>(
+    state: &ConsoleState<A>,
+    shops: &[Installation],
+    webshop_id: Option<u64>,
+    values: BTreeMap<String, Value>,
+    result: Option<(Answer, BTreeMap<String, String>)>,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Response {
+    let (answer, errors) = match result {
+        Some((answer, errors)) => (Some(answer), errors),
+        None => (None, BTreeMap::new()),
+    };
+    let fields = field_views(state, &values, &errors, webshop_id, values.is_empty()).await;
+    let template = super::views::FormPage {
+        nav: state.nav("form", shops, webshop_id),
+        webshop_id,
+        installed: webshop_id.is_some_and(|id| shops.iter().any(|i| i.webshop_id == id)),
+        fields,
+        answer,
+        notice,
+    };
+    page(status, &template)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ListQuery {
+    webshop_id: Option<String>,
+}
+
+/// `GET /console/lists/{name}`: an external list as JSON `[[key, label], …]`, fetched from the
+/// app's own endpoint (the script reloads a list with it).
+pub(super) async fn list_json<A: ShoporamaApp>(
+    State(state): State<Arc<ConsoleState<A>>>,
+    Path(name): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let webshop_id = match query.webshop_id.as_deref() {
+        None | Some("") => None,
+        Some(id) => match parse_webshop_id(Some(id)) {
+            Ok(id) => Some(id),
+            Err(error) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(serde_json::json!({"error": error})),
+                )
+                    .into_response();
+            }
+        },
+    };
+    match state.external_list(&name, webshop_id).await {
+        Ok(options) => axum::Json(options).into_response(),
+        Err(error) => (
+            StatusCode::BAD_GATEWAY,
+            axum::Json(serde_json::json!({ "error": error })),
+        )
+            .into_response(),
+    }
+}
+
+// --- Fire ---------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct FireQuery {
+    webshop_id: Option<String>,
+    kind: Option<String>,
+}
+
+/// One subscription the fire form offers: a storefront event or a webhook.
+struct Subscription {
+    /// The form's value: the event's name, or `webhook:<name>` for a webhook (the inbox's
+    /// name for its jobs), so a name subscribed both ways is two choices.
+    value: String,
+    /// The callback `type` Shoporama sends.
+    name: String,
+    webhook: bool,
+    /// The other kind of callback of the same name is subscribed too.
+    both: bool,
+}
+
+impl Subscription {
+    /// The sample body: a webhook's carries the marker that tells it from the event.
+    fn sample(&self, webshop_id: u64) -> Value {
+        if self.webhook {
+            sample_webhook_body(&self.name, webshop_id)
+        } else {
+            sample_body(&self.name, webshop_id)
+        }
+    }
+}
+
+/// The events and webhooks the app subscribes to: the events first, then the webhooks.
+fn subscribed(manifest: &AppManifest) -> Vec<Subscription> {
+    let events: Vec<&str> = manifest.events.iter().map(|e| e.as_str()).collect();
+    let webhooks: Vec<&str> = manifest.webhooks.iter().map(|w| w.as_str()).collect();
+    let event_rows = events.iter().map(|name| Subscription {
+        value: (*name).to_owned(),
+        name: (*name).to_owned(),
+        webhook: false,
+        both: webhooks.contains(name),
+    });
+    let webhook_rows = webhooks.iter().map(|name| Subscription {
+        value: format!("webhook:{name}"),
+        name: (*name).to_owned(),
+        webhook: true,
+        both: events.contains(name),
+    });
+    event_rows.chain(webhook_rows).collect()
+}
+
+/// The subscription a form value names: its exact value, or else a bare callback type
+/// (the event when the name is subscribed both ways).
+fn find_subscription<'a>(kinds: &'a [Subscription], value: &str) -> Option<&'a Subscription> {
+    kinds
+        .iter()
+        .find(|k| k.value == value)
+        .or_else(|| kinds.iter().find(|k| k.name == value))
+}
+
+/// `GET /console/fire`: the fire form with the sample body of the chosen kind.
+pub(super) async fn fire<A: ShoporamaApp>(
+    State(state): State<Arc<ConsoleState<A>>>,
+    Query(query): Query<FireQuery>,
+) -> Response {
+    let shops = match state.installations().await {
+        Ok(shops) => shops,
+        Err(error) => return failure(&error),
+    };
+    let webshop_id =
+        ConsoleState::<A>::pick(&shops, parse_webshop_id(query.webshop_id.as_deref()).ok());
+    let kinds = subscribed(&state.manifest);
+    let chosen = query
+        .kind
+        .as_deref()
+        .and_then(|value| find_subscription(&kinds, value))
+        .or_else(|| kinds.first());
+    let (kind, body) = chosen.map_or_else(Default::default, |k| {
+        let body = serde_json::to_string_pretty(&k.sample(webshop_id.unwrap_or(1)));
+        (k.value.clone(), body.unwrap_or_default())
+    });
+    fire_page(
+        &state,
+        &shops,
+        webshop_id,
+        kind,
+        body,
+        None,
+        None,
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn fire_page<A: ShoporamaApp>(
+    state: &ConsoleState<A>,
+    shops: &[Installation],
+    webshop_id: Option<u64>,
+    kind: String,
+    body: String,
+    body_error: Option<String>,
+    answer: Option<Answer>,
+    notes: Vec<String>,
+    status: StatusCode,
+) -> Response {
+    let kinds = subscribed(&state.manifest)
+        .into_iter()
+        .map(|k| KindOption {
+            selected: k.value == kind,
+            what: if k.webhook { "webhook" } else { "event" },
+            value: k.value,
+            name: k.name,
+        })
+        .collect();
+    let effects = match webshop_id {
+        Some(id) => state
+            .runtime
+            .effects()
+            .list(&EffectFilter::all().webshop_id(id).limit(20))
+            .await
+            .map_or_else(
+                |error| {
+                    tracing::warn!(%error, "console: cannot list effects");
+                    Vec::new()
+                },
+                |records| records.iter().map(effect_row).collect(),
+            ),
+        None => Vec::new(),
+    };
+    let template = FirePage {
+        nav: state.nav("fire", shops, webshop_id),
+        webshop_id,
+        kinds,
+        body,
+        body_error,
+        answer,
+        notes,
+        effects,
+    };
+    page(status, &template)
+}
+
+/// `POST /console/fire`: sends the event or webhook through the router.
+pub(super) async fn fire_send<A: ShoporamaApp>(
+    State(state): State<Arc<ConsoleState<A>>>,
+    body: Bytes,
+) -> Response {
+    let shops = match state.installations().await {
+        Ok(shops) => shops,
+        Err(error) => return failure(&error),
+    };
+    let pairs = match form_pairs(&body) {
+        Ok(pairs) => pairs,
+        Err(error) => {
+            return fire_page(
+                &state,
+                &shops,
+                None,
+                String::new(),
+                String::new(),
+                Some(error),
+                None,
+                Vec::new(),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    let kind = pair(&pairs, "kind").unwrap_or_default().trim().to_owned();
+    let text = pair(&pairs, "body").unwrap_or_default().to_owned();
+    let webshop_id = match parse_webshop_id(pair(&pairs, "webshop_id")) {
+        Ok(id) => id,
+        Err(error) => {
+            return fire_page(
+                &state,
+                &shops,
+                None,
+                kind,
+                text,
+                None,
+                None,
+                vec![format!("Shop: {error}")],
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    let kinds = subscribed(&state.manifest);
+    let Some(subscription) = find_subscription(&kinds, &kind) else {
+        let error = format!("`{kind}` is not an event or webhook this app subscribes to");
+        return fire_page(
+            &state,
+            &shops,
+            Some(webshop_id),
+            kind,
+            text,
+            None,
+            None,
+            vec![error],
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let kind = subscription.value.clone();
+    let json: Value = match serde_json::from_str(&text) {
+        Ok(json) => json,
+        Err(error) => {
+            let error = format!("the body is not JSON: {error}");
+            return fire_page(
+                &state,
+                &shops,
+                Some(webshop_id),
+                kind,
+                text,
+                Some(error),
+                None,
+                Vec::new(),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    let shop = state.shoporama(webshop_id);
+    let mut notes = Vec::new();
+    if subscription.both {
+        // As `Origin::of` decides for a name subscribed both ways.
+        let marked = json.get(WEBHOOK_MARKER).is_some_and(|v| !v.is_null());
+        let (sent_as, why) = if marked {
+            ("webhook", "has")
+        } else {
+            ("storefront event", "has no")
+        };
+        notes.push(format!(
+            "Sent as the `{}` {sent_as}: the body {why} a `{WEBHOOK_MARKER}` member, which tells the webhook from the event of the same name.",
+            subscription.name
+        ));
+    }
+    let callback_type = subscription.name.clone();
+    let (response, logs) = with_logs(shop.send(&callback_type, json)).await;
+    if response.body.get("status").and_then(Value::as_str) == Some("queued") {
+        notes.push("Queued in the inbox: a worker runs the handler (see the Inbox page for its outcome; its log lines go to the server's log).".to_owned());
+    }
+    let status = if response.status.is_success() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_GATEWAY
+    };
+    let answer = answer(&response, logs);
+    fire_page(
+        &state,
+        &shops,
+        Some(webshop_id),
+        kind,
+        text,
+        None,
+        Some(answer),
+        notes,
+        status,
+    )
+    .await
+}
+
+// --- Inbox --------------------------------------------------------------------------------
+
+fn job_row(job: &Job) -> JobRow {
+    let state = match job.state {
+        JobState::Pending if job.attempts > 0 => "retrying",
+        state => state.as_str(),
+    };
+    JobRow {
+        id: job.id,
+        kind: job.kind.clone(),
+        webshop_id: job.webshop_id,
+        state,
+        attempts: job.attempts,
+        received_at: time(job.received_at),
+        run_at: time(job.run_at),
+        last_error: job.last_error.clone(),
+        retry: matches!(job.state, JobState::Dead | JobState::Pending),
+    }
+}
+
+fn effect_row(record: &EffectRecord) -> EffectRow {
+    EffectRow {
+        webshop_id: record.webshop_id,
+        name: record.name.clone(),
+        key: record.key.clone(),
+        state: record.state.as_str(),
+        attempts: record.attempts,
+        result: record
+            .result
+            .as_ref()
+            .map(Value::to_string)
+            .unwrap_or_default(),
+        last_error: record.last_error.clone(),
+        updated_at: time(record.updated_at),
+        // A retryable failure runs again on the next call by itself; a permanent one waits
+        // for an operator.
+        retry: record.state == EffectState::Failed && !record.retryable,
+        runs_again: record.state == EffectState::Failed && record.retryable,
+    }
+}
+
+/// `GET /console/inbox`.
+pub(super) async fn inbox<A: ShoporamaApp>(State(state): State<Arc<ConsoleState<A>>>) -> Response {
+    inbox_page(&state, None, StatusCode::OK).await
+}
+
+async fn inbox_page<A: ShoporamaApp>(
+    state: &ConsoleState<A>,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Response {
+    let shops = match state.installations().await {
+        Ok(shops) => shops,
+        Err(error) => return failure(&error),
+    };
+    let mut problems = Vec::new();
+    let mut jobs = Vec::new();
+    let mut counts = String::new();
+    if let Some(inbox) = state.runtime.inbox() {
+        for wanted in [JobState::Pending, JobState::Running, JobState::Dead] {
+            match inbox.list(Some(wanted), None, LIST_LIMIT).await {
+                Ok(list) => jobs.extend(list.iter().map(job_row)),
+                Err(error) => problems.push(format!("cannot list {wanted} jobs: {error}")),
+            }
+        }
+        match inbox.counts().await {
+            Ok(list) => {
+                counts = list
+                    .iter()
+                    .map(|(state, n)| format!("{n} {state}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+            }
+            Err(error) => problems.push(format!("cannot count jobs: {error}")),
+        }
+    }
+    let effects = match state
+        .runtime
+        .effects()
+        .list(
+            &EffectFilter::all()
+                .state(EffectState::Failed)
+                .limit(LIST_LIMIT),
+        )
+        .await
+    {
+        Ok(records) => records.iter().map(effect_row).collect(),
+        Err(error) => {
+            problems.push(format!("cannot list failed effects: {error}"));
+            Vec::new()
+        }
+    };
+    let template = InboxPage {
+        nav: state.nav("inbox", &shops, ConsoleState::<A>::pick(&shops, None)),
+        has_inbox: state.runtime.inbox().is_some(),
+        counts,
+        jobs,
+        effects,
+        problems,
+        notice,
+    };
+    page(status, &template)
+}
+
+/// `POST /console/inbox/retry`: queues a dead or waiting job to run now.
+pub(super) async fn inbox_retry<A: ShoporamaApp>(
+    State(state): State<Arc<ConsoleState<A>>>,
+    body: Bytes,
+) -> Response {
+    let Some(inbox) = state.runtime.inbox() else {
+        return inbox_page(
+            &state,
+            Some(Notice::error("this app has no inbox".to_owned())),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    };
+    let id = form_pairs(&body).and_then(|pairs| {
+        pair(&pairs, "id")
+            .and_then(|id| id.trim().parse::<i64>().ok())
+            .ok_or_else(|| "the retry form names no job id".to_owned())
+    });
+    let id = match id {
+        Ok(id) => id,
+        Err(error) => {
+            return inbox_page(&state, Some(Notice::error(error)), StatusCode::BAD_REQUEST).await;
+        }
+    };
+    match inbox.retry(Some(id)).await {
+        Ok(0) => {
+            inbox_page(
+                &state,
+                Some(Notice::error(format!(
+                    "job {id} is neither dead nor waiting: nothing to retry"
+                ))),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Ok(_) => {
+            tracing::info!(job = id, "console: job queued to run again");
+            inbox_page(
+                &state,
+                Some(Notice::ok(format!("Job {id} queued to run again."))),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(error) => failure(&format!("cannot retry job {id}: {error}")),
+    }
+}
+
+/// `POST /console/effects/retry`: lets the next call run a failed effect again.
+pub(super) async fn effect_retry<A: ShoporamaApp>(
+    State(state): State<Arc<ConsoleState<A>>>,
+    body: Bytes,
+) -> Response {
+    let filter = form_pairs(&body).and_then(|pairs| {
+        let webshop_id = parse_webshop_id(pair(&pairs, "webshop_id"))?;
+        let name = pair(&pairs, "name")
+            .filter(|n| !n.is_empty())
+            .ok_or("the retry form names no effect")?;
+        let key = pair(&pairs, "key")
+            .filter(|k| !k.is_empty())
+            .ok_or("the retry form names no key")?;
+        Ok(EffectFilter::all()
+            .webshop_id(webshop_id)
+            .name(name)
+            .key(key)
+            .state(EffectState::Failed))
+    });
+    let filter = match filter {
+        Ok(filter) => filter,
+        Err(error) => {
+            return inbox_page(&state, Some(Notice::error(error)), StatusCode::BAD_REQUEST).await;
+        }
+    };
+    match state.runtime.effects().retry(&filter).await {
+        Ok(0) => {
+            inbox_page(
+                &state,
+                Some(Notice::error(
+                    "that effect has not failed: nothing to retry".to_owned(),
+                )),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Ok(n) => {
+            inbox_page(
+                &state,
+                Some(Notice::ok(format!(
+                    "{n} effect(s) will run again on the next call."
+                ))),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(error) => failure(&format!("cannot retry the effect: {error}")),
+    }
+}
+
+// --- Snippets -----------------------------------------------------------------------------
+
+/// `GET /console/snippets?webshop_id=N`: each page scope rendered with the shop's settings.
+pub(super) async fn snippets<A: ShoporamaApp>(
+    State(state): State<Arc<ConsoleState<A>>>,
+    Query(query): Query<ShopQuery>,
+) -> Response {
+    let shops = match state.installations().await {
+        Ok(shops) => shops,
+        Err(error) => return failure(&error),
+    };
+    let webshop_id = ConsoleState::<A>::pick(&shops, query.id());
+    let installation = match webshop_id {
+        Some(id) => match state.installation(id).await {
+            Ok(installation) => installation,
+            Err(error) => return failure(&error),
+        },
+        None => None,
+    };
+    let fields = installation
+        .as_ref()
+        .map(|i| FieldValues::from(i.fields.clone()))
+        .unwrap_or_default();
+    // Every page a snippet names, in the order of `Page::ALL`.
+    let pages: Vec<Page> = Page::ALL
+        .iter()
+        .copied()
+        .filter(|page| {
+            state
+                .manifest
+                .snippets
+                .iter()
+                .any(|s| s.pages.contains(page))
+        })
+        .collect();
+    let manifest = state.manifest.clone();
+    let rendered = tokio::task::spawn_blocking(move || {
+        let engine = Engine::detect();
+        pages
+            .into_iter()
+            .map(|page| (page, preview_with(&manifest, page, &fields, &engine)))
+            .collect::<Vec<_>>()
+    })
+    .await;
+    let rendered = match rendered {
+        Ok(rendered) => rendered,
+        Err(error) => return failure(&format!("the preview failed: {error}")),
+    };
+    let engine = rendered
+        .first()
+        .map_or_else(|| Engine::detect().describe(), |(_, p)| p.engine)
+        .to_owned();
+    let scopes = rendered
+        .into_iter()
+        .map(|(page, preview)| ScopeView {
+            page: page.as_str(),
+            label: page.form_label(),
+            srcdoc: preview.html,
+            engine: preview.engine,
+            problems: preview.problems,
+            sources: state
+                .manifest
+                .snippets
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| applies(s, page))
+                .map(|(index, s)| SourceView {
+                    number: index + 1,
+                    placement: s.placement.form_label(),
+                    pages: s
+                        .pages
+                        .iter()
+                        .map(|p| p.form_label())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    code: s.code.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let template = SnippetsPage {
+        nav: state.nav("snippets", &shops, webshop_id),
+        webshop_id,
+        installed: installation.is_some(),
+        engine,
+        scopes,
+    };
+    page(StatusCode::OK, &template)
+}
+
+// --- Chart and assets ---------------------------------------------------------------------
+
+async fn chart_for<A: ShoporamaApp>(state: &ConsoleState<A>) -> String {
+    let now = chrono::Utc::now();
+    let jobs = match state.runtime.inbox() {
+        Some(inbox) => inbox.list(None, None, 5000).await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "console: cannot read the inbox for the chart");
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    let points: Vec<chart::Point> = jobs
+        .iter()
+        .map(|job| chart::Point {
+            at: job.received_at,
+            failed: job.last_error.is_some() || job.state == JobState::Dead,
+        })
+        .collect();
+    chart::svg(&chart::per_minute(&points, now, 30))
+}
+
+/// `GET /console/chart.svg`: the chart alone, for the script to refresh.
+pub(super) async fn chart_svg<A: ShoporamaApp>(
+    State(state): State<Arc<ConsoleState<A>>>,
+) -> Response {
+    (
+        [(http::header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+        chart_for(&state).await,
+    )
+        .into_response()
+}
+
+/// `GET /console/console.js`: the vendored script (progressive enhancement only).
+pub(super) async fn script() -> Response {
+    (
+        [(http::header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("console.js"),
+    )
+        .into_response()
+}
+
+/// `GET /console/console.css`.
+pub(super) async fn style() -> Response {
+    (
+        [(http::header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("console.css"),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webshop_ids_are_checked() {
+        assert_eq!(parse_webshop_id(Some(" 7 ")), Ok(7));
+        assert!(parse_webshop_id(Some("0")).is_err());
+        assert!(
+            parse_webshop_id(Some("seven"))
+                .unwrap_err()
+                .contains("seven")
+        );
+        assert!(parse_webshop_id(None).is_err());
+        assert!(parse_webshop_id(Some("18446744073709551615")).is_err());
+    }
+
+    #[test]
+    fn list_names_are_encoded_for_the_path() {
+        assert_eq!(urlencode("warehouses"), "warehouses");
+        assert_eq!(urlencode("a b/c"), "a%20b%2Fc");
+    }
+}
