@@ -46,6 +46,8 @@ pub struct RoundResult {
     pub rss_max_kib: u64,
     /// At the end of the drain.
     pub rss_end_kib: u64,
+    /// The server's CPU time (user and system) from the load's start to the drain's end.
+    pub cpu_s: f64,
     /// The server's log.
     pub log: LogSummary,
     /// How the server exited on SIGTERM.
@@ -53,6 +55,14 @@ pub struct RoundResult {
 }
 
 impl RoundResult {
+    /// The server's CPU time per request handled, in microseconds: steadier than requests per
+    /// second on a shared machine, since it does not count time the server was not running.
+    pub fn cpu_us_per_request(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let handled = self.handled.max(1) as f64;
+        self.cpu_s.max(0.0) * 1e6 / handled
+    }
+
     /// Acknowledged per second of load.
     pub fn acknowledged_per_s(&self) -> f64 {
         ratio(self.acknowledged, self.load_s)
@@ -100,6 +110,8 @@ impl RoundResult {
             "rss_kib_start": self.rss_start_kib,
             "rss_kib_max": self.rss_max_kib,
             "rss_kib_end": self.rss_end_kib,
+            "cpu_s": round3(self.cpu_s),
+            "cpu_us_per_request": round3(self.cpu_us_per_request()),
             "log_bytes": self.log.bytes,
             "log_lines": self.log.lines,
             "log_problems": self.log.problems,

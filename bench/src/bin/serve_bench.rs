@@ -262,7 +262,7 @@ async fn rounds(bench: &Bench) -> ExitCode {
         for target in order {
             let result = run_target(bench, target, round).await;
             eprintln!(
-                "round {round} {:<15} acked/s {:>8.0}  handled/s {:>8.0}  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>7.0} ms  drain {:>6.2} s  RSS {:.1}→{:.1} MiB  errors {}  {}",
+                "round {round} {:<15} acked/s {:>8.0}  handled/s {:>8.0}  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>7.0} ms  drain {:>6.2} s  RSS {:.1}→{:.1} MiB  CPU {:.1} µs/req  errors {}  {}",
                 result.target,
                 result.acknowledged_per_s(),
                 result.handled_per_s(),
@@ -272,6 +272,7 @@ async fn rounds(bench: &Bench) -> ExitCode {
                 result.drain_s,
                 mib(result.rss_start_kib),
                 mib(result.rss_max_kib),
+                result.cpu_us_per_request(),
                 result.errors,
                 if result.all_handled() {
                     String::new()
@@ -438,7 +439,7 @@ impl Storage {
         let url = shoporama_app_tests::fresh_postgres_schema(base, "bench");
         let schema = url
             .rsplit_once("options[search_path]=")
-            .map(|(_, s)| s.to_owned())
+            .map(|(_, s)| s.split('&').next().unwrap_or(s).to_owned())
             .expect("the schema is in the URL");
         Self {
             database: url.clone(),
@@ -544,6 +545,7 @@ async fn run_target(bench: &Bench, target: TargetName, round: usize) -> RoundRes
         None => shoporama_app_bench::queue::Counts::default(),
     };
     let rss_start = server.rss_kib();
+    let cpu_start = server.cpu_seconds();
     let memory = RssSampler::start(server.pid(), Duration::from_millis(250));
     let spec = LoadSpec {
         addr: server.addr,
@@ -572,6 +574,7 @@ async fn run_target(bench: &Bench, target: TargetName, round: usize) -> RoundRes
         None => (Duration::ZERO, before),
     };
     let rss_end = server.rss_kib();
+    let cpu_s = server.cpu_seconds() - cpu_start;
     let samples = memory.finish().await;
     if !server.running() {
         eprintln!("!!! {} exited during round {round}", target.name());
@@ -619,6 +622,7 @@ async fn run_target(bench: &Bench, target: TargetName, round: usize) -> RoundRes
             .max()
             .unwrap_or(0),
         rss_end_kib: rss_end,
+        cpu_s,
         log: log_summary,
         exit,
     }

@@ -82,20 +82,22 @@ impl<A: ShoporamaApp> AppRuntime<A> {
                 .route(inbox_routes::STATUS_PATH, get(inbox_routes::status::<A>));
         }
         let body_timeout = config.body_timeout;
+        // One stack, applied once: each `Router::layer` wraps every route in a boxed service
+        // of its own, which costs a clone and an allocation per request and layer.
+        let layers = tower::ServiceBuilder::new()
+            // Whatever answers an error in plain text (axum's extractor rejections) answers JSON.
+            .layer(json_errors::JsonErrorsLayer)
+            // The body must have arrived within the body timeout of the head (408 otherwise).
+            .map_request(move |request: http::Request<axum::body::Body>| {
+                request
+                    .map(|body| axum::body::Body::new(conn::DeadlineBody::new(body, body_timeout)))
+            })
+            .map_response(|response: http::Response<_>| response.map(axum::body::Body::new))
+            .layer(CatchPanicLayer::custom(error::panic_response));
         router
             .fallback(error::not_found_route)
             .method_not_allowed_fallback(error::method_not_allowed)
-            .layer(CatchPanicLayer::custom(error::panic_response))
-            // The body must have arrived within the body timeout of the head (408 otherwise).
-            .layer(tower::util::MapRequestLayer::new(
-                move |request: http::Request<axum::body::Body>| {
-                    request.map(|body| {
-                        axum::body::Body::new(conn::DeadlineBody::new(body, body_timeout))
-                    })
-                },
-            ))
-            // Whatever answers an error in plain text (axum's extractor rejections) answers JSON.
-            .layer(json_errors::JsonErrorsLayer)
+            .layer(layers)
             .with_state(self.clone())
     }
 }

@@ -4,7 +4,6 @@ use axum::body::Body;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::conn::BodyTimeout;
@@ -19,21 +18,35 @@ pub struct CallbackQuery {
     pub webshop_id: u64,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Default)]
 pub(crate) struct RawQuery {
-    #[serde(rename = "type")]
     pub(crate) kind: Option<String>,
     pub(crate) webshop_id: Option<String>,
     pub(crate) name: Option<String>,
 }
 
 /// Parses the raw query string leniently: unknown parameters are ignored.
+/// A parameter given twice is an error, as it would be for any typed query.
 pub(crate) fn raw_query(query: Option<&str>) -> Result<RawQuery, ApiError> {
-    match query {
-        None => Ok(RawQuery::default()),
-        Some(q) => serde_urlencoded::from_str(q)
-            .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}"))),
+    let mut raw = RawQuery::default();
+    let Some(query) = query else {
+        return Ok(raw);
+    };
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        let slot = match &*key {
+            "type" => &mut raw.kind,
+            "webshop_id" => &mut raw.webshop_id,
+            "name" => &mut raw.name,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(ApiError::bad_request(format!(
+                "invalid query string: duplicate field `{key}`"
+            )));
+        }
+        *slot = Some(value.into_owned());
     }
+    Ok(raw)
 }
 
 impl CallbackQuery {
@@ -185,6 +198,17 @@ mod tests {
         assert_eq!(
             query("type=paid").unwrap_err().message(),
             "missing query parameter `webshop_id`"
+        );
+        assert_eq!(
+            query("type=new%5Fstatus&webshop_id=7+").unwrap().kind,
+            "new_status",
+            "percent-escapes and `+` are decoded"
+        );
+        assert_eq!(
+            query("type=paid&webshop_id=1&type=paid")
+                .unwrap_err()
+                .message(),
+            "invalid query string: duplicate field `type`"
         );
         for bad in [
             "type=paid&webshop_id=abc",
