@@ -185,7 +185,7 @@ impl Server {
                 .and_then(|f| f.parse::<u64>().ok())
                 .unwrap_or(0)
         };
-        (ticks(11) + ticks(12)) as f64 / 100.0
+        Duration::from_millis((ticks(11) + ticks(12)) * 10).as_secs_f64()
     }
 
     /// Whether it is still running.

@@ -89,6 +89,33 @@ fn serve_simulate_restart_and_dispatch() {
     // `paid` is a webhook: served from the environment, webhooks go through the durable inbox.
     assert!(stdout.contains("queued"), "{stdout}");
 
+    // `--webhook` sends the webhook's form of `paid` (the pixel takes it both ways): it is
+    // queued as the webhook, apart from the event.
+    let webhook = pixel()
+        .args(["simulate", "paid", "--webhook", "--url"])
+        .arg(format!("http://127.0.0.1:{port}/callback"))
+        .args(["--webshop-id", "7"])
+        .env("SHOPORAMA_APP_TOKEN", TOKEN)
+        .output()
+        .expect("simulate runs");
+    let stdout = String::from_utf8_lossy(&webhook.stdout);
+    assert!(webhook.status.success(), "paid --webhook failed: {stdout}");
+    let jobs = pixel()
+        .args(["inbox", "list", "--json"])
+        .env("SHOPORAMA_APP_TOKEN", TOKEN)
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .output()
+        .expect("inbox list runs");
+    let jobs = String::from_utf8_lossy(&jobs.stdout);
+    assert!(jobs.contains("\"kind\":\"webhook:paid\""), "{jobs}");
+    let lifecycle = pixel()
+        .args(["simulate", "install", "--webhook"])
+        .env("SHOPORAMA_APP_TOKEN", TOKEN)
+        .output()
+        .expect("simulate runs");
+    assert_eq!(lifecycle.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&lifecycle.stderr).contains("--webhook is for events"));
+
     let unknown_shop = pixel()
         .args([
             "simulate",

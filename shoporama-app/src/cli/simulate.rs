@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::Value;
 
+use crate::events::WEBHOOK_MARKER;
 use crate::settings::AppSettings;
 use crate::testing::{SimulatedShop, sample_body};
 
@@ -25,6 +26,11 @@ pub(super) struct SimulateArgs {
     /// A JSON file to send as the body instead of the realistic sample.
     #[arg(long)]
     body: Option<PathBuf>,
+    /// Send the webhook's form of the callback: the body gets its top-level `webhook` member,
+    /// which tells a webhook from the storefront event of the same name (`paid`,
+    /// `order_created`) when the app subscribes to both.
+    #[arg(long)]
+    webhook: bool,
     /// The app token to send as x-app-token.
     #[arg(long, env = "SHOPORAMA_APP_TOKEN", hide_env_values = true)]
     token: String,
@@ -49,10 +55,23 @@ pub(super) async fn run<S: AppSettings>(args: SimulateArgs) -> ExitCode {
         };
         shop = shop.field(name.trim(), value);
     }
+    let lifecycle = matches!(args.kind.as_str(), "install" | "update" | "uninstall");
+    if args.webhook && lifecycle {
+        eprintln!(
+            "error: --webhook is for events and webhooks; `{}` is a lifecycle callback",
+            args.kind
+        );
+        return ExitCode::from(2);
+    }
     let response = if let Some(path) = &args.body {
         let body = match super::read_file(path).and_then(|bytes| {
-            serde_json::from_slice::<Value>(&bytes)
-                .map_err(|e| format!("{} is not JSON: {e}", path.display()))
+            let body = serde_json::from_slice::<Value>(&bytes)
+                .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+            if args.webhook {
+                as_webhook(body, &args.kind).map_err(|e| format!("{}: {e}", path.display()))
+            } else {
+                Ok(body)
+            }
         }) {
             Ok(body) => body,
             Err(error) => {
@@ -66,6 +85,7 @@ pub(super) async fn run<S: AppSettings>(args: SimulateArgs) -> ExitCode {
             "install" => shop.install().await,
             "update" => shop.update().await,
             "uninstall" => shop.uninstall().await,
+            kind if args.webhook => shop.webhook(kind).await,
             kind => shop.send(kind, sample_body(kind, args.webshop_id)).await,
         }
     };
@@ -74,5 +94,28 @@ pub(super) async fn run<S: AppSettings>(args: SimulateArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `body` marked as the webhook `kind` (see [`WEBHOOK_MARKER`]): it must be a JSON object.
+fn as_webhook(body: Value, kind: &str) -> Result<Value, String> {
+    match body {
+        Value::Object(mut map) => {
+            map.insert(WEBHOOK_MARKER.to_owned(), Value::String(kind.to_owned()));
+            Ok(Value::Object(map))
+        }
+        _ => Err("a webhook's body must be a JSON object".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_body_is_marked_as_the_webhook() {
+        let body = as_webhook(serde_json::json!({"order_id": 1}), "paid").unwrap();
+        assert_eq!(body, serde_json::json!({"order_id": 1, "webhook": "paid"}));
+        assert!(as_webhook(serde_json::json!([1]), "paid").is_err());
     }
 }
