@@ -12,8 +12,10 @@
 
 use std::fmt;
 
+use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::field::{RecordFields, VisitOutput as _};
+use tracing_subscriber::fmt::format::{DefaultVisitor, Writer};
 use tracing_subscriber::fmt::time::FormatTime as _;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
@@ -57,6 +59,133 @@ where
         }
         ctx.field_format().format_fields(writer.by_ref(), event)?;
         writeln!(writer)
+    }
+}
+
+/// A [`FormatFields`] that writes what `tracing-subscriber`'s `DefaultFields` writes without
+/// colours, with the common fields written directly: integers and booleans, and strings
+/// that need no escaping (printable ASCII without `"` or `\\`) between quotes. Anything else
+/// (messages, errors, `Debug` values, escaped strings, raw `r#` names, `log.` fields) is
+/// written by `DefaultFields`' own visitor.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PlainFields;
+
+impl<'writer> FormatFields<'writer> for PlainFields {
+    fn format_fields<R: RecordFields>(&self, writer: Writer<'writer>, fields: R) -> fmt::Result {
+        let mut visitor = PlainVisitor {
+            writer,
+            is_empty: true,
+            result: Ok(()),
+        };
+        fields.record(&mut visitor);
+        visitor.result
+    }
+}
+
+struct PlainVisitor<'writer> {
+    writer: Writer<'writer>,
+    /// Nothing written yet (no space before the next field).
+    is_empty: bool,
+    result: fmt::Result,
+}
+
+impl PlainVisitor<'_> {
+    /// Whether `name` is written by this visitor: not the message, not a raw identifier, not
+    /// log metadata (which the default format skips).
+    fn writes_name(name: &str) -> bool {
+        name != "message" && !name.starts_with("r#") && !name.starts_with("log.")
+    }
+
+    /// `name=` after a space when something came before.
+    fn start(&mut self, name: &str) -> fmt::Result {
+        if self.is_empty {
+            self.is_empty = false;
+        } else {
+            self.writer.write_char(' ')?;
+        }
+        self.writer.write_str(name)?;
+        self.writer.write_char('=')
+    }
+
+    fn direct(&mut self, field: &Field, write: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
+        if self.result.is_ok() {
+            self.result = self
+                .start(field.name())
+                .and_then(|()| write(&mut self.writer));
+        }
+    }
+
+    /// Leaves the field to the default visitor.
+    fn delegate(&mut self, record: impl FnOnce(&mut DefaultVisitor<'_>)) {
+        if self.result.is_err() {
+            return;
+        }
+        let mut default = DefaultVisitor::new(self.writer.by_ref(), self.is_empty);
+        record(&mut default);
+        self.result = default.finish();
+    }
+
+    fn delegated(&mut self, field: &Field) {
+        // The default visitor writes every field but log metadata.
+        if !field.name().starts_with("log.") {
+            self.is_empty = false;
+        }
+    }
+}
+
+impl Visit for PlainVisitor<'_> {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if Self::writes_name(field.name()) {
+            self.direct(field, |w| w.write_str(itoa::Buffer::new().format(value)));
+        } else {
+            self.delegate(|d| d.record_u64(field, value));
+            self.delegated(field);
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if Self::writes_name(field.name()) {
+            self.direct(field, |w| w.write_str(itoa::Buffer::new().format(value)));
+        } else {
+            self.delegate(|d| d.record_i64(field, value));
+            self.delegated(field);
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if Self::writes_name(field.name()) {
+            self.direct(field, |w| w.write_str(if value { "true" } else { "false" }));
+        } else {
+            self.delegate(|d| d.record_bool(field, value));
+            self.delegated(field);
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        // `Debug` of such a string is the string between quotes.
+        let plain = value
+            .bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+        if plain && Self::writes_name(field.name()) {
+            self.direct(field, |w| {
+                w.write_char('"')?;
+                w.write_str(value)?;
+                w.write_char('"')
+            });
+        } else {
+            self.delegate(|d| d.record_str(field, value));
+            self.delegated(field);
+        }
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.delegate(|d| d.record_error(field, value));
+        self.delegated(field);
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.delegate(|d| d.record_debug(field, value));
+        self.delegated(field);
     }
 }
 
@@ -107,17 +236,127 @@ mod tests {
     }
 
     fn written(format: impl FnOnce(Lines) -> Box<dyn Subscriber + Send + Sync>) -> String {
+        written_with(
+            || {
+                let span = tracing::info_span!("callback", kind = "paid", webshop_id = 7_u64);
+                let _entered = span.enter();
+                let inner = tracing::info_span!("inbox_job", job = 3_i64);
+                let _inner = inner.enter();
+                tracing::warn!(status = 200_u16, outcome = "queued", "callback handled");
+            },
+            format,
+        )
+    }
+
+    /// What `log` writes through the subscriber `format` makes, the time cut off each line.
+    fn written_with(
+        log: impl FnOnce(),
+        format: impl FnOnce(Lines) -> Box<dyn Subscriber + Send + Sync>,
+    ) -> String {
         let lines = Lines::default();
         let subscriber = format(lines.clone());
-        tracing::subscriber::with_default(subscriber, || {
-            let span = tracing::info_span!("callback", kind = "paid", webshop_id = 7_u64);
-            let _entered = span.enter();
-            let inner = tracing::info_span!("inbox_job", job = 3_i64);
-            let _inner = inner.enter();
-            tracing::warn!(status = 200_u16, outcome = "queued", "callback handled");
-        });
+        tracing::subscriber::with_default(subscriber, log);
         let text = lines.0.lock().map(|l| l.clone()).unwrap_or_default();
         String::from_utf8_lossy(&text).into_owned()
+    }
+
+    /// Every kind of field value, in spans and events, with and without escapes.
+    fn every_kind_of_field() {
+        #[derive(Debug)]
+        struct Inner;
+        impl fmt::Display for Inner {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the disk is full")
+            }
+        }
+        impl std::error::Error for Inner {}
+        #[derive(Debug)]
+        struct Outer(Inner);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("cannot \"store\"")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let span = tracing::info_span!(
+            "callback",
+            kind = "new_status",
+            webshop_id = 7_u64,
+            shop = "Café \"Ø\"",
+            r#type = "paid",
+            empty = ""
+        );
+        let _entered = span.enter();
+        tracing::info!(
+            count = -3_i64,
+            big = u64::MAX,
+            on = true,
+            ratio = 0.5_f64,
+            wide = 1_u128 << 100,
+            text = "tab\there",
+            path = "C:\\shop",
+            quote = "it's \\ \"quoted\"",
+            ansi = "\u{1b}[31mred",
+            list = ?vec![1, 2],
+            shown = %"display",
+            "a message with {} and \"quotes\"",
+            "args"
+        );
+        let error: &(dyn std::error::Error + 'static) = &Outer(Inner);
+        tracing::error!(error, alone = error as &dyn std::error::Error, "failed");
+        tracing::info!("only a message");
+        let later = tracing::info_span!("job", id = tracing::field::Empty, attempt = 1_u64);
+        later.record("id", 42_u64);
+        later.in_scope(|| tracing::warn!(outcome = "retry", "later"));
+    }
+
+    #[test]
+    fn the_plain_fields_write_what_the_default_fields_write() {
+        let plain = written_with(every_kind_of_field, |lines| {
+            Box::new(
+                tracing_subscriber::registry().with(
+                    tracing_subscriber::fmt::layer()
+                        .with_writer(lines)
+                        .with_ansi(false)
+                        .fmt_fields(PlainFields)
+                        .event_format(PlainLine),
+                ),
+            )
+        });
+        let default = written_with(every_kind_of_field, |lines| {
+            Box::new(
+                tracing_subscriber::registry().with(
+                    tracing_subscriber::fmt::layer()
+                        .with_writer(lines)
+                        .with_ansi(false)
+                        .event_format(PlainLine),
+                ),
+            )
+        });
+        let without_times = |text: &str| -> Vec<String> {
+            text.lines()
+                .map(|line| {
+                    line.split_once('Z')
+                        .map_or(line, |(_, rest)| rest)
+                        .to_owned()
+                })
+                .collect()
+        };
+        assert_eq!(
+            without_times(&plain),
+            without_times(&default),
+            "{plain}\n{default}"
+        );
+        assert_eq!(plain.lines().count(), 4, "{plain}");
+        assert!(
+            plain.contains("kind=\"new_status\" webshop_id=7"),
+            "{plain}"
+        );
+        assert!(plain.contains("job{attempt=1 id=42}"), "{plain}");
     }
 
     #[test]
@@ -128,6 +367,7 @@ mod tests {
                     tracing_subscriber::fmt::layer()
                         .with_writer(lines)
                         .with_ansi(false)
+                        .fmt_fields(PlainFields)
                         .event_format(PlainLine),
                 ),
             )

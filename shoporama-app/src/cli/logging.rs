@@ -74,6 +74,7 @@ pub fn init_tracing() -> LogGuard {
     } else {
         lines
             .with_ansi(false)
+            .fmt_fields(super::log_format::PlainFields)
             .event_format(super::log_format::PlainLine)
             .boxed()
     };
