@@ -107,58 +107,55 @@ impl PlainVisitor<'_> {
         self.writer.write_char('=')
     }
 
-    fn direct(&mut self, field: &Field, write: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
-        if self.result.is_ok() {
-            self.result = self
-                .start(field.name())
-                .and_then(|()| write(&mut self.writer));
-        }
-    }
-
-    /// Leaves the field to the default visitor.
-    fn delegate(&mut self, record: impl FnOnce(&mut DefaultVisitor<'_>)) {
+    /// Writes `field=text` (quoted or not) itself when `text` is given and the name is one
+    /// it writes; otherwise leaves the field to the default visitor (`record`).
+    fn write(
+        &mut self,
+        field: &Field,
+        text: Option<(&str, bool)>,
+        record: impl FnOnce(&mut DefaultVisitor<'_>),
+    ) {
         if self.result.is_err() {
             return;
         }
-        let mut default = DefaultVisitor::new(self.writer.by_ref(), self.is_empty);
-        record(&mut default);
-        self.result = default.finish();
-    }
-
-    fn delegated(&mut self, field: &Field) {
-        // The default visitor writes every field but log metadata.
-        if !field.name().starts_with("log.") {
-            self.is_empty = false;
+        match text {
+            Some((text, quoted)) if Self::writes_name(field.name()) => {
+                self.result = self.start(field.name()).and_then(|()| {
+                    let quote = if quoted { "\"" } else { "" };
+                    self.writer.write_str(quote)?;
+                    self.writer.write_str(text)?;
+                    self.writer.write_str(quote)
+                });
+            }
+            _ => {
+                let mut default = DefaultVisitor::new(self.writer.by_ref(), self.is_empty);
+                record(&mut default);
+                self.result = default.finish();
+                // The default visitor writes every field but log metadata.
+                if !field.name().starts_with("log.") {
+                    self.is_empty = false;
+                }
+            }
         }
     }
 }
 
 impl Visit for PlainVisitor<'_> {
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if Self::writes_name(field.name()) {
-            self.direct(field, |w| w.write_str(itoa::Buffer::new().format(value)));
-        } else {
-            self.delegate(|d| d.record_u64(field, value));
-            self.delegated(field);
-        }
+        let mut buffer = itoa::Buffer::new();
+        let text = buffer.format(value);
+        self.write(field, Some((text, false)), |d| d.record_u64(field, value));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if Self::writes_name(field.name()) {
-            self.direct(field, |w| w.write_str(itoa::Buffer::new().format(value)));
-        } else {
-            self.delegate(|d| d.record_i64(field, value));
-            self.delegated(field);
-        }
+        let mut buffer = itoa::Buffer::new();
+        let text = buffer.format(value);
+        self.write(field, Some((text, false)), |d| d.record_i64(field, value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        if Self::writes_name(field.name()) {
-            self.direct(field, |w| w.write_str(if value { "true" } else { "false" }));
-        } else {
-            self.delegate(|d| d.record_bool(field, value));
-            self.delegated(field);
-        }
+        let text = if value { "true" } else { "false" };
+        self.write(field, Some((text, false)), |d| d.record_bool(field, value));
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
@@ -166,26 +163,17 @@ impl Visit for PlainVisitor<'_> {
         let plain = value
             .bytes()
             .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
-        if plain && Self::writes_name(field.name()) {
-            self.direct(field, |w| {
-                w.write_char('"')?;
-                w.write_str(value)?;
-                w.write_char('"')
-            });
-        } else {
-            self.delegate(|d| d.record_str(field, value));
-            self.delegated(field);
-        }
+        self.write(field, plain.then_some((value, true)), |d| {
+            d.record_str(field, value);
+        });
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.delegate(|d| d.record_error(field, value));
-        self.delegated(field);
+        self.write(field, None, |d| d.record_error(field, value));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.delegate(|d| d.record_debug(field, value));
-        self.delegated(field);
+        self.write(field, None, |d| d.record_debug(field, value));
     }
 }
 

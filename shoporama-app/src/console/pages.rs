@@ -763,24 +763,11 @@ pub(super) async fn fire<A: ShoporamaApp>(
         let body = serde_json::to_string_pretty(&k.sample(webshop_id.unwrap_or(1)));
         (k.value.clone(), body.unwrap_or_default())
     });
-    fire_page(
-        &state,
-        &shops,
-        webshop_id,
-        kind,
-        body,
-        None,
-        None,
-        Vec::new(),
-        StatusCode::OK,
-    )
-    .await
+    fire_page(&state, &shops, Fired::form(webshop_id, kind, body)).await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn fire_page<A: ShoporamaApp>(
-    state: &ConsoleState<A>,
-    shops: &[Installation],
+/// What the fire page shows besides the shops: the form's values and what firing answered.
+struct Fired {
     webshop_id: Option<u64>,
     kind: String,
     body: String,
@@ -788,7 +775,51 @@ async fn fire_page<A: ShoporamaApp>(
     answer: Option<Answer>,
     notes: Vec<String>,
     status: StatusCode,
+}
+
+impl Fired {
+    /// The form with these values, nothing fired yet.
+    fn form(webshop_id: Option<u64>, kind: String, body: String) -> Self {
+        Self {
+            webshop_id,
+            kind,
+            body,
+            body_error: None,
+            answer: None,
+            notes: Vec::new(),
+            status: StatusCode::OK,
+        }
+    }
+
+    /// Not fired: a note says why (400).
+    fn refused(mut self, why: String) -> Self {
+        self.notes.push(why);
+        self.status = StatusCode::BAD_REQUEST;
+        self
+    }
+
+    /// Not fired: the body is wrong, said beside it (400).
+    fn bad_body(mut self, error: String) -> Self {
+        self.body_error = Some(error);
+        self.status = StatusCode::BAD_REQUEST;
+        self
+    }
+}
+
+async fn fire_page<A: ShoporamaApp>(
+    state: &ConsoleState<A>,
+    shops: &[Installation],
+    fired: Fired,
 ) -> Response {
+    let Fired {
+        webshop_id,
+        kind,
+        body,
+        body_error,
+        answer,
+        notes,
+        status,
+    } = fired;
     let kinds = subscribed(&state.manifest)
         .into_iter()
         .map(|k| KindOption {
@@ -841,13 +872,7 @@ pub(super) async fn fire_send<A: ShoporamaApp>(
             return fire_page(
                 &state,
                 &shops,
-                None,
-                String::new(),
-                String::new(),
-                Some(error),
-                None,
-                Vec::new(),
-                StatusCode::BAD_REQUEST,
+                Fired::form(None, String::new(), String::new()).bad_body(error),
             )
             .await;
         }
@@ -860,13 +885,7 @@ pub(super) async fn fire_send<A: ShoporamaApp>(
             return fire_page(
                 &state,
                 &shops,
-                None,
-                kind,
-                text,
-                None,
-                None,
-                vec![format!("Shop: {error}")],
-                StatusCode::BAD_REQUEST,
+                Fired::form(None, kind, text).refused(format!("Shop: {error}")),
             )
             .await;
         }
@@ -877,13 +896,7 @@ pub(super) async fn fire_send<A: ShoporamaApp>(
         return fire_page(
             &state,
             &shops,
-            Some(webshop_id),
-            kind,
-            text,
-            None,
-            None,
-            vec![error],
-            StatusCode::BAD_REQUEST,
+            Fired::form(Some(webshop_id), kind, text).refused(error),
         )
         .await;
     };
@@ -895,13 +908,7 @@ pub(super) async fn fire_send<A: ShoporamaApp>(
             return fire_page(
                 &state,
                 &shops,
-                Some(webshop_id),
-                kind,
-                text,
-                Some(error),
-                None,
-                Vec::new(),
-                StatusCode::BAD_REQUEST,
+                Fired::form(Some(webshop_id), kind, text).bad_body(error),
             )
             .await;
         }
@@ -935,13 +942,12 @@ pub(super) async fn fire_send<A: ShoporamaApp>(
     fire_page(
         &state,
         &shops,
-        Some(webshop_id),
-        kind,
-        text,
-        None,
-        Some(answer),
-        notes,
-        status,
+        Fired {
+            answer: Some(answer),
+            notes,
+            status,
+            ..Fired::form(Some(webshop_id), kind, text)
+        },
     )
     .await
 }
