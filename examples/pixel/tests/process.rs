@@ -102,7 +102,7 @@ fn serve_simulate_restart_and_dispatch() {
     assert!(webhook.status.success(), "paid --webhook failed: {stdout}");
     let jobs = pixel()
         .args(["inbox", "list", "--json"])
-        .env("SHOPORAMA_APP_TOKEN", TOKEN)
+        // The store commands need no app token.
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .output()
         .expect("inbox list runs");

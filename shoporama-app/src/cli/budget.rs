@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::commands::ShopArg;
-use crate::config::Config;
 use crate::rest::{Budget, BudgetStatus};
 
 /// `<app> budget …`.
@@ -26,7 +25,7 @@ pub(super) async fn run(args: BudgetArgs) -> ExitCode {
 
 async fn execute(args: BudgetArgs) -> Result<(), Box<dyn Error>> {
     let webshop_id = args.shop.webshop_id;
-    let config = Config::from_env()?;
+    let config = super::store_config()?;
     let store = crate::store::connect(&config.database_url).await?;
     let Some(installation) = store.installation(webshop_id).await? else {
         return Err(format!("shop {webshop_id} has not installed the app").into());

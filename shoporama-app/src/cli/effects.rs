@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::config::Config;
 use crate::effects::{EffectFilter, EffectRecord, EffectState, Effects};
 
 /// `<app> effects …`.
@@ -74,7 +73,7 @@ pub(super) async fn run(args: EffectsArgs) -> ExitCode {
 
 /// Opens (and migrates) the store of `DATABASE_URL`, then its effects.
 async fn open() -> Result<Effects, Box<dyn Error>> {
-    let config = Config::from_env()?;
+    let config = super::store_config()?;
     let store = crate::store::connect(&config.database_url).await?;
     let Some(database) = store.database() else {
         return Err(format!(

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-use crate::config::Config;
 use crate::inbox::{Inbox, JobState};
 
 /// `<app> inbox …`.
@@ -67,7 +66,7 @@ pub(super) async fn run(args: InboxArgs) -> ExitCode {
 
 /// Opens (and migrates) the store of `DATABASE_URL`, then its inbox.
 async fn open() -> Result<Inbox, Box<dyn Error>> {
-    let config = Config::from_env()?;
+    let config = super::store_config()?;
     Ok(Inbox::open(&config.database_url, config.inbox).await?)
 }
 

@@ -552,6 +552,20 @@ pub(crate) fn print_stdout(text: &str) {
 
 /// Reads a file argument, naming it in the error.
 /// A maintenance command's exit: success, or the error printed and a failure.
+/// The configuration of the commands that only read and change the app's store (`inbox`,
+/// `effects`, `budget`): the same environment as `serve`, but `SHOPORAMA_APP_TOKEN` may be
+/// unset, since they verify no callback and send no request with it.
+fn store_config() -> Result<crate::config::Config, crate::config::ConfigError> {
+    /// Stands in for the app token, which these commands never use.
+    const NO_TOKEN: &str = "(store commands use no app token)";
+    crate::config::Config::from_lookup(|name| {
+        std::env::var(name)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+            .or_else(|| (name == "SHOPORAMA_APP_TOKEN").then(|| NO_TOKEN.to_owned()))
+    })
+}
+
 fn exit_code(result: Result<(), Box<dyn std::error::Error>>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
