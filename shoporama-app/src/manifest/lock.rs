@@ -259,12 +259,25 @@ pub enum LockError {
 /// Checks `manifest` against the lock file at `path`: what `<app> manifest --check` runs,
 /// callable from a build script (`build.rs`) to fail the build on a breaking change.
 ///
-/// ```no_run
-/// # fn manifest() -> shoporama_app::manifest::AppManifest { unimplemented!() }
-/// // build.rs of a deployment crate
-/// if let Err(error) = shoporama_app::manifest::check_lock(&manifest(), "shoporama-app.lock.json") {
+/// ```
+/// use shoporama_app::manifest::{ManifestLock, check_lock};
+/// use shoporama_app::prelude::*;
+///
+/// #[shoporama_app(name = "Greeter", access = read)]
+/// pub struct Settings {
+///     #[field(default = "Hej")]
+///     greeting: String,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// # let lock_file = dir.path().join("shoporama-app.lock.json");
+/// // What `<app> manifest --lock` writes when the app goes live …
+/// ManifestLock::new(&Settings::manifest()).write(&lock_file)?;
+/// // … and what a build script (`build.rs`) of the next version checks:
+/// if let Err(error) = check_lock(&Settings::manifest(), &lock_file) {
 ///     panic!("{error}");
 /// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn check_lock(manifest: &AppManifest, path: impl AsRef<Path>) -> Result<(), LockError> {
     let path = path.as_ref();

@@ -12,15 +12,23 @@ use super::{ListQuery, Resource, RestError};
 /// What a listing will cost: its items, its calls at the page size it will use, and the
 /// calls the shop's budget has left today. From [`Resource::plan`].
 ///
-/// ```no_run
-/// # async fn demo(client: shoporama_app::rest::ShopClient) -> Result<(), shoporama_app::rest::RestError> {
+/// ```
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use shoporama_app::rest::ListQuery;
+/// use shoporama_app::testing::{FakeShoporama, SAMPLE_REST_TOKEN};
+///
+/// let fake = FakeShoporama::builder().token(SAMPLE_REST_TOKEN).seed_samples().start().await?;
+/// let client = fake.shop_client(SAMPLE_REST_TOKEN);
 /// let plan = client.orders().plan(&ListQuery::new()).await?;
 /// if plan.fits() == Some(false) {
 ///     eprintln!("{plan}: not today");
 ///     return Ok(());
 /// }
+/// assert_eq!(plan.probe_calls, 1);
+/// assert!(plan.items.is_some_and(|items| items >= 1), "{plan}");
 /// # Ok(()) }
+/// # shoporama_app::tokio::runtime::Runtime::new()?.block_on(demo())?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListPlan {
