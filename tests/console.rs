@@ -247,6 +247,12 @@ async fn sign_in(served: &Served, client: &Plain) {
     assert_eq!(response.status(), 303, "the one-time URL signs in");
 }
 
+/// Fires `kind` with `body` at shop 7 through the console's form: its status and page.
+async fn fire(client: &Plain, served: &Served, kind: &str, body: &str) -> (u16, String) {
+    let form = [("webshop_id", "7"), ("kind", kind), ("body", body)];
+    text(client.post(&served.url("/console/fire"), &form).await).await
+}
+
 async fn text(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();
     (status, response.text().await.expect("body"))
@@ -403,15 +409,7 @@ async fn form_save_and_fire_work_without_javascript() {
 
     // Fire: the handler's effect and log line show.
     let body = serde_json::to_string(&shoporama_app::testing::sample_body("paid", 7)).unwrap();
-    let (status, page) = text(
-        client
-            .post(
-                &served.url("/console/fire"),
-                &[("webshop_id", "7"), ("kind", "paid"), ("body", &body)],
-            )
-            .await,
-    )
-    .await;
+    let (status, page) = fire(&client, &served, "paid", &body).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("dispatched"), "{page}");
     assert!(
@@ -441,19 +439,7 @@ async fn form_save_and_fire_work_without_javascript() {
     );
     let body =
         serde_json::to_string(&shoporama_app::testing::sample_webhook_body("paid", 7)).unwrap();
-    let (status, page) = text(
-        client
-            .post(
-                &served.url("/console/fire"),
-                &[
-                    ("webshop_id", "7"),
-                    ("kind", "webhook:paid"),
-                    ("body", &body),
-                ],
-            )
-            .await,
-    )
-    .await;
+    let (status, page) = fire(&client, &served, "webhook:paid", &body).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Sent as the `paid` webhook"), "{page}");
     assert!(
@@ -461,29 +447,13 @@ async fn form_save_and_fire_work_without_javascript() {
         "the webhook variant's handler ran: {page}"
     );
     // A body that is not JSON is an error beside the body.
-    let (status, page) = text(
-        client
-            .post(
-                &served.url("/console/fire"),
-                &[("webshop_id", "7"), ("kind", "paid"), ("body", "{oops")],
-            )
-            .await,
-    )
-    .await;
+    let (status, page) = fire(&client, &served, "paid", "{oops").await;
     assert_eq!(status, 400);
     assert!(
         page.contains("id=\"fire-body-error\">the body is not JSON"),
         "{page}"
     );
-    let (status, page) = text(
-        client
-            .post(
-                &served.url("/console/fire"),
-                &[("webshop_id", "7"), ("kind", "stock"), ("body", "{}")],
-            )
-            .await,
-    )
-    .await;
+    let (status, page) = fire(&client, &served, "stock", "{}").await;
     assert_eq!(status, 400);
     assert!(
         page.contains("`stock` is not an event or webhook this app subscribes to"),

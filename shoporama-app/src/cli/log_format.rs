@@ -236,6 +236,31 @@ mod tests {
         )
     }
 
+    /// The plain format as `init_tracing` installs it.
+    fn plain_lines(lines: Lines) -> Box<dyn Subscriber + Send + Sync> {
+        Box::new(
+            tracing_subscriber::registry().with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(lines)
+                    .with_ansi(false)
+                    .fmt_fields(PlainFields)
+                    .event_format(PlainLine),
+            ),
+        )
+    }
+
+    /// The plain line with `tracing-subscriber`'s own field formatting.
+    fn plain_lines_with_default_fields(lines: Lines) -> Box<dyn Subscriber + Send + Sync> {
+        Box::new(
+            tracing_subscriber::registry().with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(lines)
+                    .with_ansi(false)
+                    .event_format(PlainLine),
+            ),
+        )
+    }
+
     /// What `log` writes through the subscriber `format` makes, the time cut off each line.
     fn written_with(
         log: impl FnOnce(),
@@ -304,27 +329,8 @@ mod tests {
 
     #[test]
     fn the_plain_fields_write_what_the_default_fields_write() {
-        let plain = written_with(every_kind_of_field, |lines| {
-            Box::new(
-                tracing_subscriber::registry().with(
-                    tracing_subscriber::fmt::layer()
-                        .with_writer(lines)
-                        .with_ansi(false)
-                        .fmt_fields(PlainFields)
-                        .event_format(PlainLine),
-                ),
-            )
-        });
-        let default = written_with(every_kind_of_field, |lines| {
-            Box::new(
-                tracing_subscriber::registry().with(
-                    tracing_subscriber::fmt::layer()
-                        .with_writer(lines)
-                        .with_ansi(false)
-                        .event_format(PlainLine),
-                ),
-            )
-        });
+        let plain = written_with(every_kind_of_field, plain_lines);
+        let default = written_with(every_kind_of_field, plain_lines_with_default_fields);
         let without_times = |text: &str| -> Vec<String> {
             text.lines()
                 .map(|line| {
@@ -349,17 +355,7 @@ mod tests {
 
     #[test]
     fn writes_what_the_default_format_writes_without_colours() {
-        let plain = written(|lines| {
-            Box::new(
-                tracing_subscriber::registry().with(
-                    tracing_subscriber::fmt::layer()
-                        .with_writer(lines)
-                        .with_ansi(false)
-                        .fmt_fields(PlainFields)
-                        .event_format(PlainLine),
-                ),
-            )
-        });
+        let plain = written(plain_lines);
         let default = written(|lines| {
             Box::new(
                 tracing_subscriber::registry().with(

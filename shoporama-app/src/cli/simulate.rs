@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::Value;
 
-use crate::events::WEBHOOK_MARKER;
+use crate::events::mark_as_webhook;
 use crate::settings::AppSettings;
 use crate::testing::{SimulatedShop, sample_body};
 
@@ -68,7 +68,9 @@ pub(super) async fn run<S: AppSettings>(args: SimulateArgs) -> ExitCode {
             let body = serde_json::from_slice::<Value>(&bytes)
                 .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
             if args.webhook {
-                as_webhook(body, &args.kind).map_err(|e| format!("{}: {e}", path.display()))
+                mark_as_webhook(body, &args.kind).map_err(|_| {
+                    format!("{}: a webhook's body must be a JSON object", path.display())
+                })
             } else {
                 Ok(body)
             }
@@ -94,28 +96,5 @@ pub(super) async fn run<S: AppSettings>(args: SimulateArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    }
-}
-
-/// `body` marked as the webhook `kind` (see [`WEBHOOK_MARKER`]): it must be a JSON object.
-fn as_webhook(body: Value, kind: &str) -> Result<Value, String> {
-    match body {
-        Value::Object(mut map) => {
-            map.insert(WEBHOOK_MARKER.to_owned(), Value::String(kind.to_owned()));
-            Ok(Value::Object(map))
-        }
-        _ => Err("a webhook's body must be a JSON object".to_owned()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_file_body_is_marked_as_the_webhook() {
-        let body = as_webhook(serde_json::json!({"order_id": 1}), "paid").unwrap();
-        assert_eq!(body, serde_json::json!({"order_id": 1, "webhook": "paid"}));
-        assert!(as_webhook(serde_json::json!([1]), "paid").is_err());
     }
 }

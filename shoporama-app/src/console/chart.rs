@@ -76,23 +76,18 @@ pub(super) fn svg(minutes: &[Minute]) -> String {
             u32::try_from(u64::from(n) * u64::from(plot_height) / u64::from(max))
                 .unwrap_or(plot_height)
         };
-        if minute.total > 0 {
-            let h = height(minute.total).max(1);
-            let _ = write!(
-                svg,
-                "<rect class=\"total\" x=\"{x}\" y=\"{}\" width=\"{bar}\" height=\"{h}\" fill=\"#1a73e8\"><title>{} callbacks</title></rect>",
-                HEIGHT - BOTTOM - h,
-                minute.total
-            );
-        }
-        if minute.failed > 0 {
-            let h = height(minute.failed).max(1);
-            let _ = write!(
-                svg,
-                "<rect class=\"failed\" x=\"{x}\" y=\"{}\" width=\"{bar}\" height=\"{h}\" fill=\"#d93025\"><title>{} failed</title></rect>",
-                HEIGHT - BOTTOM - h,
-                minute.failed
-            );
+        for (count, class, fill, what) in [
+            (minute.total, "total", "#1a73e8", "callbacks"),
+            (minute.failed, "failed", "#d93025", "failed"),
+        ] {
+            if count > 0 {
+                let h = height(count).max(1);
+                let _ = write!(
+                    svg,
+                    "<rect class=\"{class}\" x=\"{x}\" y=\"{}\" width=\"{bar}\" height=\"{h}\" fill=\"{fill}\"><title>{count} {what}</title></rect>",
+                    HEIGHT - BOTTOM - h,
+                );
+            }
         }
     }
     svg.push_str("</svg>");

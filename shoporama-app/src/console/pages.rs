@@ -23,7 +23,7 @@ use super::views::{
 use super::{ConsoleOptions, chart};
 use crate::app::ShoporamaApp;
 use crate::effects::{EffectFilter, EffectRecord, EffectState};
-use crate::events::WEBHOOK_MARKER;
+use crate::events::{WEBHOOK_MARKER, is_marked};
 use crate::fields::{FieldKind, FieldValues};
 use crate::inbox::{Job, JobState};
 use crate::manifest::{AppManifest, ManifestField};
@@ -917,7 +917,7 @@ pub(super) async fn fire_send<A: ShoporamaApp>(
     let mut notes = Vec::new();
     if subscription.both {
         // As `Origin::of` decides for a name subscribed both ways.
-        let marked = json.get(WEBHOOK_MARKER).is_some_and(|v| !v.is_null());
+        let marked = is_marked(&json);
         let (sent_as, why) = if marked {
             ("webhook", "has")
         } else {

@@ -130,9 +130,21 @@ impl std::fmt::Display for Origin {
     }
 }
 
-/// Whether a parsed body carries the webhook marker.
-fn is_marked(body: &Value) -> bool {
+/// Whether a parsed body carries the webhook marker (a non-null top-level member).
+pub(crate) fn is_marked(body: &Value) -> bool {
     body.get(WEBHOOK_MARKER).is_some_and(|v| !v.is_null())
+}
+
+/// `body` marked as the webhook `kind` (its top-level [`WEBHOOK_MARKER`] member set), or,
+/// when it is not a JSON object and cannot carry the marker, `Err` with the body unchanged.
+pub(crate) fn mark_as_webhook(body: Value, kind: &str) -> Result<Value, Value> {
+    match body {
+        Value::Object(mut map) => {
+            map.insert(WEBHOOK_MARKER.to_owned(), Value::String(kind.to_owned()));
+            Ok(Value::Object(map))
+        }
+        other => Err(other),
+    }
 }
 
 /// The marker alone, read from JSON text without building the rest.
@@ -180,6 +192,15 @@ pub trait AppEvent: Sized + Send + Sync + std::fmt::Debug + 'static {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_body_is_marked_as_the_webhook() {
+        let body = mark_as_webhook(json!({"order_id": 1}), "paid").unwrap();
+        assert_eq!(body, json!({"order_id": 1, "webhook": "paid"}));
+        assert!(is_marked(&body));
+        assert!(mark_as_webhook(json!([1]), "paid").is_err());
+        assert!(!is_marked(&json!({"webhook": null})));
+    }
 
     const EVENTS: &[EventName] = &[EventName::Paid, EventName::AddToBasket];
     const WEBHOOKS: &[WebhookName] = &[WebhookName::Paid, WebhookName::Stock];

@@ -395,14 +395,9 @@ pub const SAMPLE_RETURN_ID: u64 = 77;
 /// apart from the storefront event of the same name (see
 /// [`Origin::of`](crate::events::Origin::of)).
 pub fn sample_webhook_body(kind: &str, webshop_id: u64) -> Value {
-    let mut body = sample_body(kind, webshop_id);
-    if let Value::Object(map) = &mut body {
-        map.insert(
-            crate::events::WEBHOOK_MARKER.to_owned(),
-            Value::String(kind.to_owned()),
-        );
-    }
-    body
+    // Every sample is an object, so it is always marked.
+    crate::events::mark_as_webhook(sample_body(kind, webshop_id), kind)
+        .unwrap_or_else(|unmarked| unmarked)
 }
 
 /// A realistic body for an event or webhook of `kind`. Shoporama does not publish these
