@@ -398,6 +398,26 @@ fn authenticate(
     }
 }
 
+/// The filterable properties of an invoice collection: its own `number`, the properties
+/// drafts and booked invoices share, then any `extra` of its own.
+macro_rules! invoice_filterable {
+    ($number:literal $(, $extra:literal)*) => {
+        &[
+            $number,
+            "references.other",
+            "customer.customerNumber",
+            "date",
+            "dueDate",
+            "currency",
+            "notes.heading",
+            "recipient.name",
+            "netAmount",
+            "grossAmount",
+            $($extra,)*
+        ]
+    };
+}
+
 /// Authenticates and dispatches one request (under the world's lock; nothing here awaits).
 fn serve(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reply {
     let base = shared.base_url.as_str();
@@ -464,12 +484,17 @@ fn serve(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
                 );
             }
         };
-        let country = shared.config.agreement_country.as_str();
+        let post = Post {
+            base,
+            agreement_country: shared.config.agreement_country.as_str(),
+            document: &document,
+            log_id: &log_id,
+        };
         return match route {
-            "/customers" => create_customer(&mut world, base, country, &document, &log_id),
-            "/products" => create_product(&mut world, base, country, &document, &log_id),
-            "/invoices/drafts" => create_draft(&mut world, base, country, &document, &log_id),
-            _ => book_draft(&mut world, base, country, &document, &log_id),
+            "/customers" => create_customer(&mut world, &post),
+            "/products" => create_product(&mut world, &post),
+            "/invoices/drafts" => create_draft(&mut world, &post),
+            _ => book_draft(&mut world, &post),
         };
     }
     let tail = path
@@ -562,34 +587,11 @@ fn serve(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
                 ),
                 "/invoices/drafts" => (
                     world.drafts.values().collect(),
-                    &[
-                        "draftInvoiceNumber",
-                        "references.other",
-                        "customer.customerNumber",
-                        "date",
-                        "dueDate",
-                        "currency",
-                        "notes.heading",
-                        "recipient.name",
-                        "netAmount",
-                        "grossAmount",
-                    ],
+                    invoice_filterable!("draftInvoiceNumber"),
                 ),
                 _ => (
                     world.booked.values().collect(),
-                    &[
-                        "bookedInvoiceNumber",
-                        "references.other",
-                        "customer.customerNumber",
-                        "date",
-                        "dueDate",
-                        "currency",
-                        "notes.heading",
-                        "recipient.name",
-                        "netAmount",
-                        "grossAmount",
-                        "remainder",
-                    ],
+                    invoice_filterable!("bookedInvoiceNumber", "remainder"),
                 ),
             };
             collection(base, path, &query, &items, filterable, &log_id)
@@ -781,6 +783,26 @@ fn find_nulls(node: &Value, at: &mut Vec<Segment>, validation: &mut Validation) 
     }
 }
 
+/// One `POST` the stand-in validates and carries out.
+#[derive(Clone, Copy)]
+struct Post<'a> {
+    /// The stand-in's base URL, for `self` links.
+    base: &'a str,
+    /// The agreement's ISO country code.
+    agreement_country: &'a str,
+    /// The request body.
+    document: &'a Value,
+    /// The request's log id, for error replies.
+    log_id: &'a str,
+}
+
+impl Post<'_> {
+    /// The body checked against its schema `table` ([`structural`]).
+    fn structural(&self, table: &[schema::Property]) -> Validation {
+        structural(table, self.document, self.agreement_country)
+    }
+}
+
 /// The structural checks of a write: every `null` (e-conomic: "We do not generally accept null
 /// as a value", economic-api.md §1.2), then the published schema ([`schema`]). The
 /// resource-specific checks that follow skip properties these already reported.
@@ -822,11 +844,17 @@ fn self_link_number(link: &str) -> Option<i128> {
 fn reference(
     document: &Value,
     property: &str,
-    number_key: &str,
     known: &BTreeMap<u32, Value>,
     validation: &mut Validation,
 ) -> Option<u32> {
-    reference_in(document, &[], property, number_key, known, validation)
+    reference_in(document, &[], property, known, validation)
+}
+
+/// The number property of a reference `property`, named after what it refers to:
+/// `recipient.vatZone` carries a `vatZoneNumber`.
+fn number_key(property: &str) -> String {
+    let name = property.rsplit('.').next().unwrap_or(property);
+    format!("{name}Number")
 }
 
 /// [`reference`] on a part of the request (`lines[2]`) at `prefix`.
@@ -834,7 +862,6 @@ fn reference_in(
     document: &Value,
     prefix: &[Segment],
     property: &str,
-    number_key: &str,
     known: &BTreeMap<u32, Value>,
     validation: &mut Validation,
 ) -> Option<u32> {
@@ -844,7 +871,8 @@ fn reference_in(
     if validation.has_errors_under(&at) {
         return None;
     }
-    let by_number = object.get(number_key).filter(|value| !value.is_null());
+    let number_key = number_key(property);
+    let by_number = object.get(&number_key).filter(|value| !value.is_null());
     let by_self = object.get("self").and_then(Value::as_str);
     let number = match (by_number, by_self) {
         (None, None) => {
@@ -914,37 +942,24 @@ fn not_blank(document: &Value, property: &str, validation: &mut Validation) {
     }
 }
 
-fn create_customer(
-    world: &mut World,
-    base: &str,
-    agreement_country: &str,
-    document: &Value,
-    log_id: &str,
-) -> Reply {
-    let mut validation = structural(schema::CUSTOMER_POST, document, agreement_country);
+fn create_customer(world: &mut World, post: &Post<'_>) -> Reply {
+    let (base, document, log_id) = (post.base, post.document, post.log_id);
+    let mut validation = post.structural(schema::CUSTOMER_POST);
     not_blank(document, "name", &mut validation);
     known_currency(document, &mut validation);
     reference(
         document,
         "customerGroup",
-        "customerGroupNumber",
         &world.customer_groups,
         &mut validation,
     );
     reference(
         document,
         "paymentTerms",
-        "paymentTermsNumber",
         &world.payment_terms,
         &mut validation,
     );
-    if let Some(zone) = reference(
-        document,
-        "vatZone",
-        "vatZoneNumber",
-        &world.vat_zones,
-        &mut validation,
-    ) {
+    if let Some(zone) = reference(document, "vatZone", &world.vat_zones, &mut validation) {
         // [stand-in] the VAT zone list's `enabledForCustomer` flag (economic-api.md §1.7 "VAT
         // zones"); no published schema states the rule.
         let enabled = world
@@ -961,13 +976,7 @@ fn create_customer(
             );
         }
     }
-    reference(
-        document,
-        "layout",
-        "layoutNumber",
-        &world.layouts,
-        &mut validation,
-    );
+    reference(document, "layout", &world.layouts, &mut validation);
     let chosen = value_at(document, "customerNumber")
         .and_then(schema::integer_value)
         .filter(|_| !validation.has_errors_under(&path("customerNumber")))
@@ -1005,30 +1014,18 @@ fn create_customer(
 
 /// `POST /products` ([`schema::PRODUCT_POST`]): the product group and unit must exist, the
 /// product number must be free.
-fn create_product(
-    world: &mut World,
-    base: &str,
-    agreement_country: &str,
-    document: &Value,
-    log_id: &str,
-) -> Reply {
-    let mut validation = structural(schema::PRODUCT_POST, document, agreement_country);
+fn create_product(world: &mut World, post: &Post<'_>) -> Reply {
+    let (base, document, log_id) = (post.base, post.document, post.log_id);
+    let mut validation = post.structural(schema::PRODUCT_POST);
     not_blank(document, "name", &mut validation);
     not_blank(document, "productNumber", &mut validation);
     let group = reference(
         document,
         "productGroup",
-        "productGroupNumber",
         &world.product_groups,
         &mut validation,
     );
-    let unit = reference(
-        document,
-        "unit",
-        "unitNumber",
-        &world.units,
-        &mut validation,
-    );
+    let unit = reference(document, "unit", &world.units, &mut validation);
     let number = value_at(document, "productNumber")
         .and_then(Value::as_str)
         .filter(|_| !validation.has_errors_under(&path("productNumber")));
@@ -1201,7 +1198,6 @@ fn validate_lines(
             line_document,
             &line_path(index, ""),
             "unit",
-            "unitNumber",
             &world.units,
             validation,
         ) {
@@ -1262,32 +1258,15 @@ fn due_date(date: NaiveDate, terms: &Value) -> NaiveDate {
     }
 }
 
-fn create_draft(
-    world: &mut World,
-    base: &str,
-    agreement_country: &str,
-    document: &Value,
-    log_id: &str,
-) -> Reply {
-    let mut validation = structural(schema::DRAFT_POST, document, agreement_country);
+fn create_draft(world: &mut World, post: &Post<'_>) -> Reply {
+    let (base, document, log_id) = (post.base, post.document, post.log_id);
+    let mut validation = post.structural(schema::DRAFT_POST);
     let currency = known_currency(document, &mut validation);
-    let customer = reference(
-        document,
-        "customer",
-        "customerNumber",
-        &world.customers,
-        &mut validation,
-    );
+    let customer = reference(document, "customer", &world.customers, &mut validation);
     let date = value_at(document, "date")
         .and_then(Value::as_str)
         .and_then(schema::parse_full_date);
-    let layout = reference(
-        document,
-        "layout",
-        "layoutNumber",
-        &world.layouts,
-        &mut validation,
-    );
+    let layout = reference(document, "layout", &world.layouts, &mut validation);
     if let Some(layout) = layout
         && world
             .layouts
@@ -1306,7 +1285,6 @@ fn create_draft(
     let terms = reference(
         document,
         "paymentTerms",
-        "paymentTermsNumber",
         &world.payment_terms,
         &mut validation,
     );
@@ -1332,7 +1310,6 @@ fn create_draft(
     let zone = reference(
         document,
         "recipient.vatZone",
-        "vatZoneNumber",
         &world.vat_zones,
         &mut validation,
     );
@@ -1547,14 +1524,9 @@ fn ean_conditions(
     }
 }
 
-fn book_draft(
-    world: &mut World,
-    base: &str,
-    agreement_country: &str,
-    document: &Value,
-    log_id: &str,
-) -> Reply {
-    let mut validation = structural(schema::BOOKED_POST, document, agreement_country);
+fn book_draft(world: &mut World, post: &Post<'_>) -> Reply {
+    let (base, document, log_id) = (post.base, post.document, post.log_id);
+    let mut validation = post.structural(schema::BOOKED_POST);
     let draft_number = draft_to_book(document, &mut validation);
     let chosen = value_at(document, "bookWithNumber")
         .and_then(schema::integer_value)
@@ -1589,7 +1561,13 @@ fn book_draft(
     let Some(draft) = world.drafts.get(&draft_number) else {
         return Reply::not_found(log_id);
     };
-    ean_conditions(world, agreement_country, document, draft, &mut validation);
+    ean_conditions(
+        world,
+        post.agreement_country,
+        document,
+        draft,
+        &mut validation,
+    );
     if !validation.is_empty() {
         return Reply::validation(&validation, log_id);
     }
