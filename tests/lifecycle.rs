@@ -5,9 +5,10 @@ use http::StatusCode;
 use serde_json::json;
 use shoporama_app::AppSettings;
 use shoporama_app::testing::SimulatedShop;
+use shoporama_app::server::AppRuntime;
 use shoporama_app_tests::{
-    APP_TOKEN, REST_TOKEN, Recorder, RecorderSettings, RunningServer, fresh_postgres_schema,
-    postgres_url,
+    APP_TOKEN, REST_TOKEN, Recorder, RecorderSettings, RunningServer, SLOW_HANDLER, config,
+    fresh_postgres_schema, postgres_url,
 };
 
 fn shop(server: &RunningServer, webshop_id: u64) -> SimulatedShop {
@@ -161,6 +162,34 @@ async fn handler_errors_and_panics_answer_500_and_the_server_keeps_serving() {
         .expect("healthz answers");
     assert_eq!(health.status(), 200);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_handler_past_the_time_out_answers_500_and_one_within_it_answers_200() {
+    let within = RunningServer::start(Recorder::default(), "memory://").await;
+    let mut short = config("memory://");
+    short.handler_timeout = SLOW_HANDLER / 4;
+    let runtime = AppRuntime::connect(Recorder::default(), short)
+        .await
+        .expect("store opens");
+    let past = RunningServer::start_runtime(runtime).await;
+    for server in [&within, &past] {
+        shop(server, 6)
+            .field("mode", "slow")
+            .install()
+            .await
+            .assert_ok();
+    }
+    shop(&within, 6).event("paid").await.assert_ok();
+    shop(&past, 6)
+        .event("paid")
+        .await
+        .assert_status(StatusCode::INTERNAL_SERVER_ERROR)
+        .assert_error_contains("the app's handler did not finish within 0.1 s");
+    // Still serving.
+    shop(&past, 6).event("add_to_basket").await.assert_ok();
+    within.stop().await;
+    past.stop().await;
 }
 
 #[tokio::test]

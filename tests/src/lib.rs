@@ -28,7 +28,12 @@ pub enum Mode {
     Fail,
     /// Panic in the handler.
     Panic,
+    /// Answer normally after [`SLOW_HANDLER`].
+    Slow,
 }
+
+/// How long the handler takes in [`Mode::Slow`].
+pub const SLOW_HANDLER: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// The test app's settings.
 #[shoporama_app(
@@ -134,6 +139,10 @@ impl ShoporamaApp for Recorder {
                     Mode::Normal => Ok(()),
                     Mode::Fail => Err(AppError::msg("the accounting system is down")),
                     Mode::Panic => panic!("handler bug"),
+                    Mode::Slow => {
+                        tokio::time::sleep(SLOW_HANDLER).await;
+                        Ok(())
+                    }
                 }
             }
             RecorderSettingsEvent::AddToBasket(_) => {

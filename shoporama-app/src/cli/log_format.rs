@@ -71,14 +71,66 @@ where
 pub(crate) struct PlainFields;
 
 impl<'writer> FormatFields<'writer> for PlainFields {
-    fn format_fields<R: RecordFields>(&self, writer: Writer<'writer>, fields: R) -> fmt::Result {
+    fn format_fields<R: RecordFields>(
+        &self,
+        mut writer: Writer<'writer>,
+        fields: R,
+    ) -> fmt::Result {
+        // A span's fields are written into a new `String`: written piece by piece, it would
+        // grow (and reallocate) several times.
+        let mut staged = Staged::new(&mut writer);
         let mut visitor = PlainVisitor {
-            writer,
+            writer: Writer::new(&mut staged),
             is_empty: true,
             result: Ok(()),
         };
         fields.record(&mut visitor);
-        visitor.result
+        let result = visitor.result;
+        result.and_then(|()| staged.finish())
+    }
+}
+
+/// How many bytes [`Staged`] collects before it passes them on.
+const STAGED_BYTES: usize = 256;
+
+/// Collects small writes and passes them on in one piece, at most [`STAGED_BYTES`] at a
+/// time.
+struct Staged<'w, W: fmt::Write> {
+    inner: &'w mut W,
+    buffer: [u8; STAGED_BYTES],
+    len: usize,
+}
+
+impl<'w, W: fmt::Write> Staged<'w, W> {
+    fn new(inner: &'w mut W) -> Self {
+        Self {
+            inner,
+            buffer: [0; STAGED_BYTES],
+            len: 0,
+        }
+    }
+
+    /// Passes on what is staged.
+    fn finish(&mut self) -> fmt::Result {
+        let staged = &self.buffer[..self.len];
+        self.len = 0;
+        // Whole `str`s went in, so this is UTF-8.
+        self.inner
+            .write_str(std::str::from_utf8(staged).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl<W: fmt::Write> fmt::Write for Staged<'_, W> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        if self.len + text.len() > STAGED_BYTES {
+            self.finish()?;
+            if text.len() > STAGED_BYTES {
+                return self.inner.write_str(text);
+            }
+        }
+        self.buffer[self.len..self.len + text.len()].copy_from_slice(text.as_bytes());
+        self.len += text.len();
+        Ok(())
     }
 }
 
@@ -301,7 +353,9 @@ mod tests {
             webshop_id = 7_u64,
             shop = "Café \"Ø\"",
             r#type = "paid",
-            empty = ""
+            empty = "",
+            // Longer than what `Staged` holds at once.
+            long = "s".repeat(300).as_str()
         );
         let _entered = span.enter();
         tracing::info!(
@@ -316,6 +370,7 @@ mod tests {
             ansi = "\u{1b}[31mred",
             list = ?vec![1, 2],
             shown = %"display",
+            long_shown = %"ab".repeat(200),
             "a message with {} and \"quotes\"",
             "args"
         );

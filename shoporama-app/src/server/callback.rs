@@ -157,8 +157,12 @@ async fn process<A: ShoporamaApp>(
 ) -> Result<Outcome, ApiError> {
     let bytes = read_body(&parts.headers, body, runtime.config().body_limit).await?;
     let kind = CallbackKind::parse(&query.kind);
+    let inbox = match kind {
+        CallbackKind::Event(name) => runtime.inbox_for(name),
+        _ => None,
+    };
     if let CallbackKind::Event(name) = kind
-        && let Some(inbox) = runtime.inbox_for(name)
+        && let Some(inbox) = inbox
         && let Some(json) = json_text(&parts.headers, &bytes)?
     {
         let origin = Origin::classify_text::<<A::Settings as AppSettings>::Event>(name, json);
@@ -169,7 +173,9 @@ async fn process<A: ShoporamaApp>(
         CallbackKind::Install => lifecycle::install(runtime, query, &body).await,
         CallbackKind::Update => lifecycle::update(runtime, query, &body).await,
         CallbackKind::Uninstall => lifecycle::uninstall(runtime, query, &body).await,
-        CallbackKind::Event(kind) => dispatch::event(runtime, query.webshop_id, kind, body).await,
+        CallbackKind::Event(kind) => {
+            dispatch::event(runtime, inbox, query.webshop_id, kind, body).await
+        }
     }
 }
 

@@ -2,8 +2,10 @@
 //! against errors, panics and time-outs; or, for types routed to the [inbox](crate::inbox),
 //! record the callback durably and acknowledge it (the workers call [`run_job`]).
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::panic::AssertUnwindSafe;
+use std::pin::pin;
+use std::task::Poll;
 
 use futures::FutureExt;
 use serde_json::Value;
@@ -18,9 +20,11 @@ use crate::inbox::worker::JobOutcome;
 use crate::inbox::{Enqueued, Inbox, Job};
 use crate::settings::AppSettings;
 
-/// Dispatches an event or webhook to `on_event`, or records it in the inbox.
+/// Dispatches an event or webhook to `on_event`, or records it in `inbox` (the one
+/// [`AppRuntime::inbox_for`] gives the type).
 pub(super) async fn event<A: ShoporamaApp>(
     runtime: &AppRuntime<A>,
+    inbox: Option<&Inbox>,
     webshop_id: u64,
     kind: &str,
     body: Value,
@@ -29,7 +33,7 @@ pub(super) async fn event<A: ShoporamaApp>(
         return Ok(Outcome::IgnoredUnconfigured);
     };
     let origin = Origin::classify::<<A::Settings as AppSettings>::Event>(kind, &body);
-    if let Some(inbox) = runtime.inbox_for(kind) {
+    if let Some(inbox) = inbox {
         let stored = origin.inbox_kind(kind, <A::Settings as AppSettings>::Event::EVENTS);
         return queue(inbox, webshop_id, &stored, &body.to_string()).await;
     }
@@ -156,7 +160,13 @@ pub(super) async fn run_handler<A: ShoporamaApp, T>(
     handler: impl Future<Output = Result<T, AppError>>,
 ) -> Result<T, ApiError> {
     let timeout = runtime.config().handler_timeout;
-    match tokio::time::timeout(timeout, AssertUnwindSafe(handler).catch_unwind()).await {
+    let mut guarded = pin!(AssertUnwindSafe(handler).catch_unwind());
+    // Most handlers finish at their first poll: those need no timer.
+    let finished = match poll_fn(|cx| Poll::Ready(guarded.as_mut().poll(cx))).await {
+        Poll::Ready(finished) => Ok(finished),
+        Poll::Pending => tokio::time::timeout(timeout, guarded).await,
+    };
+    match finished {
         Ok(Ok(Ok(value))) => Ok(value),
         Ok(Ok(Err(error))) => {
             let answer =

@@ -1,5 +1,6 @@
 //! External lists (`GET /lists/{name}`, `GET /callback?type=list&name=…`) and `GET /healthz`.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use axum::Json;
@@ -71,7 +72,7 @@ async fn list<A: ShoporamaApp>(
         }
         query
             .name
-            .clone()
+            .map(Cow::into_owned)
             .filter(|n| !n.trim().is_empty())
             .ok_or_else(|| ApiError::bad_request("missing query parameter `name`"))?
     };

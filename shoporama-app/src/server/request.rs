@@ -1,5 +1,7 @@
 //! Reading a callback request: its query, its body (within the limit) and its JSON.
 
+use std::borrow::Cow;
+
 use axum::body::Body;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
@@ -18,16 +20,18 @@ pub struct CallbackQuery {
     pub webshop_id: u64,
 }
 
+/// The query's parameters as given, borrowed from the query string unless an escape had to
+/// be decoded.
 #[derive(Default)]
-pub(crate) struct RawQuery {
-    pub(crate) kind: Option<String>,
-    pub(crate) webshop_id: Option<String>,
-    pub(crate) name: Option<String>,
+pub(crate) struct RawQuery<'q> {
+    pub(crate) kind: Option<Cow<'q, str>>,
+    pub(crate) webshop_id: Option<Cow<'q, str>>,
+    pub(crate) name: Option<Cow<'q, str>>,
 }
 
 /// Parses the raw query string leniently: unknown parameters are ignored.
 /// A parameter given twice is an error, as it would be for any typed query.
-pub(crate) fn raw_query(query: Option<&str>) -> Result<RawQuery, ApiError> {
+pub(crate) fn raw_query(query: Option<&str>) -> Result<RawQuery<'_>, ApiError> {
     let mut raw = RawQuery::default();
     let Some(query) = query else {
         return Ok(raw);
@@ -44,13 +48,13 @@ pub(crate) fn raw_query(query: Option<&str>) -> Result<RawQuery, ApiError> {
                 "invalid query string: duplicate field `{key}`"
             )));
         }
-        *slot = Some(value.into_owned());
+        *slot = Some(value);
     }
     Ok(raw)
 }
 
 impl CallbackQuery {
-    pub(crate) fn from_raw(raw: &RawQuery) -> Result<Self, ApiError> {
+    pub(crate) fn from_raw(raw: &RawQuery<'_>) -> Result<Self, ApiError> {
         let kind = raw
             .kind
             .as_deref()
