@@ -4,8 +4,8 @@
 use http::StatusCode;
 use serde_json::json;
 use shoporama_app::AppSettings;
-use shoporama_app::testing::SimulatedShop;
 use shoporama_app::server::AppRuntime;
+use shoporama_app::testing::SimulatedShop;
 use shoporama_app_tests::{
     APP_TOKEN, REST_TOKEN, Recorder, RecorderSettings, RunningServer, SLOW_HANDLER, config,
     fresh_postgres_schema, postgres_url,
