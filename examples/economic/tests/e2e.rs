@@ -253,6 +253,12 @@ fn money(value: &Value) -> Option<Money> {
         .and_then(|amount| Money::from_f64(amount).ok())
 }
 
+/// Asserts that the JSON number `value` is `minor` øre.
+#[track_caller]
+fn assert_minor(value: &Value, minor: i64) {
+    assert_eq!(money(value), Some(Money::from_minor(minor)), "{value}");
+}
+
 #[tokio::test]
 async fn a_paid_order_becomes_one_booked_invoice_with_debtor_lines_vat_and_totals() {
     let world = World::new().await;
@@ -291,27 +297,15 @@ async fn a_paid_order_becomes_one_booked_invoice_with_debtor_lines_vat_and_total
     assert_eq!(lines[0]["description"], "Kaffekop");
     assert_eq!(lines[0]["product"]["productNumber"], "SKU-1");
     assert_eq!(money(&lines[0]["quantity"]), Some(Money::from_major(2)));
-    assert_eq!(
-        money(&lines[0]["unitNetPrice"]),
-        Some(Money::from_minor(15_960))
-    );
+    assert_minor(&lines[0]["unitNetPrice"], 15_960);
     assert_eq!(lines[0]["unit"]["unitNumber"], 1);
     assert_eq!(lines[1]["description"], "Fragt");
     assert_eq!(lines[1]["product"]["productNumber"], "FRAGT");
-    assert_eq!(
-        money(&lines[1]["unitNetPrice"]),
-        Some(Money::from_minor(3_120))
-    );
-    assert_eq!(
-        money(&invoice["netAmount"]),
-        Some(Money::from_minor(35_040))
-    );
-    assert_eq!(money(&invoice["vatAmount"]), Some(Money::from_minor(8_760)));
-    assert_eq!(
-        money(&invoice["grossAmount"]),
-        Some(Money::from_minor(43_800)),
-        "the invoice reconciles with the order"
-    );
+    assert_minor(&lines[1]["unitNetPrice"], 3_120);
+    assert_minor(&invoice["netAmount"], 35_040);
+    assert_minor(&invoice["vatAmount"], 8_760);
+    // The invoice reconciles with the order.
+    assert_minor(&invoice["grossAmount"], 43_800);
 
     let record = served.record(ORDER).await;
     assert_eq!(label(&record), LABEL_OK);
@@ -357,17 +351,30 @@ async fn a_paid_order_becomes_one_booked_invoice_with_debtor_lines_vat_and_total
     served.stop().await;
 }
 
-#[tokio::test]
-async fn the_same_webhook_twice_and_ten_at_once_makes_one_invoice() {
-    exactly_once(World::new().await).await;
+/// Two tests of one `scenario`: `memory` on the in-memory store and `postgres` on a
+/// PostgreSQL schema named `schema` (skipped where no database is configured).
+macro_rules! on_both_stores {
+    ($memory:ident, $postgres:ident, $schema:literal, $scenario:ident) => {
+        #[tokio::test]
+        async fn $memory() {
+            $scenario(World::new().await).await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            if let Some(world) = World::postgres($schema).await {
+                $scenario(world).await;
+            }
+        }
+    };
 }
 
-#[tokio::test]
-async fn postgres_the_same_webhook_twice_and_ten_at_once_makes_one_invoice() {
-    if let Some(world) = World::postgres("exactly_once").await {
-        exactly_once(world).await;
-    }
-}
+on_both_stores!(
+    the_same_webhook_twice_and_ten_at_once_makes_one_invoice,
+    postgres_the_same_webhook_twice_and_ten_at_once_makes_one_invoice,
+    "exactly_once",
+    exactly_once
+);
 
 async fn exactly_once(world: World) {
     let served = world.serve().await;
@@ -485,17 +492,12 @@ async fn an_invoice_created_whose_answer_was_lost_is_found_not_doubled() {
     served.stop().await;
 }
 
-#[tokio::test]
-async fn a_restart_mid_sync_loses_nothing_and_doubles_nothing() {
-    restart_mid_sync(World::new().await).await;
-}
-
-#[tokio::test]
-async fn postgres_a_restart_mid_sync_loses_nothing_and_doubles_nothing() {
-    if let Some(world) = World::postgres("restart").await {
-        restart_mid_sync(world).await;
-    }
-}
+on_both_stores!(
+    a_restart_mid_sync_loses_nothing_and_doubles_nothing,
+    postgres_a_restart_mid_sync_loses_nothing_and_doubles_nothing,
+    "restart",
+    restart_mid_sync
+);
 
 async fn restart_mid_sync(world: World) {
     // A short lease: process B takes the crashed sync's order over after 1 s.
@@ -834,10 +836,7 @@ async fn an_eu_business_buyer_gets_a_foreign_debtor_and_a_reverse_charge_invoice
     let invoice = &world.economic.booked_invoices()[0];
     assert_eq!(invoice["recipient"]["vatZone"]["vatZoneNumber"], 2);
     assert_eq!(money(&invoice["vatAmount"]), Some(Money::ZERO));
-    assert_eq!(
-        money(&invoice["grossAmount"]),
-        Some(Money::from_minor(35_040))
-    );
+    assert_minor(&invoice["grossAmount"], 35_040);
     served.stop().await;
 }
 
@@ -906,14 +905,8 @@ async fn a_collective_debtor_a_discount_line_and_skus_unknown_to_economic() {
             ))
             .collect::<Vec<_>>()
     );
-    assert_eq!(
-        money(&invoice["netAmount"]),
-        Some(Money::from_minor(51_040))
-    );
-    assert_eq!(
-        money(&invoice["grossAmount"]),
-        Some(Money::from_minor(63_800))
-    );
+    assert_minor(&invoice["netAmount"], 51_040);
+    assert_minor(&invoice["grossAmount"], 63_800);
     served.stop().await;
 }
 
@@ -950,10 +943,7 @@ async fn a_sku_unknown_to_economic_becomes_a_product_in_the_chosen_product_group
     let product = world.economic.product("SKU-404").expect("created");
     assert_eq!(product["name"], "Tekande");
     assert_eq!(product["productGroup"]["productGroupNumber"], 2);
-    assert_eq!(
-        money(&product["salesPrice"]),
-        Some(Money::from_minor(20_000))
-    );
+    assert_minor(&product["salesPrice"], 20_000);
     assert_eq!(product["unit"]["unitNumber"], 1);
     let product_line = |invoice: &Value| {
         let lines = invoice["lines"].as_array().expect("lines");
