@@ -416,29 +416,22 @@ mod tests {
         let net = Money::from_minor(19_950).excluding_vat(VatRate::DANISH);
         assert_eq!(net, Money::from_minor(15_960));
         assert_eq!(net.vat_at(VatRate::DANISH), Money::from_minor(3_990));
-        // 99.95 / 1.25 = 79.96 exactly.
-        assert_eq!(
-            Money::from_minor(9_995).excluding_vat(VatRate::DANISH),
-            Money::from_minor(7_996)
-        );
-        // 10.00 / 1.25 = 8.00; 0.01 / 1.25 = 0.008 → 0.01; 0.06 / 1.25 = 0.048 → 0.05.
-        assert_eq!(
-            Money::from_major(10).excluding_vat(VatRate::DANISH),
-            Money::from_major(8)
-        );
-        assert_eq!(
-            Money::from_minor(1).excluding_vat(VatRate::DANISH),
-            Money::from_minor(1)
-        );
-        assert_eq!(
-            Money::from_minor(6).excluding_vat(VatRate::DANISH),
-            Money::from_minor(5)
-        );
-        // Negative amounts round symmetrically.
-        assert_eq!(
-            Money::from_minor(-6).excluding_vat(VatRate::DANISH),
-            Money::from_minor(-5)
-        );
+        for (gross, net) in [
+            // 99.95 / 1.25 = 79.96 exactly.
+            (9_995, 7_996),
+            // 10.00 / 1.25 = 8.00; 0.01 / 1.25 = 0.008 → 0.01; 0.06 / 1.25 = 0.048 → 0.05.
+            (1_000, 800),
+            (1, 1),
+            (6, 5),
+            // Negative amounts round symmetrically.
+            (-6, -5),
+        ] {
+            assert_eq!(
+                Money::from_minor(gross).excluding_vat(VatRate::DANISH),
+                Money::from_minor(net),
+                "{gross} øre"
+            );
+        }
         // 0 % leaves the amount alone.
         assert_eq!(
             Money::from_minor(12_345).excluding_vat(VatRate::ZERO),
@@ -474,18 +467,12 @@ mod tests {
             "1.234".parse::<Money>(),
             Err(AmountError::TooManyDecimals(_))
         ));
-        assert!(matches!(
-            "1.".parse::<Money>(),
-            Err(AmountError::NotADecimal(_))
-        ));
-        assert!(matches!(
-            "abc".parse::<Money>(),
-            Err(AmountError::NotADecimal(_))
-        ));
-        assert!(matches!(
-            "".parse::<Money>(),
-            Err(AmountError::NotADecimal(_))
-        ));
+        for text in ["1.", "abc", ""] {
+            assert!(
+                matches!(text.parse::<Money>(), Err(AmountError::NotADecimal(_))),
+                "{text:?}"
+            );
+        }
         assert!(matches!(
             "99999999999999".parse::<Money>(),
             Err(AmountError::OutOfRange(_))

@@ -103,17 +103,19 @@ impl Filter {
     /// Both filters must hold.
     #[must_use]
     pub fn and(self, other: Self) -> Self {
-        let (Self(mut text), Self(other)) = (self, other);
-        text.push_str("$and:");
-        text.push_str(&other);
-        Self(text)
+        self.join("$and:", other)
     }
 
     /// Either filter may hold.
     #[must_use]
     pub fn or(self, other: Self) -> Self {
+        self.join("$or:", other)
+    }
+
+    /// This filter, then `connective` (`$and:`), then `other`.
+    fn join(self, connective: &str, other: Self) -> Self {
         let (Self(mut text), Self(other)) = (self, other);
-        text.push_str("$or:");
+        text.push_str(connective);
         text.push_str(&other);
         Self(text)
     }

@@ -259,22 +259,13 @@ async fn drafts_are_validated_like_e_conomic() {
     ]);
     let (status, _, error) = raw.post("/invoices/drafts", &body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        error["errors"]["customer"]["errors"][0]["errorCode"], "E06000",
-        "{error}"
-    );
-    assert_eq!(
-        error["errors"]["customer"]["errors"][0]["message"],
-        "Customer does not exist."
-    );
-    assert_eq!(
-        error["errors"]["layout"]["errors"][0]["errorCode"],
-        "E06000"
-    );
-    assert_eq!(
-        error["errors"]["recipient"]["vatZone"]["errors"][0]["errorCode"],
-        "E00100"
-    );
+    let first = |property: &Value| property["errors"][0].clone();
+    let customer = first(&error["errors"]["customer"]);
+    assert_eq!(customer["errorCode"], "E06000", "{error}");
+    assert_eq!(customer["message"], "Customer does not exist.");
+    assert_eq!(first(&error["errors"]["layout"])["errorCode"], "E06000");
+    let zone = first(&error["errors"]["recipient"]["vatZone"]);
+    assert_eq!(zone["errorCode"], "E00100");
     let lines = error["errors"]["lines"].as_array().expect("line errors");
     let code = |index: u64, property: &str| {
         lines

@@ -848,15 +848,14 @@ mod tests {
             &json!({"recipient": {}, "lines": [{"quantity": 1}, {"quantity": "x"}, 7]}),
             "DK",
         );
-        assert_eq!(
-            tree["recipient"]["name"]["errors"][0]["errorCode"],
-            "E00100"
-        );
-        assert_eq!(
-            tree["recipient"]["vatZone"]["errors"][0]["errorCode"],
-            "E00100"
-        );
-        assert_eq!(tree["currency"]["errors"][0]["errorCode"], "E00100");
+        let missing = [
+            &tree["recipient"]["name"],
+            &tree["recipient"]["vatZone"],
+            &tree["currency"],
+        ];
+        for property in missing {
+            assert_eq!(property["errors"][0]["errorCode"], "E00100", "{tree}");
+        }
         let lines = tree["lines"].as_array().expect("line errors");
         assert_eq!(lines.len(), 2, "{tree}");
         assert_eq!(lines[0]["arrayIndex"], 1);
