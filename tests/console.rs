@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use shoporama_app::console::{Console, ConsoleOptions};
 use shoporama_app::effects::{EffectFailure, EffectsConfig};
@@ -183,6 +184,16 @@ impl Served {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The stored installation of shop `webshop_id`, which must exist.
+    async fn installation(&self, webshop_id: u64) -> shoporama_app::store::Installation {
+        self.runtime
+            .store()
+            .installation(webshop_id)
+            .await
+            .expect("the install store")
+            .unwrap_or_else(|| panic!("shop {webshop_id} is installed"))
+    }
+
     async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -239,6 +250,16 @@ impl Plain {
         )
         .await
     }
+
+    /// `GET url`: its status and page.
+    async fn get_page(&self, url: &str) -> (u16, String) {
+        text(self.get(url).await).await
+    }
+
+    /// `POST url` with `form`: its status and page.
+    async fn post_page(&self, url: &str, form: &[(&str, &str)]) -> (u16, String) {
+        text(self.post(url, form).await).await
+    }
 }
 
 async fn sign_in(served: &Served, client: &Plain) {
@@ -250,7 +271,7 @@ async fn sign_in(served: &Served, client: &Plain) {
 /// Fires `kind` with `body` at shop 7 through the console's form: its status and page.
 async fn fire(client: &Plain, served: &Served, kind: &str, body: &str) -> (u16, String) {
     let form = [("webshop_id", "7"), ("kind", kind), ("body", body)];
-    text(client.post(&served.url("/console/fire"), &form).await).await
+    client.post_page(&served.url("/console/fire"), &form).await
 }
 
 async fn text(response: reqwest::Response) -> (u16, String) {
@@ -262,7 +283,7 @@ async fn text(response: reqwest::Response) -> (u16, String) {
 async fn the_console_needs_a_session_and_the_one_time_url_works_once() {
     let served = Served::start().await;
     let client = http();
-    let (status, page) = text(client.get(&served.url("/console")).await).await;
+    let (status, page) = client.get_page(&served.url("/console")).await;
     assert_eq!(status, 401);
     assert!(page.contains("Sign in to the dev console"), "{page}");
 
@@ -282,28 +303,25 @@ async fn the_console_needs_a_session_and_the_one_time_url_works_once() {
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
     );
-    let (status, page) = text(client.get(&served.url("/console")).await).await;
+    let (status, page) = client.get_page(&served.url("/console")).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Install a test shop"));
 
     // Used up: a second browser cannot use the link again.
     let other = http();
-    let (status, page) = text(other.get(&login).await).await;
+    let (status, page) = other.get_page(&login).await;
     assert_eq!(status, 401);
     assert!(page.contains("was used already"), "{page}");
     // A wrong app token is refused; the right one signs in.
-    let (status, _) = text(
-        other
-            .post(&served.url("/console/login"), &[("app_token", "wrong")])
-            .await,
-    )
-    .await;
+    let (status, _) = other
+        .post_page(&served.url("/console/login"), &[("app_token", "wrong")])
+        .await;
     assert_eq!(status, 401);
     let response = other
         .post(&served.url("/console/login"), &[("app_token", APP_TOKEN)])
         .await;
     assert_eq!(response.status(), 303);
-    let (status, _) = text(other.get(&served.url("/console/inbox")).await).await;
+    let (status, _) = other.get_page(&served.url("/console/inbox")).await;
     assert_eq!(status, 200);
     // A made-up session cookie is not a session.
     let forged = reqwest::Client::new()
@@ -325,25 +343,21 @@ async fn form_save_and_fire_work_without_javascript() {
     let client = http();
     sign_in(&served, &client).await;
 
-    let (status, page) = text(
-        client
-            .post(&served.url("/console/install"), &[("webshop_id", "7")])
-            .await,
-    )
-    .await;
+    let (status, page) = client
+        .post_page(&served.url("/console/install"), &[("webshop_id", "7")])
+        .await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Installed test shop 7"), "{page}");
-    let (status, page) = text(
-        client
-            .post(&served.url("/console/install"), &[("webshop_id", "seven")])
-            .await,
-    )
-    .await;
+    let (status, page) = client
+        .post_page(&served.url("/console/install"), &[("webshop_id", "seven")])
+        .await;
     assert_eq!(status, 400);
     assert!(page.contains("`seven` is not a webshop id"), "{page}");
 
     // The form shows every kind, with the stored values and the external list's options.
-    let (status, page) = text(client.get(&served.url("/console/form?webshop_id=7")).await).await;
+    let (status, page) = client
+        .get_page(&served.url("/console/form?webshop_id=7"))
+        .await;
     assert_eq!(status, 200);
     for needle in [
         "type=\"color\"",
@@ -366,36 +380,27 @@ async fn form_save_and_fire_work_without_javascript() {
     );
 
     // Saving is a real update: the store has the new values.
-    let (status, page) = text(
-        client
-            .post(
-                &served.url("/console/form"),
-                &[
-                    ("webshop_id", "7"),
-                    ("field.measurement_id", "G-NOJS"),
-                    ("field.cookie_days", "12"),
-                    ("field.consent", "full"),
-                    ("field.warehouse", "cph"),
-                    ("field.accent", "#00ff00"),
-                    ("field.intro", "<b>Hej</b>"),
-                    ("field.extra", "console.log(1)"),
-                ],
-            )
-            .await,
-    )
-    .await;
+    let (status, page) = client
+        .post_page(
+            &served.url("/console/form"),
+            &[
+                ("webshop_id", "7"),
+                ("field.measurement_id", "G-NOJS"),
+                ("field.cookie_days", "12"),
+                ("field.consent", "full"),
+                ("field.warehouse", "cph"),
+                ("field.accent", "#00ff00"),
+                ("field.intro", "<b>Hej</b>"),
+                ("field.extra", "console.log(1)"),
+            ],
+        )
+        .await;
     assert_eq!(status, 200, "{page}");
     assert!(
         page.contains("Saved: the update callback was handled."),
         "{page}"
     );
-    let installation = served
-        .runtime
-        .store()
-        .installation(7)
-        .await
-        .unwrap()
-        .unwrap();
+    let installation = served.installation(7).await;
     assert_eq!(installation.fields["measurement_id"], "G-NOJS");
     assert_eq!(installation.fields["cookie_days"], "12");
     assert_eq!(
@@ -422,12 +427,9 @@ async fn form_save_and_fire_work_without_javascript() {
         "paid is subscribed both ways: {page}"
     );
     // The same name as a webhook: its own choice, its sample marked, its own variant.
-    let (status, page) = text(
-        client
-            .get(&served.url("/console/fire?webshop_id=7&kind=webhook:paid"))
-            .await,
-    )
-    .await;
+    let (status, page) = client
+        .get_page(&served.url("/console/fire?webshop_id=7&kind=webhook:paid"))
+        .await;
     assert_eq!(status, 200, "{page}");
     assert!(
         page.contains("<option value=\"webhook:paid\" selected>paid (webhook)</option>"),
@@ -565,6 +567,43 @@ async fn text_of(client: &Client, css: &str) -> String {
         .expect("text")
 }
 
+/// Opens the console's `path` in the browser.
+async fn open(client: &Client, served: &Served, path: &str) {
+    client
+        .goto(&served.url(path))
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+}
+
+/// The element with the id `id`.
+async fn by_id(client: &Client, id: &str) -> Element {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+}
+
+/// Clicks the element with the id `id`.
+async fn click(client: &Client, id: &str) {
+    by_id(client, id)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking #{id}: {e}"));
+}
+
+/// Empties the input with the id `id` and types `keys` into it.
+async fn type_into(client: &Client, id: &str, keys: &str) {
+    let input = by_id(client, id).await;
+    input.clear().await.unwrap();
+    input.send_keys(keys).await.unwrap();
+}
+
+/// The current page's HTML.
+async fn source(client: &Client) -> String {
+    client.source().await.expect("the page source")
+}
+
 /// Inputs, selects and textareas without a label (by `for`, wrapping or `aria-label`).
 const UNLABELLED: &str = r"
 return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
@@ -607,21 +646,9 @@ async fn drive(client: &Client, served: &Served) {
         .goto(&served.console.login_url(served.addr))
         .await
         .unwrap();
-    assert!(
-        client
-            .source()
-            .await
-            .unwrap()
-            .contains("Install a test shop")
-    );
+    assert!(source(client).await.contains("Install a test shop"));
     assert_all_labelled(client, "shops").await;
-    client
-        .find(Locator::Id("install"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "install").await;
     wait_text(client, "#notice", "Installed test shop 1").await;
     assert!(
         text_of(client, "#shops")
@@ -630,12 +657,9 @@ async fn drive(client: &Client, served: &Served) {
     );
 
     // The form: an external list loads its options from the app's endpoint.
-    client
-        .goto(&served.url("/console/form?webshop_id=1"))
-        .await
-        .unwrap();
+    open(client, served, "/console/form?webshop_id=1").await;
     assert_all_labelled(client, "form").await;
-    let warehouse = client.find(Locator::Id("f-warehouse")).await.unwrap();
+    let warehouse = by_id(client, "f-warehouse").await;
     let options = warehouse.find_all(Locator::Css("option")).await.unwrap();
     let mut labels = Vec::new();
     for option in &options {
@@ -655,44 +679,24 @@ async fn drive(client: &Client, served: &Served) {
     screenshot(client, "form").await;
 
     // Fill and save, with the keyboard: the store holds the update.
-    let id = client.find(Locator::Id("f-measurement_id")).await.unwrap();
-    id.clear().await.unwrap();
-    id.send_keys("G-BROWSER").await.unwrap();
+    type_into(client, "f-measurement_id", "G-BROWSER").await;
     warehouse.select_by_value("main").await.unwrap();
-    let days = client.find(Locator::Id("f-cookie_days")).await.unwrap();
-    days.clear().await.unwrap();
-    days.send_keys("45\u{E007}").await.unwrap(); // Enter submits the form
+    type_into(client, "f-cookie_days", "45\u{E007}").await; // Enter submits the form
     wait_text(client, "#notice", "Saved").await;
     assert_eq!(text_of(client, "#answer-status").await, "200");
-    let installation = served
-        .runtime
-        .store()
-        .installation(1)
-        .await
-        .unwrap()
-        .unwrap();
+    let installation = served.installation(1).await;
     assert_eq!(installation.fields["measurement_id"], "G-BROWSER");
     assert_eq!(installation.fields["cookie_days"], "45");
     assert_eq!(installation.fields["warehouse"], "main");
     assert!(installation.settings_status.is_configured());
 
     // A bad integer: the field's error shows beside it.
-    let days = client.find(Locator::Id("f-cookie_days")).await.unwrap();
-    days.clear().await.unwrap();
-    days.send_keys("lots").await.unwrap();
-    client
-        .find(Locator::Id("save"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(client, "f-cookie_days", "lots").await;
+    click(client, "save").await;
     wait_text(client, "#error-cookie_days", "lots").await;
     assert_eq!(
-        client
-            .find(Locator::Id("f-cookie_days"))
+        by_id(client, "f-cookie_days")
             .await
-            .unwrap()
             .attr("aria-invalid")
             .await
             .unwrap()
@@ -708,34 +712,17 @@ async fn drive(client: &Client, served: &Served) {
     );
     screenshot(client, "form-error").await;
     // Fix it again for the snippets.
-    let days = client.find(Locator::Id("f-cookie_days")).await.unwrap();
-    days.clear().await.unwrap();
-    days.send_keys("45").await.unwrap();
-    client
-        .find(Locator::Id("save"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(client, "f-cookie_days", "45").await;
+    click(client, "save").await;
     wait_text(client, "#notice", "Saved").await;
 
     // Fire an event: the handler's effect shows.
-    client
-        .goto(&served.url("/console/fire?webshop_id=1&kind=paid"))
-        .await
-        .unwrap();
+    open(client, served, "/console/fire?webshop_id=1&kind=paid").await;
     assert_all_labelled(client, "fire").await;
-    let body = client.find(Locator::Id("fire-body")).await.unwrap();
+    let body = by_id(client, "fire-body").await;
     let sample = body.prop("value").await.unwrap().unwrap_or_default();
     assert!(sample.contains("\"order_id\": 100234"), "{sample}");
-    client
-        .find(Locator::Id("fire"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "fire").await;
     wait_text(client, "#answer-status", "200").await;
     let effects = text_of(client, "#effects").await;
     assert!(
@@ -757,13 +744,10 @@ async fn drive(client: &Client, served: &Served) {
     screenshot(client, "fire").await;
 
     // The preview iframe holds the rendered snippet.
-    client
-        .goto(&served.url("/console/snippets?webshop_id=1"))
-        .await
-        .unwrap();
+    open(client, served, "/console/snippets?webshop_id=1").await;
     let engine = text_of(client, "#engine").await;
     assert!(engine.contains("Rendered with:"), "{engine}");
-    let iframe = client.find(Locator::Id("preview-thanks")).await.unwrap();
+    let iframe = by_id(client, "preview-thanks").await;
     assert_eq!(iframe.attr("sandbox").await.unwrap().as_deref(), Some(""));
     iframe.enter_frame().await.unwrap();
     assert_eq!(text_of(client, "#banner").await, "Hello from G-BROWSER");
@@ -773,52 +757,38 @@ async fn drive(client: &Client, served: &Served) {
     );
     client.enter_parent_frame().await.unwrap();
     assert!(
-        client
-            .source()
-            .await
-            .unwrap()
-            .contains("app_vars.measurement_id"),
+        source(client).await.contains("app_vars.measurement_id"),
         "the Smarty source shows"
     );
     screenshot(client, "snippets").await;
 
     // A dead letter can be retried.
     served.app.failing.store(true, Ordering::SeqCst);
-    client
-        .goto(&served.url("/console/fire?webshop_id=1&kind=add_to_basket"))
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("fire"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    open(
+        client,
+        served,
+        "/console/fire?webshop_id=1&kind=add_to_basket",
+    )
+    .await;
+    click(client, "fire").await;
     wait_text(client, "#answer-body", "queued").await;
     let inbox = served.runtime.inbox().expect("an inbox");
     let dead = wait_for_state(inbox, JobState::Dead).await;
     served.app.failing.store(false, Ordering::SeqCst);
-    client.goto(&served.url("/console/inbox")).await.unwrap();
+    open(client, served, "/console/inbox").await;
     let row = text_of(client, &format!("#job-{}", dead.id)).await;
     assert!(
         row.contains("dead") && row.contains("the warehouse is offline"),
         "{row}"
     );
     screenshot(client, "inbox").await;
-    client
-        .find(Locator::Id(&format!("retry-job-{}", dead.id)))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, &format!("retry-job-{}", dead.id)).await;
     wait_text(client, "#notice", &format!("Job {} queued", dead.id)).await;
     let done = wait_for_job(inbox, dead.id, JobState::Done).await;
     assert_eq!(done.state, JobState::Done);
 
     // The chart counts the inbox's callbacks.
-    client.goto(&served.url("/console")).await.unwrap();
+    open(client, served, "/console").await;
     let chart = text_of(client, "#chart title").await;
     assert!(chart.contains("1 received, 1 failed"), "{chart}");
     screenshot(client, "shops").await;
@@ -942,7 +912,7 @@ async fn dev_and_serve_console_on_the_command_line() {
     let response = client.get(&login).await;
     assert_eq!(response.status(), 303);
     let base = login.split("/console/").next().unwrap().to_owned();
-    let (status, page) = text(client.get(&format!("{base}/console")).await).await;
+    let (status, page) = client.get_page(&format!("{base}/console")).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Install a test shop"));
     drop(dev);
@@ -963,7 +933,7 @@ async fn dev_and_serve_console_on_the_command_line() {
         .find_map(|word| word.strip_prefix("address="))
         .expect("the address in the log line")
         .to_owned();
-    let (status, _) = text(http().get(&format!("http://{address}/console")).await).await;
+    let (status, _) = http().get_page(&format!("http://{address}/console")).await;
     assert_eq!(status, 404, "a plain serve has no console");
     drop(serve);
 
@@ -987,20 +957,14 @@ async fn failed_effects_are_listed_and_retried_without_javascript() {
         .await;
     assert!(failed.is_err());
 
-    let (status, page) = text(client.get(&served.url("/console/inbox")).await).await;
+    let (status, page) = client.get_page(&served.url("/console/inbox")).await;
     assert_eq!(status, 200);
     assert!(page.contains("the ledger refused it"), "{page}");
     assert!(page.contains("Retry invoice 42"), "{page}");
 
-    let (status, page) = text(
-        client
-            .post(
-                &served.url("/console/effects/retry"),
-                &[("webshop_id", "7"), ("name", "invoice"), ("key", "42")],
-            )
-            .await,
-    )
-    .await;
+    let retry = served.url("/console/effects/retry");
+    let invoice_42 = [("webshop_id", "7"), ("name", "invoice"), ("key", "42")];
+    let (status, page) = client.post_page(&retry, &invoice_42).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("1 effect(s) will run again"), "{page}");
     assert!(page.contains("runs again on the next call"), "{page}");
@@ -1014,26 +978,12 @@ async fn failed_effects_are_listed_and_retried_without_javascript() {
     assert_eq!(ran, "booked");
 
     // Nothing left to retry, and a form without a key, are errors on the page.
-    let (status, page) = text(
-        client
-            .post(
-                &served.url("/console/effects/retry"),
-                &[("webshop_id", "7"), ("name", "invoice"), ("key", "42")],
-            )
-            .await,
-    )
-    .await;
+    let (status, page) = client.post_page(&retry, &invoice_42).await;
     assert_eq!(status, 409);
     assert!(page.contains("nothing to retry"), "{page}");
-    let (status, page) = text(
-        client
-            .post(
-                &served.url("/console/effects/retry"),
-                &[("webshop_id", "7"), ("name", "invoice")],
-            )
-            .await,
-    )
-    .await;
+    let (status, page) = client
+        .post_page(&retry, &[("webshop_id", "7"), ("name", "invoice")])
+        .await;
     assert_eq!(status, 400);
     assert!(page.contains("the retry form names no key"), "{page}");
     served.stop().await;
