@@ -148,6 +148,11 @@ fn expand(ident: &Ident, choices: &[Choice<'_>]) -> TokenStream {
         let (variant, key) = (c.variant, &c.key);
         quote!(#key => #private::core::option::Option::Some(Self::#variant),)
     });
+    let var_and_default = var_and_default(
+        ident,
+        &quote!(literal),
+        &quote!(#private::list_default::<Self>(literal)),
+    );
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -189,20 +194,30 @@ fn expand(ident: &Ident, choices: &[Choice<'_>]) -> TokenStream {
                 }
             }
 
-            #[automatically_derived]
-            impl #private::SnippetVar for #ident {
-                type Var = #private::ListVar<Self>;
-            }
-
-            #[automatically_derived]
-            impl #private::SettingDefault<&'static #str_ty> for #ident {
-                fn from_default(
-                    literal: &'static #str_ty,
-                ) -> #private::core::result::Result<Self, #private::FieldProblem> {
-                    #private::list_default::<Self>(literal)
-                }
-            }
+            #var_and_default
         };
+    }
+}
+
+/// The `SnippetVar` and `SettingDefault` impls, with `from_default`'s argument pattern and
+/// body.
+fn var_and_default(ident: &Ident, argument: &TokenStream, body: &TokenStream) -> TokenStream {
+    let private = quote!(::shoporama_app::__private);
+    let str_ty = quote!(#private::core::primitive::str);
+    quote! {
+        #[automatically_derived]
+        impl #private::SnippetVar for #ident {
+            type Var = #private::ListVar<Self>;
+        }
+
+        #[automatically_derived]
+        impl #private::SettingDefault<&'static #str_ty> for #ident {
+            fn from_default(
+                #argument: &'static #str_ty,
+            ) -> #private::core::result::Result<Self, #private::FieldProblem> {
+                #body
+            }
+        }
     }
 }
 
@@ -213,6 +228,7 @@ fn fallback(ident: &Ident) -> TokenStream {
     let unreachable = quote! {
         #private::core::unreachable!("#[derive(ListOptions)] reported errors for this type")
     };
+    let var_and_default = var_and_default(ident, &quote!(_), &unreachable);
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -243,19 +259,7 @@ fn fallback(ident: &Ident) -> TokenStream {
                 }
             }
 
-            #[automatically_derived]
-            impl #private::SnippetVar for #ident {
-                type Var = #private::ListVar<Self>;
-            }
-
-            #[automatically_derived]
-            impl #private::SettingDefault<&'static #str_ty> for #ident {
-                fn from_default(
-                    _: &'static #str_ty,
-                ) -> #private::core::result::Result<Self, #private::FieldProblem> {
-                    #unreachable
-                }
-            }
+            #var_and_default
         };
     }
 }

@@ -103,11 +103,9 @@ pub async fn check_round_trip(store: &dyn InstallStore) {
             "[{CHECK}] installations() does not hold webshop {id} as written: {listed:?}"
         );
     }
-    let unknown = checked.installation(109).await;
-    assert!(
-        unknown.is_none(),
-        "[{CHECK}] never-installed webshop 109 reads as {unknown:?}"
-    );
+    checked
+        .expect_installation(109, None, "never installed")
+        .await;
 }
 
 /// Numbers beyond `i64::MAX` are either kept exactly or refused with an error that does not
@@ -192,11 +190,9 @@ pub async fn check_reinstall(store: &dyn InstallStore) {
         Some(previous) => assert_same(CHECK, &first, previous),
         None => panic!("[{CHECK}] second install reported {outcome:?}, expected Reinstalled"),
     }
-    let read = checked.installation(201).await;
-    assert!(
-        read.as_ref() == Some(&second),
-        "[{CHECK}] after reinstall webshop 201 reads as {read:?}"
-    );
+    checked
+        .expect_installation(201, Some(&second), "after reinstall")
+        .await;
 }
 
 /// `update_settings` replaces URL, token, limits, fields and status, keeps the installation
@@ -265,10 +261,7 @@ pub async fn check_update_of_unknown_shop(store: &dyn InstallStore) {
         updated_at: at(1_760_000_000, 0),
     };
     let previous = checked.update_settings(302, &update).await;
-    assert!(
-        previous.is_none(),
-        "[{CHECK}] update of never-installed webshop 302 returned {previous:?}"
-    );
+    checked.expect_none("update of never-installed webshop 302", previous.as_ref());
     checked
         .expect_installation(302, None, "update of never-installed webshop 302 wrote")
         .await;
@@ -280,10 +273,7 @@ pub async fn check_update_of_unknown_shop(store: &dyn InstallStore) {
     let uninstalled_at = at(1_760_000_000, 0);
     checked.uninstall(303, uninstalled_at).await;
     let previous = checked.update_settings(303, &update).await;
-    assert!(
-        previous.is_none(),
-        "[{CHECK}] update of uninstalled webshop 303 returned {previous:?}"
-    );
+    checked.expect_none("update of uninstalled webshop 303", previous.as_ref());
     checked
         .expect_installation(303, None, "update of uninstalled webshop 303 wrote")
         .await;
@@ -342,10 +332,7 @@ pub async fn check_uninstall(store: &dyn InstallStore) {
         .await;
 
     let again = checked.uninstall(401, first_at + Duration::hours(1)).await;
-    assert!(
-        again.is_none(),
-        "[{CHECK}] a second uninstall of webshop 401 returned {again:?}"
-    );
+    checked.expect_none("a second uninstall of webshop 401", again.as_ref());
     checked
         .expect_tombstone(
             401,
@@ -356,10 +343,7 @@ pub async fn check_uninstall(store: &dyn InstallStore) {
 
     let never_at = at(1_770_000_001, 0);
     let removed = checked.uninstall(402, never_at).await;
-    assert!(
-        removed.is_none(),
-        "[{CHECK}] uninstall of never-installed webshop 402 returned {removed:?}"
-    );
+    checked.expect_none("uninstall of never-installed webshop 402", removed.as_ref());
     let expected = Tombstone {
         webshop_id: 402,
         uninstalled_at: never_at,
@@ -371,11 +355,7 @@ pub async fn check_uninstall(store: &dyn InstallStore) {
             "after uninstalling a never-installed shop",
         )
         .await;
-    let tombstone = checked.tombstone(409).await;
-    assert!(
-        tombstone.is_none(),
-        "[{CHECK}] unknown webshop 409 has a tombstone: {tombstone:?}"
-    );
+    checked.expect_tombstone(409, None, "never installed").await;
 }
 
 /// Installing again after an uninstall is a fresh install and removes the tombstone. Uses
@@ -399,11 +379,9 @@ pub async fn check_reinstall_after_uninstall(store: &dyn InstallStore) {
     checked
         .expect_tombstone(501, None, "install left webshop 501's tombstone")
         .await;
-    let read = checked.installation(501).await;
-    assert!(
-        read.as_ref() == Some(&again),
-        "[{CHECK}] webshop 501 reads as {read:?}"
-    );
+    checked
+        .expect_installation(501, Some(&again), "after install")
+        .await;
 }
 
 /// `installations()` lists every installed shop once, ordered by id, and no uninstalled
@@ -773,6 +751,16 @@ impl<'a> Checked<'a> {
         assert!(
             read.as_ref() == expected,
             "[{}] {when}: webshop {webshop_id} reads as {read:?}, expected {expected:?}",
+            self.check
+        );
+    }
+
+    /// Asserts that `operation` returned nothing.
+    #[track_caller]
+    fn expect_none<T: std::fmt::Debug>(&self, operation: &str, returned: Option<&T>) {
+        assert!(
+            returned.is_none(),
+            "[{}] {operation} returned {returned:?}",
             self.check
         );
     }
