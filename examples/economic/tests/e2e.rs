@@ -201,6 +201,13 @@ impl World {
     }
 
     /// Serves a runtime on 127.0.0.1:0 and returns it with a shop calling it over HTTP.
+    /// Serves the app and installs it on the shop.
+    async fn installed(&self) -> Served {
+        let served = self.serve().await;
+        served.shop.install().await.assert_ok();
+        served
+    }
+
     async fn serve(&self) -> Served {
         self.serve_with(InboxConfig::inline()).await
     }
@@ -262,8 +269,7 @@ fn assert_minor(value: &Value, minor: i64) {
 #[tokio::test]
 async fn a_paid_order_becomes_one_booked_invoice_with_debtor_lines_vat_and_totals() {
     let world = World::new().await;
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
     served.shop.send("paid", paid(ORDER)).await.assert_ok();
 
     let economic = &world.economic;
@@ -377,8 +383,7 @@ on_both_stores!(
 );
 
 async fn exactly_once(world: World) {
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
     served.shop.send("paid", paid(ORDER)).await.assert_ok();
     served.shop.send("paid", paid(ORDER)).await.assert_ok();
     assert_eq!(world.economic.invoices_created(), 1);
@@ -415,8 +420,7 @@ async fn exactly_once(world: World) {
 #[tokio::test]
 async fn economic_answering_500_is_recorded_then_the_retry_command_makes_one_invoice() {
     let world = World::new().await;
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
     world
         .economic
         .faults()
@@ -462,8 +466,7 @@ async fn an_invoice_created_whose_answer_was_lost_is_found_not_doubled() {
     let world = World::new()
         .await
         .timing(Duration::from_secs(1), Duration::from_secs(10));
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
     // e-conomic creates the draft, but only after the app's 1 s timeout.
     world.economic.faults().add(
         FaultRule::new(Fault::Delay(Duration::from_millis(2500))).on("POST", "/invoices/drafts"),
@@ -569,8 +572,7 @@ async fn a_failure_is_recorded_with_economics_message_and_retried_by_the_pending
     let world = World::new()
         .await
         .field("shipping_product_number", json!("NOPE"));
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
     // A wrong setting is not Shoporama's to retry: acknowledged, recorded, labelled failed.
     // Deliveries that waited for the failing sync report its failure, not repeat it.
     world
@@ -639,8 +641,7 @@ async fn the_shipped_trigger_waits_for_status_sent_and_drafts_stay_drafts() {
     let mut sent = order_json(ORDER + 1, "ole@example.dk");
     sent["status"] = json!("sent");
     world.shoporama.insert(ResourceKind::Order, sent);
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
 
     served.shop.send("paid", paid(ORDER)).await.assert_ok();
     let status = |order_id: u64, status: Option<&str>| {
@@ -702,8 +703,7 @@ async fn backfill_transfers_the_orders_the_trigger_covers_once() {
             .shoporama
             .insert(ResourceKind::Order, order(id, created, paid, status));
     }
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
     served.shop.send("paid", paid(ORDER)).await.assert_ok(); // invoiced before the backfill
     let shop = served.shop().await;
     let since = NaiveDate::from_ymd_opt(2025, 3, 1).expect("valid date");
@@ -822,8 +822,7 @@ async fn an_eu_business_buyer_gets_a_foreign_debtor_and_a_reverse_charge_invoice
     }
     order["products"][0]["real_price"] = json!("159.60");
     world.shoporama.insert(ResourceKind::Order, order);
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
     served.shop.send("paid", paid(ORDER + 1)).await.assert_ok();
 
     let customer = &world.economic.customers()[0];
@@ -862,8 +861,7 @@ async fn a_collective_debtor_a_discount_line_and_skus_unknown_to_economic() {
         order[key] = value;
     }
     world.shoporama.insert(ResourceKind::Order, order);
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
     served.shop.send("paid", paid(ORDER + 1)).await.assert_ok();
 
     assert_eq!(
@@ -932,8 +930,7 @@ async fn a_sku_unknown_to_economic_becomes_a_product_in_the_chosen_product_group
         order["vat"] = json!("137.60");
         world.shoporama.insert(ResourceKind::Order, order);
     }
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
     for order_id in [ORDER + 1, ORDER + 2, ORDER + 3] {
         served.shop.send("paid", paid(order_id)).await.assert_ok();
     }
@@ -974,8 +971,7 @@ async fn invoices_are_dated_the_paid_day_in_the_shops_time_zone_and_debtors_foun
     late["created"] = json!("2025-06-29 10:00:00");
     late["paid_date"] = json!(1_751_322_600);
     world.shoporama.insert(ResourceKind::Order, late);
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
     served.shop.send("paid", paid(ORDER)).await.assert_ok();
     served.shop.send("paid", paid(ORDER + 1)).await.assert_ok();
 
@@ -1019,8 +1015,7 @@ async fn eu_private_buyers_pay_oss_at_the_destination_rate_and_businesses_are_fo
     ] {
         world.shoporama.insert(ResourceKind::Order, order);
     }
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
     for order_id in [ORDER + 1, ORDER + 2, ORDER + 3] {
         served.shop.send("paid", paid(order_id)).await.assert_ok();
     }
@@ -1090,8 +1085,7 @@ async fn an_e_mail_too_long_for_economic_is_left_out_and_one_that_fits_is_kept_w
             .shoporama
             .insert(ResourceKind::Order, order_json(id, email));
     }
-    let served = world.serve().await;
-    served.shop.install().await.assert_ok();
+    let served = world.installed().await;
     for order_id in [ORDER + 1, ORDER + 2, ORDER + 3] {
         served.shop.send("paid", paid(order_id)).await.assert_ok();
     }
