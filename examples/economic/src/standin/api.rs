@@ -1,5 +1,6 @@
 //! The stand-in's data and endpoints.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Days, NaiveDate};
 use reqwest::Url;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::filter::ParsedFilter;
@@ -942,6 +944,30 @@ fn not_blank(document: &Value, property: &str, validation: &mut Validation) {
     }
 }
 
+/// A number (or product number) the request chooses must be free: `chosen` already in
+/// `taken` is refused at `property` with E00140 and `message`.
+fn refuse_taken<K, Q>(
+    taken: &BTreeMap<K, Value>,
+    chosen: Option<&Q>,
+    property: &str,
+    message: &str,
+    validation: &mut Validation,
+) where
+    K: Ord + Borrow<Q>,
+    Q: Ord + Serialize + ?Sized,
+{
+    if let Some(chosen) = chosen
+        && taken.contains_key(chosen)
+    {
+        validation.add(
+            path(property),
+            codes::ALREADY_IN_USE,
+            message,
+            Some(&json!(chosen)),
+        );
+    }
+}
+
 fn create_customer(world: &mut World, post: &Post<'_>) -> Reply {
     let (base, document, log_id) = (post.base, post.document, post.log_id);
     let mut validation = post.structural(schema::CUSTOMER_POST);
@@ -982,16 +1008,13 @@ fn create_customer(world: &mut World, post: &Post<'_>) -> Reply {
         .filter(|_| !validation.has_errors_under(&path("customerNumber")))
         .and_then(|number| u32::try_from(number).ok());
     // [stand-in] a chosen number must be free.
-    if let Some(number) = chosen
-        && world.customers.contains_key(&number)
-    {
-        validation.add(
-            path("customerNumber"),
-            codes::ALREADY_IN_USE,
-            "CustomerNumber is already in use.",
-            Some(&json!(number)),
-        );
-    }
+    refuse_taken(
+        &world.customers,
+        chosen.as_ref(),
+        "customerNumber",
+        "CustomerNumber is already in use.",
+        &mut validation,
+    );
     if !validation.is_empty() {
         return Reply::validation(&validation, log_id);
     }
@@ -1030,16 +1053,13 @@ fn create_product(world: &mut World, post: &Post<'_>) -> Reply {
         .and_then(Value::as_str)
         .filter(|_| !validation.has_errors_under(&path("productNumber")));
     // [stand-in] "Unique alphanumeric product number": a taken one is refused.
-    if let Some(number) = number
-        && world.products.contains_key(number)
-    {
-        validation.add(
-            path("productNumber"),
-            codes::ALREADY_IN_USE,
-            "ProductNumber is already in use.",
-            Some(&json!(number)),
-        );
-    }
+    refuse_taken(
+        &world.products,
+        number,
+        "productNumber",
+        "ProductNumber is already in use.",
+        &mut validation,
+    );
     let (Some(number), Some(group), true) = (number, group, validation.is_empty()) else {
         return Reply::validation(&validation, log_id);
     };
@@ -1545,16 +1565,13 @@ fn book_draft(world: &mut World, post: &Post<'_>) -> Reply {
         Some(number) => u32::try_from(number).ok(),
         None => None,
     };
-    if let Some(chosen) = chosen
-        && world.booked.contains_key(&chosen)
-    {
-        validation.add(
-            path("bookWithNumber"),
-            codes::ALREADY_IN_USE,
-            "An invoice with this number is already booked.",
-            Some(&json!(chosen)),
-        );
-    }
+    refuse_taken(
+        &world.booked,
+        chosen.as_ref(),
+        "bookWithNumber",
+        "An invoice with this number is already booked.",
+        &mut validation,
+    );
     let (Some(draft_number), true) = (draft_number, validation.is_empty()) else {
         return Reply::validation(&validation, log_id);
     };
