@@ -7,16 +7,15 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use askama::Template as _;
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 use subtle::ConstantTimeEq as _;
 
 use super::pages::ConsoleState;
-use super::views::LoginPage;
+use super::views::{LoginPage, render};
 use crate::app::ShoporamaApp;
 
 /// The console's session cookie.
@@ -112,14 +111,7 @@ fn forbidden() -> Response {
 
 /// The sign-in page, with `status` and an optional error.
 fn login_page(status: StatusCode, error: Option<String>) -> Response {
-    match (LoginPage { error }).render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(error) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("the sign-in page failed to render: {error}"),
-        )
-            .into_response(),
-    }
+    render(status, &LoginPage { error }, "the sign-in page")
 }
 
 /// A redirect to the console that sets a new session cookie.

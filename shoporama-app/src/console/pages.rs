@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use askama::Template;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use http::{Request, StatusCode};
 use http_body_util::BodyExt as _;
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use tracing::instrument::WithSubscriber as _;
 use super::auth::Auth;
 use super::views::{
     Answer, EffectRow, FieldView, FirePage, InboxPage, JobRow, KindOption, Nav, Notice, OptionView,
-    ScopeView, ShopRow, ShopsPage, SnippetsPage, SourceView,
+    ScopeView, ShopRow, ShopsPage, SnippetsPage, SourceView, render,
 };
 use super::{ConsoleOptions, chart};
 use crate::app::ShoporamaApp;
@@ -69,20 +69,20 @@ impl<A: ShoporamaApp> ConsoleState<A> {
         .webshop_id(webshop_id)
     }
 
-    async fn installations(&self) -> Result<Vec<Installation>, String> {
+    async fn installations(&self) -> Result<Vec<Installation>, Failure> {
         self.runtime
             .store()
             .installations()
             .await
-            .map_err(|error| format!("the install store failed: {error}"))
+            .map_err(|error| Failure(format!("the install store failed: {error}")))
     }
 
-    async fn installation(&self, webshop_id: u64) -> Result<Option<Installation>, String> {
+    async fn installation(&self, webshop_id: u64) -> Result<Option<Installation>, Failure> {
         self.runtime
             .store()
             .installation(webshop_id)
             .await
-            .map_err(|error| format!("the install store failed: {error}"))
+            .map_err(|error| Failure(format!("the install store failed: {error}")))
     }
 
     /// The navigation, with the shop picker set to `webshop_id`.
@@ -170,23 +170,25 @@ fn urlencode(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A rendered page, or a plain 500 naming the template error.
+/// A rendered console page, or a plain 500 naming the template error.
 fn page(status: StatusCode, template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(error) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("the console page failed to render: {error}"),
-        )
-            .into_response(),
+    render(status, template, "the console page")
+}
+
+/// What stopped a page (a store, inbox or preview failure): logged, and answered as a plain
+/// 500 naming it.
+pub(super) struct Failure(String);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let message = self.0;
+        tracing::error!(%message, "console: a page failed");
+        (StatusCode::INTERNAL_SERVER_ERROR, message).into_response()
     }
 }
 
-/// A 500 page for a store failure.
-fn failure(message: &str) -> Response {
-    tracing::error!(%message, "console: a page failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, message.to_owned()).into_response()
-}
+/// A console page, or the failure that stopped it.
+pub(super) type PageResult = Result<Response, Failure>;
 
 /// Parses an `application/x-www-form-urlencoded` body into name/value pairs.
 fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, String> {
@@ -213,6 +215,25 @@ fn parse_webshop_id(value: Option<&str>) -> Result<u64, String> {
         _ => Err(format!(
             "`{value}` is not a webshop id (a positive whole number)"
         )),
+    }
+}
+
+/// A posted form that names a shop: its pairs and the webshop id, or the notice saying what
+/// is wrong with it.
+fn shop_form(body: &[u8]) -> Result<(Vec<(String, String)>, u64), String> {
+    let pairs = form_pairs(body)?;
+    let webshop_id = parse_webshop_id(pair(&pairs, "webshop_id"))
+        .map_err(|error| format!("Webshop id: {error}"))?;
+    Ok((pairs, webshop_id))
+}
+
+/// The console's status for a page showing a callback's answer: 200, or 502 when the app
+/// did not answer with a success.
+fn relayed_status(response: &SimResponse) -> StatusCode {
+    if response.status.is_success() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_GATEWAY
     }
 }
 
@@ -285,7 +306,9 @@ impl ShopQuery {
 }
 
 /// `GET /console`: the shops and the chart.
-pub(super) async fn shops<A: ShoporamaApp>(State(state): State<Arc<ConsoleState<A>>>) -> Response {
+pub(super) async fn shops<A: ShoporamaApp>(
+    State(state): State<Arc<ConsoleState<A>>>,
+) -> PageResult {
     shops_page(&state, StatusCode::OK, None).await
 }
 
@@ -293,11 +316,8 @@ async fn shops_page<A: ShoporamaApp>(
     state: &ConsoleState<A>,
     status: StatusCode,
     notice: Option<Notice>,
-) -> Response {
-    let shops = match state.installations().await {
-        Ok(shops) => shops,
-        Err(error) => return failure(&error),
-    };
+) -> PageResult {
+    let shops = state.installations().await?;
     let next_id = shops.iter().map(|i| i.webshop_id).max().unwrap_or(0) + 1;
     let rows = shops
         .iter()
@@ -321,29 +341,18 @@ async fn shops_page<A: ShoporamaApp>(
         chart,
         inbox: state.runtime.inbox().is_some(),
     };
-    page(status, &template)
+    Ok(page(status, &template))
 }
 
 /// `POST /console/install`: installs a test shop through a real `install` callback.
 pub(super) async fn install<A: ShoporamaApp>(
     State(state): State<Arc<ConsoleState<A>>>,
     body: Bytes,
-) -> Response {
-    let pairs = match form_pairs(&body) {
-        Ok(pairs) => pairs,
+) -> PageResult {
+    let webshop_id = match shop_form(&body) {
+        Ok((_, webshop_id)) => webshop_id,
         Err(error) => {
             return shops_page(&state, StatusCode::BAD_REQUEST, Some(Notice::error(error))).await;
-        }
-    };
-    let webshop_id = match parse_webshop_id(pair(&pairs, "webshop_id")) {
-        Ok(id) => id,
-        Err(error) => {
-            return shops_page(
-                &state,
-                StatusCode::BAD_REQUEST,
-                Some(Notice::error(format!("Webshop id: {error}"))),
-            )
-            .await;
         }
     };
     let shop = state
@@ -361,12 +370,7 @@ pub(super) async fn install<A: ShoporamaApp>(
             response.status, response.body
         ))
     };
-    let status = if response.status.is_success() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_GATEWAY
-    };
-    shops_page(&state, status, Some(notice)).await
+    shops_page(&state, relayed_status(&response), Some(notice)).await
 }
 
 // --- Form ---------------------------------------------------------------------------------
@@ -375,11 +379,8 @@ pub(super) async fn install<A: ShoporamaApp>(
 pub(super) async fn form<A: ShoporamaApp>(
     State(state): State<Arc<ConsoleState<A>>>,
     Query(query): Query<ShopQuery>,
-) -> Response {
-    let shops = match state.installations().await {
-        Ok(shops) => shops,
-        Err(error) => return failure(&error),
-    };
+) -> PageResult {
+    let shops = state.installations().await?;
     let webshop_id = ConsoleState::<A>::pick(&shops, query.id());
     let installation = webshop_id.and_then(|id| shops.iter().find(|i| i.webshop_id == id));
     let values: BTreeMap<String, Value> = installation
@@ -397,7 +398,7 @@ pub(super) async fn form<A: ShoporamaApp>(
         answer: None,
         notice: None,
     };
-    page(StatusCode::OK, &template)
+    Ok(page(StatusCode::OK, &template))
 }
 
 /// Each field's validation error, by wire name, as the router's parsing reports them.
@@ -506,54 +507,19 @@ fn color_value(field: &ManifestField, text: &str) -> String {
 pub(super) async fn save_form<A: ShoporamaApp>(
     State(state): State<Arc<ConsoleState<A>>>,
     body: Bytes,
-) -> Response {
-    let shops = match state.installations().await {
-        Ok(shops) => shops,
-        Err(error) => return failure(&error),
-    };
-    let pairs = match form_pairs(&body) {
-        Ok(pairs) => pairs,
+) -> PageResult {
+    let shops = state.installations().await?;
+    let (pairs, webshop_id) = match shop_form(&body) {
+        Ok(form) => form,
         Err(error) => {
-            return form_answer(
-                &state,
-                &shops,
-                None,
-                BTreeMap::new(),
-                None,
-                Some(Notice::error(error)),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
-    };
-    let webshop_id = match parse_webshop_id(pair(&pairs, "webshop_id")) {
-        Ok(id) => id,
-        Err(error) => {
-            return form_answer(
-                &state,
-                &shops,
-                None,
-                BTreeMap::new(),
-                None,
-                Some(Notice::error(format!("Webshop id: {error}"))),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
+            return Ok(form_refused(&state, &shops, None, error, StatusCode::BAD_REQUEST).await);
         }
     };
     let Some(installation) = shops.iter().find(|i| i.webshop_id == webshop_id) else {
-        return form_answer(
-            &state,
-            &shops,
-            Some(webshop_id),
-            BTreeMap::new(),
-            None,
-            Some(Notice::error(format!(
-                "shop {webshop_id} is not installed: install it on the Shops page first"
-            ))),
-            StatusCode::NOT_FOUND,
-        )
-        .await;
+        let error =
+            format!("shop {webshop_id} is not installed: install it on the Shops page first");
+        let not_found = StatusCode::NOT_FOUND;
+        return Ok(form_refused(&state, &shops, Some(webshop_id), error, not_found).await);
     };
     // What Shoporama sends: every field, as the form holds it (an unchecked box as "0").
     let mut values = BTreeMap::new();
@@ -611,13 +577,34 @@ pub(super) async fn save_form<A: ShoporamaApp>(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let answer = answer(&response, logs);
-    form_answer(
+    Ok(form_answer(
         &state,
         &shops,
         Some(webshop_id),
         values,
         Some((answer, errors)),
         Some(notice),
+        status,
+    )
+    .await)
+}
+
+/// The form of shop `webshop_id` (if known) with defaults, not sent: `error` says why.
+async fn form_refused<A: ShoporamaApp>(
+    state: &ConsoleState<A>,
+    shops: &[Installation],
+    webshop_id: Option<u64>,
+    error: String,
+    status: StatusCode,
+) -> Response {
+    let notice = Some(Notice::error(error));
+    form_answer(
+        state,
+        shops,
+        webshop_id,
+        BTreeMap::new(),
+        None,
+        notice,
         status,
     )
     .await
@@ -664,23 +651,18 @@ pub(super) async fn list_json<A: ShoporamaApp>(
         None | Some("") => None,
         Some(id) => match parse_webshop_id(Some(id)) {
             Ok(id) => Some(id),
-            Err(error) => {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    axum::Json(serde_json::json!({"error": error})),
-                )
-                    .into_response();
-            }
+            Err(error) => return json_error(StatusCode::BAD_REQUEST, &error),
         },
     };
     match state.external_list(&name, webshop_id).await {
         Ok(options) => axum::Json(options).into_response(),
-        Err(error) => (
-            StatusCode::BAD_GATEWAY,
-            axum::Json(serde_json::json!({ "error": error })),
-        )
-            .into_response(),
+        Err(error) => json_error(StatusCode::BAD_GATEWAY, &error),
     }
+}
+
+/// `{"error": "…"}` with `status`.
+fn json_error(status: StatusCode, error: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
 }
 
 // --- Fire ---------------------------------------------------------------------------------
@@ -746,11 +728,8 @@ fn find_subscription<'a>(kinds: &'a [Subscription], value: &str) -> Option<&'a S
 pub(super) async fn fire<A: ShoporamaApp>(
     State(state): State<Arc<ConsoleState<A>>>,
     Query(query): Query<FireQuery>,
-) -> Response {
-    let shops = match state.installations().await {
-        Ok(shops) => shops,
-        Err(error) => return failure(&error),
-    };
+) -> PageResult {
+    let shops = state.installations().await?;
     let webshop_id =
         ConsoleState::<A>::pick(&shops, parse_webshop_id(query.webshop_id.as_deref()).ok());
     let kinds = subscribed(&state.manifest);
@@ -763,7 +742,7 @@ pub(super) async fn fire<A: ShoporamaApp>(
         let body = serde_json::to_string_pretty(&k.sample(webshop_id.unwrap_or(1)));
         (k.value.clone(), body.unwrap_or_default())
     });
-    fire_page(&state, &shops, Fired::form(webshop_id, kind, body)).await
+    Ok(fire_page(&state, &shops, Fired::form(webshop_id, kind, body)).await)
 }
 
 /// What the fire page shows besides the shops: the form's values and what firing answered.
@@ -861,20 +840,13 @@ async fn fire_page<A: ShoporamaApp>(
 pub(super) async fn fire_send<A: ShoporamaApp>(
     State(state): State<Arc<ConsoleState<A>>>,
     body: Bytes,
-) -> Response {
-    let shops = match state.installations().await {
-        Ok(shops) => shops,
-        Err(error) => return failure(&error),
-    };
+) -> PageResult {
+    let shops = state.installations().await?;
     let pairs = match form_pairs(&body) {
         Ok(pairs) => pairs,
         Err(error) => {
-            return fire_page(
-                &state,
-                &shops,
-                Fired::form(None, String::new(), String::new()).bad_body(error),
-            )
-            .await;
+            let refused = Fired::form(None, String::new(), String::new()).bad_body(error);
+            return Ok(fire_page(&state, &shops, refused).await);
         }
     };
     let kind = pair(&pairs, "kind").unwrap_or_default().trim().to_owned();
@@ -882,35 +854,23 @@ pub(super) async fn fire_send<A: ShoporamaApp>(
     let webshop_id = match parse_webshop_id(pair(&pairs, "webshop_id")) {
         Ok(id) => id,
         Err(error) => {
-            return fire_page(
-                &state,
-                &shops,
-                Fired::form(None, kind, text).refused(format!("Shop: {error}")),
-            )
-            .await;
+            let refused = Fired::form(None, kind, text).refused(format!("Shop: {error}"));
+            return Ok(fire_page(&state, &shops, refused).await);
         }
     };
     let kinds = subscribed(&state.manifest);
     let Some(subscription) = find_subscription(&kinds, &kind) else {
         let error = format!("`{kind}` is not an event or webhook this app subscribes to");
-        return fire_page(
-            &state,
-            &shops,
-            Fired::form(Some(webshop_id), kind, text).refused(error),
-        )
-        .await;
+        let refused = Fired::form(Some(webshop_id), kind, text).refused(error);
+        return Ok(fire_page(&state, &shops, refused).await);
     };
     let kind = subscription.value.clone();
     let json: Value = match serde_json::from_str(&text) {
         Ok(json) => json,
         Err(error) => {
             let error = format!("the body is not JSON: {error}");
-            return fire_page(
-                &state,
-                &shops,
-                Fired::form(Some(webshop_id), kind, text).bad_body(error),
-            )
-            .await;
+            let refused = Fired::form(Some(webshop_id), kind, text).bad_body(error);
+            return Ok(fire_page(&state, &shops, refused).await);
         }
     };
     let shop = state.shoporama(webshop_id);
@@ -933,23 +893,13 @@ pub(super) async fn fire_send<A: ShoporamaApp>(
     if response.body.get("status").and_then(Value::as_str) == Some("queued") {
         notes.push("Queued in the inbox: a worker runs the handler (see the Inbox page for its outcome; its log lines go to the server's log).".to_owned());
     }
-    let status = if response.status.is_success() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_GATEWAY
+    let fired = Fired {
+        answer: Some(answer(&response, logs)),
+        notes,
+        status: relayed_status(&response),
+        ..Fired::form(Some(webshop_id), kind, text)
     };
-    let answer = answer(&response, logs);
-    fire_page(
-        &state,
-        &shops,
-        Fired {
-            answer: Some(answer),
-            notes,
-            status,
-            ..Fired::form(Some(webshop_id), kind, text)
-        },
-    )
-    .await
+    Ok(fire_page(&state, &shops, fired).await)
 }
 
 // --- Inbox --------------------------------------------------------------------------------
@@ -994,7 +944,9 @@ fn effect_row(record: &EffectRecord) -> EffectRow {
 }
 
 /// `GET /console/inbox`.
-pub(super) async fn inbox<A: ShoporamaApp>(State(state): State<Arc<ConsoleState<A>>>) -> Response {
+pub(super) async fn inbox<A: ShoporamaApp>(
+    State(state): State<Arc<ConsoleState<A>>>,
+) -> PageResult {
     inbox_page(&state, None, StatusCode::OK).await
 }
 
@@ -1002,11 +954,8 @@ async fn inbox_page<A: ShoporamaApp>(
     state: &ConsoleState<A>,
     notice: Option<Notice>,
     status: StatusCode,
-) -> Response {
-    let shops = match state.installations().await {
-        Ok(shops) => shops,
-        Err(error) => return failure(&error),
-    };
+) -> PageResult {
+    let shops = state.installations().await?;
     let mut problems = Vec::new();
     let mut jobs = Vec::new();
     let mut counts = String::new();
@@ -1053,14 +1002,14 @@ async fn inbox_page<A: ShoporamaApp>(
         problems,
         notice,
     };
-    page(status, &template)
+    Ok(page(status, &template))
 }
 
 /// `POST /console/inbox/retry`: queues a dead or waiting job to run now.
 pub(super) async fn inbox_retry<A: ShoporamaApp>(
     State(state): State<Arc<ConsoleState<A>>>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let Some(inbox) = state.runtime.inbox() else {
         return inbox_page(
             &state,
@@ -1080,35 +1029,26 @@ pub(super) async fn inbox_retry<A: ShoporamaApp>(
             return inbox_page(&state, Some(Notice::error(error)), StatusCode::BAD_REQUEST).await;
         }
     };
-    match inbox.retry(Some(id)).await {
-        Ok(0) => {
-            inbox_page(
-                &state,
-                Some(Notice::error(format!(
-                    "job {id} is neither dead nor waiting: nothing to retry"
-                ))),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Ok(_) => {
-            tracing::info!(job = id, "console: job queued to run again");
-            inbox_page(
-                &state,
-                Some(Notice::ok(format!("Job {id} queued to run again."))),
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(error) => failure(&format!("cannot retry job {id}: {error}")),
+    let queued = inbox
+        .retry(Some(id))
+        .await
+        .map_err(|error| Failure(format!("cannot retry job {id}: {error}")))?;
+    if queued > 0 {
+        tracing::info!(job = id, "console: job queued to run again");
     }
+    let retried = Retried {
+        count: queued,
+        nothing: format!("job {id} is neither dead nor waiting: nothing to retry"),
+        done: format!("Job {id} queued to run again."),
+    };
+    retried.page(&state).await
 }
 
 /// `POST /console/effects/retry`: lets the next call run a failed effect again.
 pub(super) async fn effect_retry<A: ShoporamaApp>(
     State(state): State<Arc<ConsoleState<A>>>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let filter = form_pairs(&body).and_then(|pairs| {
         let webshop_id = parse_webshop_id(pair(&pairs, "webshop_id"))?;
         let name = pair(&pairs, "name")
@@ -1129,28 +1069,38 @@ pub(super) async fn effect_retry<A: ShoporamaApp>(
             return inbox_page(&state, Some(Notice::error(error)), StatusCode::BAD_REQUEST).await;
         }
     };
-    match state.runtime.effects().retry(&filter).await {
-        Ok(0) => {
-            inbox_page(
-                &state,
-                Some(Notice::error(
-                    "that effect has not failed: nothing to retry".to_owned(),
-                )),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Ok(n) => {
-            inbox_page(
-                &state,
-                Some(Notice::ok(format!(
-                    "{n} effect(s) will run again on the next call."
-                ))),
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(error) => failure(&format!("cannot retry the effect: {error}")),
+    let count = state
+        .runtime
+        .effects()
+        .retry(&filter)
+        .await
+        .map_err(|error| Failure(format!("cannot retry the effect: {error}")))?;
+    let retried = Retried {
+        count,
+        nothing: "that effect has not failed: nothing to retry".to_owned(),
+        done: format!("{count} effect(s) will run again on the next call."),
+    };
+    retried.page(&state).await
+}
+
+/// What a retry form did: how many it queued, and what the notice says either way.
+struct Retried {
+    count: u64,
+    /// The error when nothing was queued (409).
+    nothing: String,
+    /// The notice when something was.
+    done: String,
+}
+
+impl Retried {
+    /// The inbox page with the retry's notice.
+    async fn page<A: ShoporamaApp>(self, state: &ConsoleState<A>) -> PageResult {
+        let (notice, status) = if self.count == 0 {
+            (Notice::error(self.nothing), StatusCode::CONFLICT)
+        } else {
+            (Notice::ok(self.done), StatusCode::OK)
+        };
+        inbox_page(state, Some(notice), status).await
     }
 }
 
@@ -1160,17 +1110,11 @@ pub(super) async fn effect_retry<A: ShoporamaApp>(
 pub(super) async fn snippets<A: ShoporamaApp>(
     State(state): State<Arc<ConsoleState<A>>>,
     Query(query): Query<ShopQuery>,
-) -> Response {
-    let shops = match state.installations().await {
-        Ok(shops) => shops,
-        Err(error) => return failure(&error),
-    };
+) -> PageResult {
+    let shops = state.installations().await?;
     let webshop_id = ConsoleState::<A>::pick(&shops, query.id());
     let installation = match webshop_id {
-        Some(id) => match state.installation(id).await {
-            Ok(installation) => installation,
-            Err(error) => return failure(&error),
-        },
+        Some(id) => state.installation(id).await?,
         None => None,
     };
     let fields = installation
@@ -1197,11 +1141,8 @@ pub(super) async fn snippets<A: ShoporamaApp>(
             .map(|page| (page, preview_with(&manifest, page, &fields, &engine)))
             .collect::<Vec<_>>()
     })
-    .await;
-    let rendered = match rendered {
-        Ok(rendered) => rendered,
-        Err(error) => return failure(&format!("the preview failed: {error}")),
-    };
+    .await
+    .map_err(|error| Failure(format!("the preview failed: {error}")))?;
     let engine = rendered
         .first()
         .map_or_else(|| Engine::detect().describe(), |(_, p)| p.engine)
@@ -1241,7 +1182,7 @@ pub(super) async fn snippets<A: ShoporamaApp>(
         engine,
         scopes,
     };
-    page(StatusCode::OK, &template)
+    Ok(page(StatusCode::OK, &template))
 }
 
 // --- Chart and assets ---------------------------------------------------------------------

@@ -3,6 +3,21 @@
 //! numbers only.
 
 use askama::Template;
+use axum::response::{Html, IntoResponse as _, Response};
+use http::StatusCode;
+
+/// `template` rendered with `status`, or a plain 500 saying that `what` (`the sign-in
+/// page`) failed to render.
+pub(super) fn render(status: StatusCode, template: &impl Template, what: &str) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("{what} failed to render: {error}"),
+        )
+            .into_response(),
+    }
+}
 
 /// The header: app name, page links and the shop picker.
 pub(super) struct Nav {
