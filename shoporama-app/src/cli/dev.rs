@@ -113,14 +113,7 @@ pub(super) async fn serve_console<A: ShoporamaApp>(
         shutdown_signal(),
     )
     .await;
-    drop(logs);
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    super::exit_after_serving(served, logs)
 }
 
 #[cfg(test)]

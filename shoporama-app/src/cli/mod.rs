@@ -372,7 +372,12 @@ async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
         }
     };
     let served = serve(runtime).await;
-    // Every log line is written before the last word.
+    exit_after_serving(served, logs)
+}
+
+/// How a serving command exits: every log line is written (`logs` dropped) before the last
+/// word.
+fn exit_after_serving(served: std::io::Result<()>, logs: LogGuard) -> ExitCode {
     drop(logs);
     match served {
         Ok(()) => ExitCode::SUCCESS,
