@@ -77,14 +77,6 @@ impl<A: ShoporamaApp> ConsoleState<A> {
             .map_err(|error| Failure(format!("the install store failed: {error}")))
     }
 
-    async fn installation(&self, webshop_id: u64) -> Result<Option<Installation>, Failure> {
-        self.runtime
-            .store()
-            .installation(webshop_id)
-            .await
-            .map_err(|error| Failure(format!("the install store failed: {error}")))
-    }
-
     /// The navigation, with the shop picker set to `webshop_id`.
     fn nav(&self, current: &'static str, shops: &[Installation], webshop_id: Option<u64>) -> Nav {
         Nav {
@@ -101,6 +93,11 @@ impl<A: ShoporamaApp> ConsoleState<A> {
     /// The shop a page shows: the one asked for, else the first installed one.
     fn pick(shops: &[Installation], asked: Option<u64>) -> Option<u64> {
         asked.or_else(|| shops.first().map(|i| i.webshop_id))
+    }
+
+    /// The installation of shop `webshop_id` among `shops`, if it is installed.
+    fn installed(shops: &[Installation], webshop_id: u64) -> Option<&Installation> {
+        shops.iter().find(|i| i.webshop_id == webshop_id)
     }
 
     /// Fetches an external list from the app's own endpoint, as Shoporama's admin does.
@@ -293,6 +290,7 @@ fn time(at: chrono::DateTime<chrono::Utc>) -> String {
 
 // --- Shops --------------------------------------------------------------------------------
 
+/// `?webshop_id=N`, on a page's or an external list's URL.
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct ShopQuery {
     webshop_id: Option<String>,
@@ -382,7 +380,7 @@ pub(super) async fn form<A: ShoporamaApp>(
 ) -> PageResult {
     let shops = state.installations().await?;
     let webshop_id = ConsoleState::<A>::pick(&shops, query.id());
-    let installation = webshop_id.and_then(|id| shops.iter().find(|i| i.webshop_id == id));
+    let installation = webshop_id.and_then(|id| ConsoleState::<A>::installed(&shops, id));
     let values: BTreeMap<String, Value> = installation
         .map(|i| i.fields.clone().into_iter().collect())
         .unwrap_or_default();
@@ -515,7 +513,7 @@ pub(super) async fn save_form<A: ShoporamaApp>(
             return Ok(form_refused(&state, &shops, None, error, StatusCode::BAD_REQUEST).await);
         }
     };
-    let Some(installation) = shops.iter().find(|i| i.webshop_id == webshop_id) else {
+    let Some(installation) = ConsoleState::<A>::installed(&shops, webshop_id) else {
         let error =
             format!("shop {webshop_id} is not installed: install it on the Shops page first");
         let not_found = StatusCode::NOT_FOUND;
@@ -627,7 +625,7 @@ async fn form_answer<A: ShoporamaApp>(
     let template = super::views::FormPage {
         nav: state.nav("form", shops, webshop_id),
         webshop_id,
-        installed: webshop_id.is_some_and(|id| shops.iter().any(|i| i.webshop_id == id)),
+        installed: webshop_id.is_some_and(|id| ConsoleState::<A>::installed(shops, id).is_some()),
         fields,
         answer,
         notice,
@@ -635,17 +633,12 @@ async fn form_answer<A: ShoporamaApp>(
     page(status, &template)
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct ListQuery {
-    webshop_id: Option<String>,
-}
-
 /// `GET /console/lists/{name}`: an external list as JSON `[[key, label], …]`, fetched from the
 /// app's own endpoint (the script reloads a list with it).
 pub(super) async fn list_json<A: ShoporamaApp>(
     State(state): State<Arc<ConsoleState<A>>>,
     Path(name): Path<String>,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<ShopQuery>,
 ) -> Response {
     let webshop_id = match query.webshop_id.as_deref() {
         None | Some("") => None,
@@ -1113,12 +1106,8 @@ pub(super) async fn snippets<A: ShoporamaApp>(
 ) -> PageResult {
     let shops = state.installations().await?;
     let webshop_id = ConsoleState::<A>::pick(&shops, query.id());
-    let installation = match webshop_id {
-        Some(id) => state.installation(id).await?,
-        None => None,
-    };
+    let installation = webshop_id.and_then(|id| ConsoleState::<A>::installed(&shops, id));
     let fields = installation
-        .as_ref()
         .map(|i| FieldValues::from(i.fields.clone()))
         .unwrap_or_default();
     // Every page a snippet names, in the order of `Page::ALL`.
