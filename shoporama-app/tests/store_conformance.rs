@@ -46,7 +46,8 @@ mod support {
     use chrono::{DateTime, Utc};
     use futures::future::BoxFuture;
     use shoporama_app::store::{
-        InstallStore, Installation, SettingsUpdate, StoreError, Tombstone, UpsertOutcome,
+        InstallStore, Installation, SettingsRewrite, SettingsUpdate, StoreError, Tombstone,
+        UpsertOutcome,
     };
     use shoporama_app::testing::store_conformance::sample;
 
@@ -165,6 +166,14 @@ mod support {
             update: &'a SettingsUpdate,
         ) -> BoxFuture<'a, Result<Option<Installation>, StoreError>> {
             self.pick().update_settings(webshop_id, update)
+        }
+
+        fn rewrite_settings(
+            &self,
+            webshop_id: u64,
+            rewrite: SettingsRewrite,
+        ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
+            self.pick().rewrite_settings(webshop_id, rewrite)
         }
 
         fn uninstall(

@@ -80,7 +80,7 @@ struct Inner<A: ShoporamaApp> {
     /// The manifest's `allowed_shops`: empty allows every shop.
     allowed_shops: Vec<u64>,
     /// `(new, old)` variable names from `#[field(rename_from = "old")]`.
-    renames: Vec<(String, String)>,
+    renames: Arc<[(String, String)]>,
     /// The store's SQL database, shared with the app ([`AppRuntime::database`]).
     database: Option<crate::store::Database>,
     /// Whether [`AppRuntime::start`] has run to the end (its lock makes concurrent calls wait).
@@ -456,53 +456,68 @@ impl<A: ShoporamaApp> AppRuntime<A> {
             self.inner.shops.forget(webshop_id);
             return Ok(None);
         };
-        let installation = self.migrate_renamed(installation).await?;
+        let Some(installation) = self.migrate_renamed(installation).await? else {
+            // Uninstalled since it was read.
+            self.inner.shops.forget(webshop_id);
+            return Ok(None);
+        };
         Ok(Some(self.remember(installation)))
     }
 
     /// Moves settings stored under a field's old name (`#[field(rename_from = "old")]`) to its
-    /// name, in the store too, so that the shop's settings parse and keep their values.
+    /// name, in the store too, so that the shop's settings parse and keep their values. The
+    /// store moves them in the row as it is when written ([`InstallStore::rewrite_settings`]),
+    /// so an update that came in since `installation` was read is kept. `None` when the shop
+    /// was uninstalled meanwhile.
     async fn migrate_renamed(
         &self,
-        mut installation: Installation,
-    ) -> Result<Installation, StoreError> {
-        let renames = self
-            .inner
-            .renames
-            .iter()
-            .map(|(new, old)| (new.as_str(), old.as_str()));
-        if !crate::fields::move_renamed(&mut installation.fields, renames) {
-            return Ok(installation);
+        installation: Installation,
+    ) -> Result<Option<Installation>, StoreError> {
+        if self.inner.renames.is_empty() {
+            return Ok(Some(installation));
         }
-        let fields = crate::fields::FieldValues::from(installation.fields.clone());
-        let status = match <A::Settings as crate::settings::AppSettings>::from_fields(&fields) {
-            Ok(_) => crate::store::SettingsStatus::Configured,
-            Err(errors) => crate::store::SettingsStatus::Unconfigured {
-                errors: errors.messages(),
-            },
+        let renames = Arc::clone(&self.inner.renames);
+        let moved = move |fields: &serde_json::Map<String, serde_json::Value>| {
+            let mut fields = fields.clone();
+            let pairs = renames
+                .iter()
+                .map(|(new, old)| (new.as_str(), old.as_str()));
+            crate::fields::move_renamed(&mut fields, pairs).then_some(fields)
         };
-        let update = crate::store::SettingsUpdate {
-            webshop_url: installation.webshop_url.clone(),
-            token: installation.token.clone(),
-            daily_limit: installation.daily_limit,
-            current_usage: installation.current_usage,
-            fields: installation.fields.clone(),
-            settings_status: status,
-            updated_at: installation.updated_at,
-        };
-        tracing::info!(
-            webshop_id = installation.webshop_id,
-            "moved settings stored under a field's old name (rename_from) to its name"
-        );
-        match self
+        if moved(&installation.fields).is_none() {
+            return Ok(Some(installation));
+        }
+        let webshop_id = installation.webshop_id;
+        let rewrite: crate::store::SettingsRewrite = Box::new(move |stored: &Installation| {
+            let fields = moved(&stored.fields)?;
+            let status = match <A::Settings as crate::settings::AppSettings>::from_fields(
+                &crate::fields::FieldValues::from(fields.clone()),
+            ) {
+                Ok(_) => crate::store::SettingsStatus::Configured,
+                Err(errors) => crate::store::SettingsStatus::Unconfigured {
+                    errors: errors.messages(),
+                },
+            };
+            Some(crate::store::SettingsUpdate {
+                webshop_url: stored.webshop_url.clone(),
+                token: stored.token.clone(),
+                daily_limit: stored.daily_limit,
+                current_usage: stored.current_usage,
+                fields,
+                settings_status: status,
+                updated_at: stored.updated_at,
+            })
+        });
+        let rewritten = self
             .inner
             .store
-            .update_settings(installation.webshop_id, &update)
-            .await?
-        {
-            Some(previous) => Ok(update.apply_to(&previous)),
-            None => Ok(installation),
-        }
+            .rewrite_settings(webshop_id, rewrite)
+            .await?;
+        tracing::info!(
+            webshop_id,
+            "moved settings stored under a field's old name (rename_from) to its name"
+        );
+        Ok(rewritten)
     }
 
     /// Caches an installation just written or read, parsing its settings.

@@ -10,7 +10,10 @@ use tokio::sync::RwLock;
 use super::installation::{
     check_installation_range, check_update_range, to_column, truncate_to_micros,
 };
-use super::{InstallStore, Installation, SettingsUpdate, StoreError, Tombstone, UpsertOutcome};
+use super::{
+    InstallStore, Installation, SettingsRewrite, SettingsUpdate, StoreError, Tombstone,
+    UpsertOutcome,
+};
 
 /// An [`InstallStore`] kept in memory: everything is lost when it is dropped.
 ///
@@ -100,6 +103,30 @@ impl InstallStore for MemoryStore {
             drop(state);
             tracing::debug!(webshop_id, "updated settings in memory");
             Ok(Some(previous))
+        }
+        .boxed()
+    }
+
+    fn rewrite_settings(
+        &self,
+        webshop_id: u64,
+        rewrite: SettingsRewrite,
+    ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
+        async move {
+            to_column(webshop_id, "webshop_id", webshop_id)?;
+            let mut state = self.state.write().await;
+            let Some(current) = state.installations.get_mut(&webshop_id) else {
+                return Ok(None);
+            };
+            let Some(update) = rewrite(current) else {
+                return Ok(Some(current.clone()));
+            };
+            check_update_range(webshop_id, &update)?;
+            *current = stored(&update.apply_to(current));
+            let written = current.clone();
+            drop(state);
+            tracing::debug!(webshop_id, "rewrote settings in memory");
+            Ok(Some(written))
         }
         .boxed()
     }

@@ -34,6 +34,7 @@ pub(crate) mod sql;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
+use futures::FutureExt as _;
 use futures::future::BoxFuture;
 
 pub use budget::LedgerEntry;
@@ -55,6 +56,10 @@ pub use migrations::{APP_MIGRATIONS_TABLE, AppMigration, AppMigrations, Migratio
 pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
+
+/// What [`InstallStore::rewrite_settings`] asks about the stored installation: the update to
+/// apply to it, or `None` to write nothing.
+pub type SettingsRewrite = Box<dyn FnOnce(&Installation) -> Option<SettingsUpdate> + Send>;
 
 /// Persistence of shop installations.
 ///
@@ -89,6 +94,39 @@ pub trait InstallStore: Send + Sync + 'static {
         webshop_id: u64,
         update: &'a SettingsUpdate,
     ) -> BoxFuture<'a, Result<Option<Installation>, StoreError>>;
+
+    /// Rewrites the shop's installation in one transaction: `rewrite` gets the installation
+    /// as stored now and answers the update to apply to it, or `None` to write nothing.
+    /// Returns the installation as written (as stored, when nothing was written); `None`,
+    /// without calling `rewrite`, when the shop is not installed.
+    ///
+    /// Unlike reading and then calling [`update_settings`](Self::update_settings), no
+    /// concurrent write can come between the read and the write and be lost. The runtime uses
+    /// it to move settings stored under a field's old name (`rename_from`).
+    ///
+    /// The default reads and then updates, which is not atomic: a store of your own should
+    /// override it (the framework's stores do, and
+    /// [`store_conformance`](crate::testing::store_conformance) checks it under concurrency).
+    fn rewrite_settings(
+        &self,
+        webshop_id: u64,
+        rewrite: SettingsRewrite,
+    ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
+        async move {
+            let Some(current) = self.installation(webshop_id).await? else {
+                return Ok(None);
+            };
+            let Some(update) = rewrite(&current) else {
+                return Ok(Some(current));
+            };
+            let written = update.apply_to(&current);
+            Ok(self
+                .update_settings(webshop_id, &update)
+                .await?
+                .map(|_| written))
+        }
+        .boxed()
+    }
 
     /// Removes the shop's installation (its token and settings) and records a [`Tombstone`]
     /// at `at`, in one transaction; returns what was removed.

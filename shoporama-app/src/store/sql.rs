@@ -313,8 +313,33 @@ where
         webshop_id: u64,
         update: &SettingsUpdate,
     ) -> Result<Option<Installation>, StoreError> {
-        const OP: &str = "update_settings";
-        let fail = |error: sqlx::Error| query_error(OP, Some(webshop_id), &error);
+        let written = self
+            .write_settings("update_settings", webshop_id, |_| Some(update.clone()))
+            .await?;
+        Ok(written.map(|(previous, _)| previous))
+    }
+
+    pub(super) async fn rewrite_settings(
+        &self,
+        webshop_id: u64,
+        rewrite: super::SettingsRewrite,
+    ) -> Result<Option<Installation>, StoreError> {
+        let written = self
+            .write_settings("rewrite_settings", webshop_id, rewrite)
+            .await?;
+        Ok(written.map(|(previous, next)| next.unwrap_or(previous)))
+    }
+
+    /// In one transaction: reads shop `webshop_id`'s row, asks `decide` for the update to
+    /// apply to it, and writes the result. The row as it was and as written (`None` when
+    /// `decide` wrote nothing); `None` when the shop is not installed.
+    async fn write_settings(
+        &self,
+        op: &'static str,
+        webshop_id: u64,
+        decide: impl FnOnce(&Installation) -> Option<SettingsUpdate>,
+    ) -> Result<Option<(Installation, Option<Installation>)>, StoreError> {
+        let fail = |error: sqlx::Error| query_error(op, Some(webshop_id), &error);
         let id = to_column(webshop_id, "webshop_id", webshop_id)?;
         let mut tx = DB::begin_write(&self.pool, id).await.map_err(fail)?;
         let previous = select_installation(id)
@@ -328,14 +353,18 @@ where
             );
             return Ok(None);
         };
-        EncodedInstallation::new(OP, &update.apply_to(&previous))?
+        let Some(update) = decide(&previous) else {
+            return Ok(Some((previous, None)));
+        };
+        let next = update.apply_to(&previous);
+        EncodedInstallation::new(op, &next)?
             .bind(sqlx::query(UPSERT_INSTALLATION))
             .execute(&mut *tx)
             .await
             .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         tracing::debug!(webshop_id, "updated settings in {}", <DB as Database>::NAME);
-        Ok(Some(previous))
+        Ok(Some((previous, Some(next))))
     }
 
     pub(super) async fn uninstall(
@@ -474,6 +503,28 @@ macro_rules! install_store_via_sql {
                         .unwrap_or_else(|panic| {
                             Err(StoreError::query(
                                 "update_settings",
+                                Some(webshop_id),
+                                panic,
+                            ))
+                        })
+                    }
+                    .boxed()
+                }
+
+                fn rewrite_settings(
+                    &self,
+                    webshop_id: u64,
+                    rewrite: $crate::store::SettingsRewrite,
+                ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
+                    let sql = self.sql.clone();
+                    async move {
+                        $crate::store::detached(async move {
+                            sql.rewrite_settings(webshop_id, rewrite).await
+                        })
+                        .await
+                        .unwrap_or_else(|panic| {
+                            Err(StoreError::query(
+                                "rewrite_settings",
                                 Some(webshop_id),
                                 panic,
                             ))

@@ -53,6 +53,7 @@ pub async fn run_conformance_suite(store: Arc<dyn InstallStore>) {
     check_concurrent_updates(Arc::clone(&store)).await;
     check_concurrent_installs(Arc::clone(&store)).await;
     check_concurrent_install_and_uninstall(Arc::clone(&store)).await;
+    check_rewrite_settings(Arc::clone(&store)).await;
     check_health(&*store).await;
 }
 
@@ -599,6 +600,97 @@ pub async fn check_concurrent_install_and_uninstall(store: Arc<dyn InstallStore>
             "uninstalled"
         },
     );
+}
+
+/// `rewrite_settings` reads and writes in one step: it is not called for a shop that is not
+/// installed, writes nothing when the rewrite answers `None`, and concurrent rewrites that
+/// each add one to a field all count (none works from a row another has replaced). Uses
+/// webshop ids 801 and 802.
+pub async fn check_rewrite_settings(store: Arc<dyn InstallStore>) {
+    const CHECK: &str = "rewrite settings";
+    const ID: u64 = 802;
+    let checked = Checked::new(CHECK, &*store);
+    let called = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = Arc::clone(&called);
+    let rewritten = store
+        .rewrite_settings(
+            801,
+            Box::new(move |_| {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                None
+            }),
+        )
+        .await;
+    checked.expect_none(
+        "rewrite of never-installed webshop 801",
+        ok(CHECK, "rewrite_settings", rewritten).as_ref(),
+    );
+    assert!(
+        !called.load(std::sync::atomic::Ordering::SeqCst),
+        "[{CHECK}] the rewrite was called for never-installed webshop 801"
+    );
+
+    let mut installed = sample(ID);
+    installed.fields = fields(json!({ "count": 0, "kept": "as installed" }));
+    checked.upsert_installation(&installed).await;
+    let unchanged = ok(
+        CHECK,
+        "rewrite_settings",
+        store.rewrite_settings(ID, Box::new(|_| None)).await,
+    );
+    assert_same(
+        CHECK,
+        &installed,
+        unchanged.as_ref().unwrap_or_else(|| {
+            panic!(
+                "[{CHECK}] webshop {ID} reads as not installed after a rewrite that wrote nothing"
+            )
+        }),
+    );
+    checked
+        .expect_installation(ID, Some(&installed), "a rewrite that wrote nothing")
+        .await;
+
+    let results = concurrently(CHECK, &store, |store, _| async move {
+        store
+            .rewrite_settings(ID, Box::new(|stored| Some(counted_up(stored))))
+            .await
+    })
+    .await;
+    for result in results {
+        let written = ok(CHECK, "rewrite_settings", result);
+        assert!(
+            written.is_some(),
+            "[{CHECK}] webshop {ID} reads as not installed during rewrites"
+        );
+    }
+    let last = checked
+        .installation(ID)
+        .await
+        .unwrap_or_else(|| panic!("[{CHECK}] webshop {ID} reads as None"));
+    assert!(
+        last.fields.get("count") == Some(&json!(CONCURRENT_TASKS))
+            && last.fields.get("kept") == Some(&json!("as installed")),
+        "[{CHECK}] after {CONCURRENT_TASKS} concurrent rewrites that each add one to `count`, \
+         webshop {ID}'s fields are {:?}: a rewrite worked from a replaced row",
+        last.fields
+    );
+}
+
+/// `stored`'s settings with the field `count` one higher.
+fn counted_up(stored: &Installation) -> SettingsUpdate {
+    let mut fields = stored.fields.clone();
+    let count = fields.get("count").and_then(Value::as_u64).unwrap_or(0);
+    fields.insert("count".to_owned(), json!(count + 1));
+    SettingsUpdate {
+        webshop_url: stored.webshop_url.clone(),
+        token: stored.token.clone(),
+        daily_limit: stored.daily_limit,
+        current_usage: stored.current_usage,
+        fields,
+        settings_status: stored.settings_status.clone(),
+        updated_at: stored.updated_at,
+    }
 }
 
 /// A realistic installation of shop `webshop_id`, with fields in a deliberately
