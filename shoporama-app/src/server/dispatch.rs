@@ -160,11 +160,17 @@ pub(super) async fn run_handler<A: ShoporamaApp, T>(
     handler: impl Future<Output = Result<T, AppError>>,
 ) -> Result<T, ApiError> {
     let timeout = runtime.config().handler_timeout;
+    // The time-out counts from here, as `tokio::time::timeout` would count it.
+    let deadline = tokio::time::Instant::now().checked_add(timeout);
     let mut guarded = pin!(AssertUnwindSafe(handler).catch_unwind());
     // Most handlers finish at their first poll: those need no timer.
     let finished = match poll_fn(|cx| Poll::Ready(guarded.as_mut().poll(cx))).await {
         Poll::Ready(finished) => Ok(finished),
-        Poll::Pending => tokio::time::timeout(timeout, guarded).await,
+        Poll::Pending => match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, guarded).await,
+            // Too far off to represent: no time-out.
+            None => Ok(guarded.await),
+        },
     };
     match finished {
         Ok(Ok(Ok(value))) => Ok(value),
