@@ -476,37 +476,28 @@ impl<A: ShoporamaApp> AppRuntime<A> {
         if self.inner.renames.is_empty() {
             return Ok(Some(installation));
         }
-        let renames = Arc::clone(&self.inner.renames);
-        let moved = move |fields: &serde_json::Map<String, serde_json::Value>| {
-            let mut fields = fields.clone();
-            let pairs = renames
-                .iter()
-                .map(|(new, old)| (new.as_str(), old.as_str()));
-            crate::fields::move_renamed(&mut fields, pairs).then_some(fields)
-        };
-        if moved(&installation.fields).is_none() {
+        let pending = self
+            .inner
+            .renames
+            .iter()
+            .map(|(new, old)| (new.as_str(), old.as_str()));
+        if !crate::fields::has_renamed(&installation.fields, pending) {
             return Ok(Some(installation));
         }
         let webshop_id = installation.webshop_id;
+        let renames = Arc::clone(&self.inner.renames);
         let rewrite: crate::store::SettingsRewrite = Box::new(move |stored: &Installation| {
-            let fields = moved(&stored.fields)?;
-            let status = match <A::Settings as crate::settings::AppSettings>::from_fields(
+            let mut fields = stored.fields.clone();
+            let pairs = renames
+                .iter()
+                .map(|(new, old)| (new.as_str(), old.as_str()));
+            if !crate::fields::move_renamed(&mut fields, pairs) {
+                return None;
+            }
+            let parsed = <A::Settings as crate::settings::AppSettings>::from_fields(
                 &crate::fields::FieldValues::from(fields.clone()),
-            ) {
-                Ok(_) => crate::store::SettingsStatus::Configured,
-                Err(errors) => crate::store::SettingsStatus::Unconfigured {
-                    errors: errors.messages(),
-                },
-            };
-            Some(crate::store::SettingsUpdate {
-                webshop_url: stored.webshop_url.clone(),
-                token: stored.token.clone(),
-                daily_limit: stored.daily_limit,
-                current_usage: stored.current_usage,
-                fields,
-                settings_status: status,
-                updated_at: stored.updated_at,
-            })
+            );
+            Some(stored.settings_update(fields, crate::store::SettingsStatus::of(&parsed)))
         });
         let rewritten = self
             .inner

@@ -555,8 +555,6 @@ pub(crate) fn print_stdout(text: &str) {
         .and_then(|()| out.flush());
 }
 
-/// Reads a file argument, naming it in the error.
-/// A maintenance command's exit: success, or the error printed and a failure.
 /// The configuration of the commands that only read and change the app's store (`inbox`,
 /// `effects`, `budget`): the same environment as `serve`, but `SHOPORAMA_APP_TOKEN` may be
 /// unset, since they verify no callback and send no request with it.
@@ -571,6 +569,7 @@ fn store_config() -> Result<crate::config::Config, crate::config::ConfigError> {
     })
 }
 
+/// A maintenance command's exit: success, or the error printed and a failure.
 fn exit_code(result: Result<(), Box<dyn std::error::Error>>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -581,6 +580,7 @@ fn exit_code(result: Result<(), Box<dyn std::error::Error>>) -> ExitCode {
     }
 }
 
+/// Reads a file argument, naming it in the error.
 fn read_file(path: &PathBuf) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }

@@ -31,7 +31,7 @@ pub use kind::FieldKind;
 pub use list::{ExternalListKey, ListOption, ListOptions};
 pub use setting_type::SettingType;
 pub use text::{Code, Color, RichText};
-pub use values::{FieldValues, move_renamed};
+pub use values::{FieldValues, has_renamed, move_renamed};
 pub(crate) use values::{RedactedFields, json_kind};
 
 pub(crate) use error::describe as describe_value;

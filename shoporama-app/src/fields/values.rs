@@ -139,8 +139,7 @@ pub fn move_renamed<'a>(
 ) -> bool {
     let mut moved = false;
     for (new, old) in renames {
-        let new_is_set = fields.get(new).is_some_and(|v| !v.is_null());
-        if new_is_set || fields.get(old).is_none_or(Value::is_null) {
+        if !moves(fields, new, old) {
             continue;
         }
         if let Some(value) = fields.remove(old) {
@@ -149,6 +148,20 @@ pub fn move_renamed<'a>(
         }
     }
     moved
+}
+
+/// Whether [`move_renamed`] would move anything, without changing `fields`.
+pub fn has_renamed<'a>(
+    fields: &Map<String, Value>,
+    mut renames: impl Iterator<Item = (&'a str, &'a str)>,
+) -> bool {
+    renames.any(|(new, old)| moves(fields, new, old))
+}
+
+/// Whether the value under `old` moves to `new`: it is set and `new` is not.
+fn moves(fields: &Map<String, Value>, new: &str, old: &str) -> bool {
+    let is_set = |name: &str| fields.get(name).is_some_and(|v| !v.is_null());
+    is_set(old) && !is_set(new)
 }
 
 #[cfg(test)]

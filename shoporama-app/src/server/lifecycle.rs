@@ -39,15 +39,6 @@ pub(super) fn store_error(error: &StoreError) -> ApiError {
     ApiError::internal(format!("the install store failed: {error}"))
 }
 
-fn status_of<S>(settings: &Result<S, SettingsError>) -> SettingsStatus {
-    match settings {
-        Ok(_) => SettingsStatus::Configured,
-        Err(errors) => SettingsStatus::Unconfigured {
-            errors: errors.messages(),
-        },
-    }
-}
-
 /// 403 for a shop the manifest's `allowed_shops` does not list, before anything is stored.
 fn allowed<A: ShoporamaApp>(runtime: &AppRuntime<A>, webshop_id: u64) -> Result<(), ApiError> {
     if runtime.allows_shop(webshop_id) {
@@ -93,7 +84,7 @@ async fn install_payload<A: ShoporamaApp>(
         installed_at: payload.installed.unwrap_or(now),
         updated_at: now,
         fields: payload.fields.into_map(),
-        settings_status: status_of(&settings),
+        settings_status: SettingsStatus::of(&settings),
     };
     let outcome = runtime
         .store()
@@ -153,7 +144,7 @@ pub(super) async fn update<A: ShoporamaApp>(
         daily_limit: payload.daily_limit,
         current_usage: payload.current_usage,
         fields: payload.fields.as_map().clone(),
-        settings_status: status_of(&settings),
+        settings_status: SettingsStatus::of(&settings),
         updated_at: Utc::now(),
     };
     let Some(previous) = store

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::StoreError;
-use crate::fields::RedactedFields;
+use crate::fields::{RedactedFields, SettingsError};
 use crate::secret::AppToken;
 
 /// The largest webshop id, daily limit or usage counter a store must be able to keep.
@@ -63,6 +63,16 @@ pub enum SettingsStatus {
 }
 
 impl SettingsStatus {
+    /// The status of settings parsed as `parsed`.
+    pub fn of<S>(parsed: &Result<S, SettingsError>) -> Self {
+        match parsed {
+            Ok(_) => Self::Configured,
+            Err(errors) => Self::Unconfigured {
+                errors: errors.messages(),
+            },
+        }
+    }
+
     /// Whether the settings parsed.
     pub fn is_configured(&self) -> bool {
         matches!(self, Self::Configured)
@@ -101,6 +111,26 @@ pub struct SettingsUpdate {
     pub settings_status: SettingsStatus,
     /// When the update was received; becomes [`Installation::updated_at`].
     pub updated_at: DateTime<Utc>,
+}
+
+impl Installation {
+    /// An update that keeps this installation's URL, token, limits and update time, and sets
+    /// its fields and their status.
+    pub fn settings_update(
+        &self,
+        fields: Map<String, Value>,
+        settings_status: SettingsStatus,
+    ) -> SettingsUpdate {
+        SettingsUpdate {
+            webshop_url: self.webshop_url.clone(),
+            token: self.token.clone(),
+            daily_limit: self.daily_limit,
+            current_usage: self.current_usage,
+            fields,
+            settings_status,
+            updated_at: self.updated_at,
+        }
+    }
 }
 
 impl fmt::Debug for Installation {

@@ -54,6 +54,36 @@ fn stored(installation: &Installation) -> Installation {
     stored
 }
 
+impl MemoryStore {
+    /// Under the write lock: asks `decide` for the update to apply to shop `webshop_id`'s
+    /// installation and applies it. The installation as it was and as written (`None` when
+    /// `decide` wrote nothing); `None` when the shop is not installed.
+    async fn write_settings(
+        &self,
+        webshop_id: u64,
+        decide: impl FnOnce(&Installation) -> Option<SettingsUpdate>,
+    ) -> Result<Option<(Installation, Option<Installation>)>, StoreError> {
+        to_column(webshop_id, "webshop_id", webshop_id)?;
+        let mut state = self.state.write().await;
+        let Some(current) = state.installations.get_mut(&webshop_id) else {
+            tracing::debug!(
+                webshop_id,
+                "settings update for a shop that is not installed"
+            );
+            return Ok(None);
+        };
+        let Some(update) = decide(current) else {
+            return Ok(Some((current.clone(), None)));
+        };
+        check_update_range(webshop_id, &update)?;
+        let next = stored(&update.apply_to(current));
+        let previous = std::mem::replace(current, next.clone());
+        drop(state);
+        tracing::debug!(webshop_id, "updated settings in memory");
+        Ok(Some((previous, Some(next))))
+    }
+}
+
 impl InstallStore for MemoryStore {
     fn upsert_installation<'a>(
         &'a self,
@@ -90,19 +120,10 @@ impl InstallStore for MemoryStore {
     ) -> BoxFuture<'a, Result<Option<Installation>, StoreError>> {
         async move {
             check_update_range(webshop_id, update)?;
-            let mut state = self.state.write().await;
-            let Some(current) = state.installations.get_mut(&webshop_id) else {
-                tracing::debug!(
-                    webshop_id,
-                    "settings update for a shop that is not installed"
-                );
-                return Ok(None);
-            };
-            let next = stored(&update.apply_to(current));
-            let previous = std::mem::replace(current, next);
-            drop(state);
-            tracing::debug!(webshop_id, "updated settings in memory");
-            Ok(Some(previous))
+            let written = self
+                .write_settings(webshop_id, |_| Some(update.clone()))
+                .await?;
+            Ok(written.map(|(previous, _)| previous))
         }
         .boxed()
     }
@@ -113,20 +134,8 @@ impl InstallStore for MemoryStore {
         rewrite: SettingsRewrite,
     ) -> BoxFuture<'_, Result<Option<Installation>, StoreError>> {
         async move {
-            to_column(webshop_id, "webshop_id", webshop_id)?;
-            let mut state = self.state.write().await;
-            let Some(current) = state.installations.get_mut(&webshop_id) else {
-                return Ok(None);
-            };
-            let Some(update) = rewrite(current) else {
-                return Ok(Some(current.clone()));
-            };
-            check_update_range(webshop_id, &update)?;
-            *current = stored(&update.apply_to(current));
-            let written = current.clone();
-            drop(state);
-            tracing::debug!(webshop_id, "rewrote settings in memory");
-            Ok(Some(written))
+            let written = self.write_settings(webshop_id, rewrite).await?;
+            Ok(written.map(|(previous, next)| next.unwrap_or(previous)))
         }
         .boxed()
     }

@@ -467,15 +467,8 @@ pub async fn check_concurrent_updates(store: Arc<dyn InstallStore>) {
             let outcome = store.upsert_installation(&written).await;
             (n, outcome.map(|outcome| outcome.previous().cloned()))
         } else {
-            let update = SettingsUpdate {
-                webshop_url: written.webshop_url,
-                token: written.token,
-                daily_limit: written.daily_limit,
-                current_usage: written.current_usage,
-                fields: written.fields,
-                settings_status: written.settings_status,
-                updated_at: written.updated_at,
-            };
+            let update =
+                written.settings_update(written.fields.clone(), written.settings_status.clone());
             (n, store.update_settings(ID, &update).await)
         }
     })
@@ -682,15 +675,7 @@ fn counted_up(stored: &Installation) -> SettingsUpdate {
     let mut fields = stored.fields.clone();
     let count = fields.get("count").and_then(Value::as_u64).unwrap_or(0);
     fields.insert("count".to_owned(), json!(count + 1));
-    SettingsUpdate {
-        webshop_url: stored.webshop_url.clone(),
-        token: stored.token.clone(),
-        daily_limit: stored.daily_limit,
-        current_usage: stored.current_usage,
-        fields,
-        settings_status: stored.settings_status.clone(),
-        updated_at: stored.updated_at,
-    }
+    stored.settings_update(fields, stored.settings_status.clone())
 }
 
 /// A realistic installation of shop `webshop_id`, with fields in a deliberately
