@@ -148,11 +148,7 @@ fn expand(ident: &Ident, choices: &[Choice<'_>]) -> TokenStream {
         let (variant, key) = (c.variant, &c.key);
         quote!(#key => #private::core::option::Option::Some(Self::#variant),)
     });
-    let var_and_default = var_and_default(
-        ident,
-        &quote!(literal),
-        &quote!(#private::list_default::<Self>(literal)),
-    );
+    let var_and_default = var_and_default(ident);
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -199,9 +195,8 @@ fn expand(ident: &Ident, choices: &[Choice<'_>]) -> TokenStream {
     }
 }
 
-/// The `SnippetVar` and `SettingDefault` impls, with `from_default`'s argument pattern and
-/// body.
-fn var_and_default(ident: &Ident, argument: &TokenStream, body: &TokenStream) -> TokenStream {
+/// The `SnippetVar` and `SettingDefault` impls.
+fn var_and_default(ident: &Ident) -> TokenStream {
     let private = quote!(::shoporama_app::__private);
     let str_ty = quote!(#private::core::primitive::str);
     quote! {
@@ -213,9 +208,9 @@ fn var_and_default(ident: &Ident, argument: &TokenStream, body: &TokenStream) ->
         #[automatically_derived]
         impl #private::SettingDefault<&'static #str_ty> for #ident {
             fn from_default(
-                #argument: &'static #str_ty,
+                literal: &'static #str_ty,
             ) -> #private::core::result::Result<Self, #private::FieldProblem> {
-                #body
+                #private::list_default::<Self>(literal)
             }
         }
     }
@@ -228,7 +223,7 @@ fn fallback(ident: &Ident) -> TokenStream {
     let unreachable = quote! {
         #private::core::unreachable!("#[derive(ListOptions)] reported errors for this type")
     };
-    let var_and_default = var_and_default(ident, &quote!(_), &unreachable);
+    let var_and_default = var_and_default(ident);
     quote! {
         const _: () = {
             #[automatically_derived]

@@ -52,14 +52,12 @@ const _: () = {
         &'static ::shoporama_app::__private::core::primitive::str,
     > for Broken {
         fn from_default(
-            _: &'static ::shoporama_app::__private::core::primitive::str,
+            literal: &'static ::shoporama_app::__private::core::primitive::str,
         ) -> ::shoporama_app::__private::core::result::Result<
             Self,
             ::shoporama_app::__private::FieldProblem,
         > {
-            ::shoporama_app::__private::core::unreachable!(
-                "#[derive(ListOptions)] reported errors for this type"
-            )
+            ::shoporama_app::__private::list_default::<Self>(literal)
         }
     }
 };
