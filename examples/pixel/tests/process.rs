@@ -45,8 +45,9 @@ fn start(db: &Path, port: u16) -> Server {
     server
 }
 
-fn simulate(kind: &str, port: u16) -> Output {
-    pixel()
+fn simulate_command(kind: &str, port: u16) -> Command {
+    let mut command = pixel();
+    command
         .args([
             "simulate",
             kind,
@@ -56,7 +57,12 @@ fn simulate(kind: &str, port: u16) -> Output {
             "7",
         ])
         .args(["--field", "measurement_id=G-TEST"])
-        .env("SHOPORAMA_APP_TOKEN", TOKEN)
+        .env("SHOPORAMA_APP_TOKEN", TOKEN);
+    command
+}
+
+fn simulate(kind: &str, port: u16) -> Output {
+    simulate_command(kind, port)
         .output()
         .expect("simulate runs")
 }
@@ -91,11 +97,8 @@ fn serve_simulate_restart_and_dispatch() {
 
     // `--webhook` sends the webhook's form of `paid` (the pixel takes it both ways): it is
     // queued as the webhook, apart from the event.
-    let webhook = pixel()
-        .args(["simulate", "paid", "--webhook", "--url"])
-        .arg(format!("http://127.0.0.1:{port}/callback"))
-        .args(["--webshop-id", "7"])
-        .env("SHOPORAMA_APP_TOKEN", TOKEN)
+    let webhook = simulate_command("paid", port)
+        .arg("--webhook")
         .output()
         .expect("simulate runs");
     let stdout = String::from_utf8_lossy(&webhook.stdout);
@@ -106,6 +109,11 @@ fn serve_simulate_restart_and_dispatch() {
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .output()
         .expect("inbox list runs");
+    assert!(
+        jobs.status.success(),
+        "inbox list failed: {}",
+        String::from_utf8_lossy(&jobs.stderr)
+    );
     let jobs = String::from_utf8_lossy(&jobs.stdout);
     assert!(jobs.contains("\"kind\":\"webhook:paid\""), "{jobs}");
     let lifecycle = pixel()
