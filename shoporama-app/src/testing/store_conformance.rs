@@ -28,8 +28,8 @@ use serde_json::{Map, Value, json};
 
 use crate::secret::AppToken;
 use crate::store::{
-    InstallStore, Installation, SettingsStatus, SettingsUpdate, StoreError, Tombstone,
-    UpsertOutcome,
+    InstallStore, Installation, SettingsRewrite, SettingsStatus, SettingsUpdate, StoreError,
+    Tombstone, UpsertOutcome,
 };
 
 /// How many tasks the concurrency checks run at once.
@@ -600,37 +600,35 @@ pub async fn check_concurrent_install_and_uninstall(store: Arc<dyn InstallStore>
 /// each add one to a field all count (none works from a row another has replaced). Uses
 /// webshop ids 801 and 802.
 pub async fn check_rewrite_settings(store: Arc<dyn InstallStore>) {
+    use std::sync::atomic::{AtomicBool, Ordering};
     const CHECK: &str = "rewrite settings";
+    const UNKNOWN: u64 = 801;
     const ID: u64 = 802;
     let checked = Checked::new(CHECK, &*store);
-    let called = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let called = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&called);
-    let rewritten = store
+    let rewritten = checked
         .rewrite_settings(
-            801,
+            UNKNOWN,
             Box::new(move |_| {
-                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                flag.store(true, Ordering::SeqCst);
                 None
             }),
         )
         .await;
     checked.expect_none(
-        "rewrite of never-installed webshop 801",
-        ok(CHECK, "rewrite_settings", rewritten).as_ref(),
+        &format!("rewrite of never-installed webshop {UNKNOWN}"),
+        rewritten.as_ref(),
     );
     assert!(
-        !called.load(std::sync::atomic::Ordering::SeqCst),
-        "[{CHECK}] the rewrite was called for never-installed webshop 801"
+        !called.load(Ordering::SeqCst),
+        "[{CHECK}] the rewrite was called for never-installed webshop {UNKNOWN}"
     );
 
     let mut installed = sample(ID);
     installed.fields = fields(json!({ "count": 0, "kept": "as installed" }));
     checked.upsert_installation(&installed).await;
-    let unchanged = ok(
-        CHECK,
-        "rewrite_settings",
-        store.rewrite_settings(ID, Box::new(|_| None)).await,
-    );
+    let unchanged = checked.rewrite_settings(ID, Box::new(|_| None)).await;
     assert_same(
         CHECK,
         &installed,
@@ -867,6 +865,15 @@ impl<'a> Checked<'a> {
     ) -> Option<Installation> {
         let result = self.store.update_settings(webshop_id, update).await;
         ok(self.check, "update_settings", result)
+    }
+
+    async fn rewrite_settings(
+        &self,
+        webshop_id: u64,
+        rewrite: SettingsRewrite,
+    ) -> Option<Installation> {
+        let result = self.store.rewrite_settings(webshop_id, rewrite).await;
+        ok(self.check, "rewrite_settings", result)
     }
 
     async fn uninstall(&self, webshop_id: u64, at: DateTime<Utc>) -> Option<Installation> {
