@@ -84,3 +84,29 @@ async fn a_trusted_proxy_passes_on_the_client_address() {
     assert_eq!(send("10.20.1.1, 8.8.8.8").await, 403);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_request_made_in_process_passes_the_allowlist_and_one_without_a_peer_does_not() {
+    use tower::ServiceExt as _;
+    let config = Config::builder()
+        .app_token(APP_TOKEN)
+        .allowed_sources(vec![net("10.20.0.0/16")])
+        .build()
+        .expect("config");
+    let runtime = AppRuntime::with_store(Recorder::default(), config, Arc::new(MemoryStore::new()));
+    runtime.start().await.expect("starts");
+    // The dev console's way in: SimulatedShop::in_process marks its requests InProcess.
+    SimulatedShop::in_process(runtime.router(), RecorderSettings::manifest(), APP_TOKEN)
+        .webshop_id(4)
+        .field("api_key", "k")
+        .install()
+        .await
+        .assert_ok();
+    // The same router mounted without connect info, for a request from the network.
+    let request = http::Request::post("/callback?type=paid&webshop_id=4")
+        .header("x-app-token", APP_TOKEN)
+        .body(axum::body::Body::from("{}"))
+        .expect("request");
+    let response = runtime.router().oneshot(request).await.expect("answers");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}

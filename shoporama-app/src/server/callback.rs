@@ -140,11 +140,7 @@ fn verify<A: ShoporamaApp>(
     runtime: &AppRuntime<A>,
     parts: &http::request::Parts,
 ) -> Result<CallbackQuery, ApiError> {
-    verify_source(
-        runtime,
-        &parts.headers,
-        parts.extensions.get::<ConnectInfo<SocketAddr>>(),
-    )?;
+    verify_source(runtime, parts)?;
     verify_token(runtime, &parts.headers)?;
     CallbackQuery::from_raw(&raw_query(parts.uri.query())?)
 }
@@ -212,17 +208,26 @@ pub(super) fn verify_token<A: ShoporamaApp>(
     }
 }
 
-/// 403 unless the source address is allowed (only when an allowlist is configured).
+/// A request extension saying that a request was made inside this process (by
+/// [`SimulatedShop::in_process`](crate::testing::SimulatedShop::in_process), which the dev
+/// console uses), not received from the network. The source-IP allowlist, which is about
+/// network peers, lets such a request through. No client can set it: extensions are never
+/// read from the wire.
+#[derive(Debug, Clone, Copy)]
+pub struct InProcess;
+
+/// 403 unless the source address is allowed (only when an allowlist is configured; a request
+/// made [`InProcess`] has no source address and passes).
 pub(super) fn verify_source<A: ShoporamaApp>(
     runtime: &AppRuntime<A>,
-    headers: &HeaderMap,
-    peer: Option<&ConnectInfo<SocketAddr>>,
+    parts: &http::request::Parts,
 ) -> Result<(), ApiError> {
     let filter = &runtime.config().source_filter;
-    if filter.allows_all() {
+    if filter.allows_all() || parts.extensions.get::<InProcess>().is_some() {
         return Ok(());
     }
-    let Some(ConnectInfo(peer)) = peer else {
+    let headers = &parts.headers;
+    let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
         return Err(ApiError::new(
             http::StatusCode::FORBIDDEN,
             "the source address is unknown: serve the router with `into_make_service_with_connect_info::<SocketAddr>()` to use an IP allowlist",

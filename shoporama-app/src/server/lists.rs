@@ -1,11 +1,10 @@
 //! External lists (`GET /lists/{name}`, `GET /callback?type=list&name=…`) and `GET /healthz`.
 
 use std::borrow::Cow;
-use std::net::SocketAddr;
 
 use axum::Json;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use serde_json::{Map, Value};
@@ -52,11 +51,7 @@ async fn list<A: ShoporamaApp>(
     parts: &Parts,
     path_name: Option<String>,
 ) -> Result<Response, ApiError> {
-    verify_source(
-        runtime,
-        &parts.headers,
-        parts.extensions.get::<ConnectInfo<SocketAddr>>(),
-    )?;
+    verify_source(runtime, parts)?;
     if runtime.config().lists_require_token {
         verify_token(runtime, &parts.headers)?;
     }

@@ -30,7 +30,7 @@ mod serve;
 
 pub(crate) use crate::app::runtime::shop_info;
 pub use crate::app::runtime::{AppRuntime, ShopError, StartError};
-pub use callback::APP_TOKEN_HEADER;
+pub use callback::{APP_TOKEN_HEADER, InProcess};
 /// Runs an inbox job's handler (the inbox's workers call it).
 pub(crate) use dispatch::run_job;
 pub use error::ApiError;

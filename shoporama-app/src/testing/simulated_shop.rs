@@ -240,7 +240,10 @@ impl SimulatedShop {
                 if let Some(token) = token {
                     request = request.header(crate::server::APP_TOKEN_HEADER, token);
                 }
-                let request = match request.body(Body::from(body)) {
+                let request = match request
+                    .extension(crate::server::InProcess)
+                    .body(Body::from(body))
+                {
                     Ok(request) => request,
                     Err(error) => {
                         return SimResponse::transport(format!("invalid request: {error}"));
