@@ -31,8 +31,9 @@ impl ConsoleArgs {
 /// token for this run when `SHOPORAMA_APP_TOKEN` is not set.
 pub(super) fn dev_config() -> Result<(Config, bool), crate::config::ConfigError> {
     let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let generated = set("SHOPORAMA_APP_TOKEN").is_none();
-    let token = set("SHOPORAMA_APP_TOKEN").unwrap_or_else(crate::console::random_hex);
+    let given = set("SHOPORAMA_APP_TOKEN");
+    let generated = given.is_none();
+    let token = given.unwrap_or_else(crate::console::random_hex);
     let config = Config::from_lookup(|name| match name {
         "SHOPORAMA_APP_TOKEN" => Some(token.clone()),
         "SHOPORAMA_LISTEN" => set(name).or_else(|| Some(DEV_LISTEN.to_owned())),

@@ -165,6 +165,6 @@ impl<A: ShoporamaApp> Console<A> {
 
     /// The app's router with the console merged in.
     pub fn merged_router(&self) -> Router {
-        self.state.runtime.router().merge(self.router())
+        self.state.router.clone().merge(self.router())
     }
 }

@@ -27,7 +27,7 @@ use crate::events::{WEBHOOK_MARKER, is_marked};
 use crate::fields::{FieldKind, FieldValues};
 use crate::inbox::{Job, JobState};
 use crate::manifest::{AppManifest, ManifestField};
-use crate::server::{APP_TOKEN_HEADER, AppRuntime};
+use crate::server::{APP_TOKEN_HEADER, ApiError, AppRuntime};
 use crate::settings::AppSettings;
 use crate::snippet::{Engine, Page, applies, preview_with};
 use crate::store::Installation;
@@ -40,18 +40,22 @@ const LIST_LIMIT: u32 = 200;
 pub(super) struct ConsoleState<A: ShoporamaApp> {
     pub(super) runtime: AppRuntime<A>,
     /// The app's own router: every callback the console sends goes through it.
-    router: axum::Router,
+    pub(super) router: axum::Router,
     manifest: AppManifest,
+    /// The events and webhooks the manifest subscribes to, as the fire form offers them.
+    kinds: Vec<Subscription>,
     pub(super) options: ConsoleOptions,
     pub(super) auth: Auth,
 }
 
 impl<A: ShoporamaApp> ConsoleState<A> {
     pub(super) fn new(runtime: AppRuntime<A>, options: ConsoleOptions) -> Self {
+        let manifest = A::Settings::manifest();
         Self {
             router: runtime.router(),
             runtime,
-            manifest: A::Settings::manifest(),
+            kinds: subscribed(&manifest),
+            manifest,
             options,
             auth: Auth::new(),
         }
@@ -77,6 +81,14 @@ impl<A: ShoporamaApp> ConsoleState<A> {
             .map_err(|error| Failure(format!("the install store failed: {error}")))
     }
 
+    /// The installed shops and the shop a page shows: the one asked for, else the first
+    /// installed one.
+    async fn chosen(&self, asked: Option<u64>) -> Result<Chosen, Failure> {
+        let shops = self.installations().await?;
+        let webshop_id = Self::pick(&shops, asked);
+        Ok(Chosen { shops, webshop_id })
+    }
+
     /// The navigation, with the shop picker set to `webshop_id`.
     fn nav(&self, current: &'static str, shops: &[Installation], webshop_id: Option<u64>) -> Nav {
         Nav {
@@ -93,11 +105,6 @@ impl<A: ShoporamaApp> ConsoleState<A> {
     /// The shop a page shows: the one asked for, else the first installed one.
     fn pick(shops: &[Installation], asked: Option<u64>) -> Option<u64> {
         asked.or_else(|| shops.first().map(|i| i.webshop_id))
-    }
-
-    /// The installation of shop `webshop_id` among `shops`, if it is installed.
-    fn installed(shops: &[Installation], webshop_id: u64) -> Option<&Installation> {
-        shops.iter().find(|i| i.webshop_id == webshop_id)
     }
 
     /// Fetches an external list from the app's own endpoint, as Shoporama's admin does.
@@ -160,6 +167,24 @@ impl<A: ShoporamaApp> ConsoleState<A> {
     }
 }
 
+/// The installed shops and the shop a page shows, which may not be installed.
+struct Chosen {
+    shops: Vec<Installation>,
+    webshop_id: Option<u64>,
+}
+
+impl Chosen {
+    /// The installation of the shop shown, if it is installed.
+    fn installation(&self) -> Option<&Installation> {
+        self.webshop_id.and_then(|id| installed(&self.shops, id))
+    }
+}
+
+/// The installation of shop `webshop_id` among `shops`, if it is installed.
+fn installed(shops: &[Installation], webshop_id: u64) -> Option<&Installation> {
+    shops.iter().find(|i| i.webshop_id == webshop_id)
+}
+
 /// `a b` → `a%20b`, for a path segment.
 fn urlencode(text: &str) -> String {
     serde_urlencoded::to_string([("", text)])
@@ -202,17 +227,20 @@ fn pair<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// A webshop id from a form or query value, or the message shown beside the field.
 fn parse_webshop_id(value: Option<&str>) -> Result<u64, String> {
-    let value = value.map(str::trim).unwrap_or_default();
-    if value.is_empty() {
-        return Err("enter a webshop id".to_owned());
-    }
-    match value.parse::<u64>() {
-        Ok(0) => Err("a webshop id is a positive whole number, not 0".to_owned()),
-        Ok(id) if i64::try_from(id).is_ok() => Ok(id),
-        _ => Err(format!(
-            "`{value}` is not a webshop id (a positive whole number)"
-        )),
-    }
+    parse_optional_webshop_id(value)?.ok_or_else(|| "enter a webshop id".to_owned())
+}
+
+/// A webshop id by [the server's rule](crate::server::parse_webshop_id) (`None` when empty),
+/// or the console's message saying what is wrong with it.
+fn parse_optional_webshop_id(value: Option<&str>) -> Result<Option<u64>, String> {
+    crate::server::parse_webshop_id(value).map_err(|_| {
+        let value = value.map(str::trim).unwrap_or_default();
+        if value.parse::<u64>() == Ok(0) {
+            "a webshop id is a positive whole number, not 0".to_owned()
+        } else {
+            format!("`{value}` is not a webshop id (a positive whole number)")
+        }
+    })
 }
 
 /// A posted form that names a shop: its pairs and the webshop id, or the notice saying what
@@ -356,7 +384,7 @@ pub(super) async fn install<A: ShoporamaApp>(
     let shop = state
         .shoporama(webshop_id)
         .webshop_url(format!("https://shop-{webshop_id}.example.dk/"));
-    let (response, _logs) = with_logs(shop.install()).await;
+    let response = shop.install().await;
     let notice = if response.status.is_success() {
         Notice::ok(format!(
             "Installed test shop {webshop_id} with sample settings: {}",
@@ -378,9 +406,8 @@ pub(super) async fn form<A: ShoporamaApp>(
     State(state): State<Arc<ConsoleState<A>>>,
     Query(query): Query<ShopQuery>,
 ) -> PageResult {
-    let shops = state.installations().await?;
-    let webshop_id = ConsoleState::<A>::pick(&shops, query.id());
-    let installation = webshop_id.and_then(|id| ConsoleState::<A>::installed(&shops, id));
+    let chosen = state.chosen(query.id()).await?;
+    let (webshop_id, installation) = (chosen.webshop_id, chosen.installation());
     let values: BTreeMap<String, Value> = installation
         .map(|i| i.fields.clone().into_iter().collect())
         .unwrap_or_default();
@@ -389,7 +416,7 @@ pub(super) async fn form<A: ShoporamaApp>(
         .unwrap_or_default();
     let fields = field_views(&state, &values, &errors, webshop_id, true).await;
     let template = super::views::FormPage {
-        nav: state.nav("form", &shops, webshop_id),
+        nav: state.nav("form", &chosen.shops, webshop_id),
         webshop_id,
         installed: installation.is_some(),
         fields,
@@ -513,7 +540,7 @@ pub(super) async fn save_form<A: ShoporamaApp>(
             return Ok(form_refused(&state, &shops, None, error, StatusCode::BAD_REQUEST).await);
         }
     };
-    let Some(installation) = ConsoleState::<A>::installed(&shops, webshop_id) else {
+    let Some(installation) = installed(&shops, webshop_id) else {
         let error =
             format!("shop {webshop_id} is not installed: install it on the Shops page first");
         let not_found = StatusCode::NOT_FOUND;
@@ -625,7 +652,7 @@ async fn form_answer<A: ShoporamaApp>(
     let template = super::views::FormPage {
         nav: state.nav("form", shops, webshop_id),
         webshop_id,
-        installed: webshop_id.is_some_and(|id| ConsoleState::<A>::installed(shops, id).is_some()),
+        installed: webshop_id.is_some_and(|id| installed(shops, id).is_some()),
         fields,
         answer,
         notice,
@@ -640,22 +667,14 @@ pub(super) async fn list_json<A: ShoporamaApp>(
     Path(name): Path<String>,
     Query(query): Query<ShopQuery>,
 ) -> Response {
-    let webshop_id = match query.webshop_id.as_deref() {
-        None | Some("") => None,
-        Some(id) => match parse_webshop_id(Some(id)) {
-            Ok(id) => Some(id),
-            Err(error) => return json_error(StatusCode::BAD_REQUEST, &error),
-        },
+    let webshop_id = match parse_optional_webshop_id(query.webshop_id.as_deref()) {
+        Ok(id) => id,
+        Err(error) => return ApiError::new(StatusCode::BAD_REQUEST, error).into_response(),
     };
     match state.external_list(&name, webshop_id).await {
         Ok(options) => axum::Json(options).into_response(),
-        Err(error) => json_error(StatusCode::BAD_GATEWAY, &error),
+        Err(error) => ApiError::new(StatusCode::BAD_GATEWAY, error).into_response(),
     }
-}
-
-/// `{"error": "…"}` with `status`.
-fn json_error(status: StatusCode, error: &str) -> Response {
-    (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
 }
 
 // --- Fire ---------------------------------------------------------------------------------
@@ -722,14 +741,14 @@ pub(super) async fn fire<A: ShoporamaApp>(
     State(state): State<Arc<ConsoleState<A>>>,
     Query(query): Query<FireQuery>,
 ) -> PageResult {
-    let shops = state.installations().await?;
-    let webshop_id =
-        ConsoleState::<A>::pick(&shops, parse_webshop_id(query.webshop_id.as_deref()).ok());
-    let kinds = subscribed(&state.manifest);
+    let Chosen { shops, webshop_id } = state
+        .chosen(parse_webshop_id(query.webshop_id.as_deref()).ok())
+        .await?;
+    let kinds = &state.kinds;
     let chosen = query
         .kind
         .as_deref()
-        .and_then(|value| find_subscription(&kinds, value))
+        .and_then(|value| find_subscription(kinds, value))
         .or_else(|| kinds.first());
     let (kind, body) = chosen.map_or_else(Default::default, |k| {
         let body = serde_json::to_string_pretty(&k.sample(webshop_id.unwrap_or(1)));
@@ -792,13 +811,14 @@ async fn fire_page<A: ShoporamaApp>(
         notes,
         status,
     } = fired;
-    let kinds = subscribed(&state.manifest)
-        .into_iter()
+    let kinds = state
+        .kinds
+        .iter()
         .map(|k| KindOption {
             selected: k.value == kind,
             what: if k.webhook { "webhook" } else { "event" },
-            value: k.value,
-            name: k.name,
+            value: k.value.clone(),
+            name: k.name.clone(),
         })
         .collect();
     let effects = match webshop_id {
@@ -851,8 +871,7 @@ pub(super) async fn fire_send<A: ShoporamaApp>(
             return Ok(fire_page(&state, &shops, refused).await);
         }
     };
-    let kinds = subscribed(&state.manifest);
-    let Some(subscription) = find_subscription(&kinds, &kind) else {
+    let Some(subscription) = find_subscription(&state.kinds, &kind) else {
         let error = format!("`{kind}` is not an event or webhook this app subscribes to");
         let refused = Fired::form(Some(webshop_id), kind, text).refused(error);
         return Ok(fire_page(&state, &shops, refused).await);
@@ -1104,9 +1123,8 @@ pub(super) async fn snippets<A: ShoporamaApp>(
     State(state): State<Arc<ConsoleState<A>>>,
     Query(query): Query<ShopQuery>,
 ) -> PageResult {
-    let shops = state.installations().await?;
-    let webshop_id = ConsoleState::<A>::pick(&shops, query.id());
-    let installation = webshop_id.and_then(|id| ConsoleState::<A>::installed(&shops, id));
+    let chosen = state.chosen(query.id()).await?;
+    let (webshop_id, installation) = (chosen.webshop_id, chosen.installation());
     let fields = installation
         .map(|i| FieldValues::from(i.fields.clone()))
         .unwrap_or_default();
@@ -1123,19 +1141,21 @@ pub(super) async fn snippets<A: ShoporamaApp>(
         })
         .collect();
     let manifest = state.manifest.clone();
-    let rendered = tokio::task::spawn_blocking(move || {
+    // The engine the page names: the one the first scope used (the built-in one when Smarty
+    // failed there), else the one detected.
+    let (engine, rendered) = tokio::task::spawn_blocking(move || {
         let engine = Engine::detect();
-        pages
+        let rendered: Vec<_> = pages
             .into_iter()
             .map(|page| (page, preview_with(&manifest, page, &fields, &engine)))
-            .collect::<Vec<_>>()
+            .collect();
+        let used = rendered
+            .first()
+            .map_or_else(|| engine.describe(), |(_, p)| p.engine);
+        (used.to_owned(), rendered)
     })
     .await
     .map_err(|error| Failure(format!("the preview failed: {error}")))?;
-    let engine = rendered
-        .first()
-        .map_or_else(|| Engine::detect().describe(), |(_, p)| p.engine)
-        .to_owned();
     let scopes = rendered
         .into_iter()
         .map(|(page, preview)| ScopeView {
@@ -1165,7 +1185,7 @@ pub(super) async fn snippets<A: ShoporamaApp>(
         })
         .collect();
     let template = SnippetsPage {
-        nav: state.nav("snippets", &shops, webshop_id),
+        nav: state.nav("snippets", &chosen.shops, webshop_id),
         webshop_id,
         installed: installation.is_some(),
         engine,
@@ -1239,6 +1259,9 @@ mod tests {
         );
         assert!(parse_webshop_id(None).is_err());
         assert!(parse_webshop_id(Some("18446744073709551615")).is_err());
+        assert!(parse_webshop_id(Some("0")).unwrap_err().contains("not 0"));
+        assert_eq!(parse_optional_webshop_id(Some(" ")), Ok(None));
+        assert_eq!(parse_optional_webshop_id(Some("7")), Ok(Some(7)));
     }
 
     #[test]
