@@ -683,12 +683,7 @@ impl LimitedApp {
 
     /// CPU time used so far, in clock ticks.
     fn cpu_ticks(&self) -> u64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
-            .expect("the child's stat");
-        let after_name = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
-        let fields: Vec<&str> = after_name.split_whitespace().collect();
-        // utime and stime are fields 14 and 15; `state` (field 3) is the first after the name.
-        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+        shoporama_app_tests::cpu_ticks(self.child.id())
     }
 
     fn assert_running(&mut self) {

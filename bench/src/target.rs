@@ -168,24 +168,11 @@ impl Server {
         shoporama_app_tests::rss_kib(self.pid())
     }
 
-    /// The CPU time it has used so far (user and system, all threads), in seconds, from
-    /// `/proc/<pid>/stat` (clock ticks of 10 ms, Linux's `USER_HZ`).
+    /// The CPU time it has used so far (user and system, all threads), in seconds.
     pub fn cpu_seconds(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
-        // The fields after the command name, which is in parentheses: utime and stime are the
-        // 12th and 13th of them.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        Duration::from_millis((ticks(11) + ticks(12)) * 10).as_secs_f64()
+        // Clock ticks of 10 ms (Linux's `USER_HZ`).
+        let ticks = shoporama_app_tests::cpu_ticks(self.pid());
+        Duration::from_millis(ticks.saturating_mul(10)).as_secs_f64()
     }
 
     /// Whether it is still running.

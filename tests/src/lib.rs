@@ -282,6 +282,25 @@ pub fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// The CPU time process `pid` has used so far (user and system, all threads), in clock ticks
+/// (Linux's `USER_HZ`, 100 a second), from `/proc/<pid>/stat`; 0 when it cannot be read.
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses: utime and stime are the
+    // 12th and 13th of them (fields 14 and 15 of the whole line).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    ticks(11) + ticks(12)
+}
+
 /// A PostgreSQL URL whose connections use a fresh schema, so runs do not collide.
 pub fn fresh_postgres_schema(url: &str, name: &str) -> String {
     let schema = format!("t_{name}_{}_{}", std::process::id(), unique());
