@@ -200,7 +200,6 @@ impl World {
         )
     }
 
-    /// Serves a runtime on 127.0.0.1:0 and returns it with a shop calling it over HTTP.
     /// Serves the app and installs it on the shop.
     async fn installed(&self) -> Served {
         let served = self.serve().await;
@@ -208,6 +207,7 @@ impl World {
         served
     }
 
+    /// Serves a runtime on 127.0.0.1:0 and returns it with a shop calling it over HTTP.
     async fn serve(&self) -> Served {
         self.serve_with(InboxConfig::inline()).await
     }
