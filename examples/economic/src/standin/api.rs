@@ -493,10 +493,10 @@ fn serve(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body:
             log_id: &log_id,
         };
         return match route {
-            "/customers" => create_customer(&mut world, &post),
-            "/products" => create_product(&mut world, &post),
-            "/invoices/drafts" => create_draft(&mut world, &post),
-            _ => book_draft(&mut world, &post),
+            "/customers" => create_customer(&mut world, post),
+            "/products" => create_product(&mut world, post),
+            "/invoices/drafts" => create_draft(&mut world, post),
+            _ => book_draft(&mut world, post),
         };
     }
     let tail = path
@@ -968,8 +968,13 @@ fn refuse_taken<K, Q>(
     }
 }
 
-fn create_customer(world: &mut World, post: &Post<'_>) -> Reply {
-    let (base, document, log_id) = (post.base, post.document, post.log_id);
+fn create_customer(world: &mut World, post: Post<'_>) -> Reply {
+    let Post {
+        base,
+        document,
+        log_id,
+        ..
+    } = post;
     let mut validation = post.structural(schema::CUSTOMER_POST);
     not_blank(document, "name", &mut validation);
     known_currency(document, &mut validation);
@@ -1037,8 +1042,13 @@ fn create_customer(world: &mut World, post: &Post<'_>) -> Reply {
 
 /// `POST /products` ([`schema::PRODUCT_POST`]): the product group and unit must exist, the
 /// product number must be free.
-fn create_product(world: &mut World, post: &Post<'_>) -> Reply {
-    let (base, document, log_id) = (post.base, post.document, post.log_id);
+fn create_product(world: &mut World, post: Post<'_>) -> Reply {
+    let Post {
+        base,
+        document,
+        log_id,
+        ..
+    } = post;
     let mut validation = post.structural(schema::PRODUCT_POST);
     not_blank(document, "name", &mut validation);
     not_blank(document, "productNumber", &mut validation);
@@ -1278,8 +1288,13 @@ fn due_date(date: NaiveDate, terms: &Value) -> NaiveDate {
     }
 }
 
-fn create_draft(world: &mut World, post: &Post<'_>) -> Reply {
-    let (base, document, log_id) = (post.base, post.document, post.log_id);
+fn create_draft(world: &mut World, post: Post<'_>) -> Reply {
+    let Post {
+        base,
+        document,
+        log_id,
+        ..
+    } = post;
     let mut validation = post.structural(schema::DRAFT_POST);
     let currency = known_currency(document, &mut validation);
     let customer = reference(document, "customer", &world.customers, &mut validation);
@@ -1544,8 +1559,13 @@ fn ean_conditions(
     }
 }
 
-fn book_draft(world: &mut World, post: &Post<'_>) -> Reply {
-    let (base, document, log_id) = (post.base, post.document, post.log_id);
+fn book_draft(world: &mut World, post: Post<'_>) -> Reply {
+    let Post {
+        base,
+        agreement_country,
+        document,
+        log_id,
+    } = post;
     let mut validation = post.structural(schema::BOOKED_POST);
     let draft_number = draft_to_book(document, &mut validation);
     let chosen = value_at(document, "bookWithNumber")
@@ -1578,13 +1598,7 @@ fn book_draft(world: &mut World, post: &Post<'_>) -> Reply {
     let Some(draft) = world.drafts.get(&draft_number) else {
         return Reply::not_found(log_id);
     };
-    ean_conditions(
-        world,
-        post.agreement_country,
-        document,
-        draft,
-        &mut validation,
-    );
+    ean_conditions(world, agreement_country, document, draft, &mut validation);
     if !validation.is_empty() {
         return Reply::validation(&validation, log_id);
     }
