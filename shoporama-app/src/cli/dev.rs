@@ -7,7 +7,7 @@ use clap::Args;
 use crate::app::ShoporamaApp;
 use crate::config::Config;
 use crate::console::{Console, ConsoleOptions};
-use crate::server::{AppRuntime, serve_router_on, shutdown_signal};
+use crate::server::{serve_router_on, shutdown_signal};
 
 /// Where `dev` listens unless `SHOPORAMA_LISTEN` says otherwise: this machine only.
 pub(super) const DEV_LISTEN: &str = "127.0.0.1:3000";
@@ -66,26 +66,9 @@ pub(super) async fn serve_console<A: ShoporamaApp>(
     config: Option<Config>,
     args: ConsoleArgs,
 ) -> ExitCode {
-    let logs = super::logging::init_tracing();
-    let problems =
-        super::check_manifest(&<A::Settings as crate::settings::AppSettings>::manifest()).errors;
-    for problem in &problems {
-        eprintln!("error: {problem}");
-    }
-    if !problems.is_empty() {
-        return ExitCode::FAILURE;
-    }
-    let runtime = match config {
-        Some(config) => AppRuntime::connect(app, config).await,
-        None => AppRuntime::from_env(app).await,
-    };
-    let runtime = match runtime {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            drop(logs);
-            eprintln!("error: {error}");
-            return error.exit_code();
-        }
+    let (runtime, logs) = match super::start_serving(app, config).await {
+        Ok(started) => started,
+        Err(code) => return code,
     };
     let addr = runtime.config().listen;
     let listener = match tokio::net::TcpListener::bind(addr).await {

@@ -355,24 +355,41 @@ where
 }
 
 async fn serve_command<A: ShoporamaApp>(app: A) -> ExitCode {
+    let (runtime, logs) = match start_serving(app, None).await {
+        Ok(started) => started,
+        Err(code) => return code,
+    };
+    let served = serve(runtime).await;
+    exit_after_serving(served, logs)
+}
+
+/// What a serving command does first: installs the logger, refuses a manifest with errors,
+/// and connects the runtime (`config`, or the environment's). `Err` is the exit code, the
+/// reason already printed.
+async fn start_serving<A: ShoporamaApp>(
+    app: A,
+    config: Option<crate::config::Config>,
+) -> Result<(AppRuntime<A>, LogGuard), ExitCode> {
     let logs = init_tracing();
     let problems = check_manifest(&A::Settings::manifest()).errors;
     for problem in &problems {
         eprintln!("error: {problem}");
     }
     if !problems.is_empty() {
-        return ExitCode::FAILURE;
+        return Err(ExitCode::FAILURE);
     }
-    let runtime = match AppRuntime::from_env(app).await {
-        Ok(runtime) => runtime,
+    let runtime = match config {
+        Some(config) => AppRuntime::connect(app, config).await,
+        None => AppRuntime::from_env(app).await,
+    };
+    match runtime {
+        Ok(runtime) => Ok((runtime, logs)),
         Err(error) => {
             drop(logs);
             eprintln!("error: {error}");
-            return error.exit_code();
+            Err(error.exit_code())
         }
-    };
-    let served = serve(runtime).await;
-    exit_after_serving(served, logs)
+    }
 }
 
 /// How a serving command exits: every log line is written (`logs` dropped) before the last
