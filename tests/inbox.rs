@@ -366,6 +366,10 @@ on_both_databases!(
 /// worker (it has not seen a handler's time yet), so the third waits for a slot past its
 /// lease. The idle second process takes it over when the lease runs out; the first then
 /// finds its claim lost and leaves it alone. Every job runs exactly once.
+///
+/// The handlers take 0.9 s against a 1 s lease, so the third job waits from the lease's end
+/// (1 s) to its slot (1.8 s): 0.8 s for the second process, polling every 50 ms, to take it.
+/// (With 0.6 s handlers the window was 0.2 s, and a loaded CI machine missed it.)
 async fn claimed_ahead(url: &str) {
     let db = ledger_db(url).await;
     let inbox = InboxConfig {
@@ -373,7 +377,7 @@ async fn claimed_ahead(url: &str) {
         lease: Duration::from_secs(1),
         ..fast()
     };
-    let slow = || Ledger::new(url, Duration::from_millis(600));
+    let slow = || Ledger::new(url, Duration::from_millis(900));
     let first = AppRuntime::connect(slow(), config(url, inbox.clone()))
         .await
         .expect("runtime starts");
