@@ -8,11 +8,10 @@
 //! nothing.
 
 use serde_json::Value;
-use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use super::backend::{Claim, Claimed, EffectKey};
 use super::{EffectError, EffectFilter, EffectRecord, EffectState};
-use crate::store::sql::{BadColumn, column, optional_timestamp, timestamp, unsigned};
+use crate::store::columns::{BadColumn, Columns, column, optional_timestamp, timestamp, unsigned};
 use crate::store::{Database, with_database};
 
 /// The columns of an effect, as [`decode_effect`] reads them.
@@ -285,23 +284,12 @@ impl From<BadColumn> for EffectError {
 }
 
 /// Reads a count column (`attempts`) as a `u32`.
-fn count<'r, R>(row: &'r R, name: &'static str) -> Result<u32, BadColumn>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-{
+fn count(row: &impl Columns, name: &'static str) -> Result<u32, BadColumn> {
     u32::try_from(unsigned(row, name)?).map_err(|_| BadColumn::new(name, "is out of range"))
 }
 
 /// Decodes the `RETURNING` of [`CLAIM`].
-fn decode_claim<'r, R>(row: &'r R) -> Result<Claimed, BadColumn>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-{
+fn decode_claim(row: &impl Columns) -> Result<Claimed, BadColumn> {
     Ok(Claimed {
         fence: column(row, "fence")?,
         attempts: count(row, "attempts")?,
@@ -310,16 +298,9 @@ where
 }
 
 /// Decodes a row of [`effect_columns!`].
-fn decode_effect<'r, R>(row: &'r R) -> Result<EffectRecord, BadColumn>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-    bool: Decode<'r, R::Database> + Type<R::Database>,
-{
+fn decode_effect(row: &impl Columns) -> Result<EffectRecord, BadColumn> {
     let state: String = column(row, "state")?;
-    let result = column::<R, Option<String>>(row, "result")?
+    let result = column::<Option<String>>(row, "result")?
         .map(|text| {
             // A syntax error names a position, never the text.
             serde_json::from_str::<Value>(&text).map_err(|error| {

@@ -21,13 +21,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sha2::{Digest as _, Sha256};
 use sqlx::query::{Query, QueryScalar};
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-use sqlx::{ColumnIndex, Decode, Row};
 use sqlx::{Database, Encode, Type};
 
 use super::{InboxError, Job, JobState};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-use crate::store::sql::{BadColumn, column, optional_timestamp, timestamp, unsigned};
+use crate::store::columns::{BadColumn, Columns, column, optional_timestamp, timestamp, unsigned};
 
 /// The columns of a job, in the order [`decode_job`] reads them.
 macro_rules! job_columns {
@@ -344,13 +342,7 @@ where
 
 /// The jobs of a claim's rows, in id order.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(super) fn decode_claimed<'r, R>(rows: &'r [R]) -> Result<Vec<Job>, InboxError>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-{
+pub(super) fn decode_claimed(rows: &[impl Columns]) -> Result<Vec<Job>, InboxError> {
     let mut jobs = rows.iter().map(decode_job).collect::<Result<Vec<_>, _>>()?;
     jobs.sort_unstable_by_key(|job| job.id);
     Ok(jobs)
@@ -728,25 +720,14 @@ impl From<BadColumn> for InboxError {
 
 /// Reads the `state` column.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-fn job_state<'r, R>(row: &'r R) -> Result<JobState, BadColumn>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-{
+fn job_state(row: &impl Columns) -> Result<JobState, BadColumn> {
     let name: String = column(row, "state")?;
     JobState::parse(&name).ok_or_else(|| BadColumn::new("state", "is not a known state"))
 }
 
 /// Decodes a row of [`job_columns!`].
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-fn decode_job<'r, R>(row: &'r R) -> Result<Job, BadColumn>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-{
+fn decode_job(row: &impl Columns) -> Result<Job, BadColumn> {
     let attempts: i64 = column(row, "attempts")?;
     Ok(Job {
         id: column(row, "id")?,

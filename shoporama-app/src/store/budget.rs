@@ -40,10 +40,9 @@ impl LedgerEntry {
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql {
     use chrono::{DateTime, NaiveDate, Utc};
-    use sqlx::{ColumnIndex, Decode, Row, Type};
 
     use super::LedgerEntry;
-    use crate::store::sql::{BadColumn, column, unsigned};
+    use crate::store::columns::{BadColumn, Columns, column, unsigned};
     use crate::store::{Database, StoreError, describe, with_database};
 
     /// The ledger's table.
@@ -158,13 +157,7 @@ mod sql {
     }
 
     /// Decodes a row of [`ledger_columns!`].
-    fn decode_entry<'r, R>(row: &'r R) -> Result<LedgerEntry, BadColumn>
-    where
-        R: Row,
-        &'static str: ColumnIndex<R>,
-        i64: Decode<'r, R::Database> + Type<R::Database>,
-        String: Decode<'r, R::Database> + Type<R::Database>,
-    {
+    fn decode_entry(row: &impl Columns) -> Result<LedgerEntry, BadColumn> {
         let day: String = column(row, "day")?;
         let micros: i64 = column(row, "paced_until_micros")?;
         Ok(LedgerEntry {

@@ -20,6 +20,8 @@
 //! [`testing::store_conformance`](crate::testing::store_conformance).
 
 mod budget;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod columns;
 mod connect;
 mod database;
 mod error;

@@ -2,20 +2,18 @@
 //! migrations and every store operation ([`SqlStore`]). A backend adds only how it connects
 //! and how a write for one shop is serialized ([`Dialect`]).
 //!
-//! The row helpers ([`column`], [`unsigned`], [`timestamp`], [`BadColumn`]) serve the inbox's
-//! tables too.
-
-use std::fmt;
+//! Rows are read through [`Columns`](super::columns::Columns).
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::migrate::{Migrate, Migration, MigrationType, Migrator};
 use sqlx::query::Query;
 use sqlx::{
-    ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, SqlSafeStr as _,
+    ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, SqlSafeStr as _,
     Transaction, Type,
 };
 
+use super::columns::{BadColumn, Columns, column, timestamp, unsigned};
 use super::installation::to_column;
 use super::{
     Installation, SettingsStatus, SettingsUpdate, StoreError, Tombstone, UpsertOutcome, describe,
@@ -215,8 +213,7 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'e> i64: Encode<'e, DB> + Decode<'e, DB> + Type<DB>,
     for<'e> &'e str: Encode<'e, DB> + Type<DB>,
-    for<'e> String: Decode<'e, DB> + Type<DB>,
-    &'static str: ColumnIndex<DB::Row>,
+    DB::Row: Columns,
     usize: ColumnIndex<DB::Row>,
 {
     /// Migrates the database behind `pool` and checks its schema. `url` is masked.
@@ -633,101 +630,16 @@ impl<'a> EncodedInstallation<'a> {
     }
 }
 
-/// A column of a stored row that cannot be read back: which one, and why (never its value).
-#[derive(Debug)]
-pub(crate) struct BadColumn {
-    pub(crate) column: &'static str,
-    pub(crate) reason: String,
-}
-
-impl BadColumn {
-    pub(crate) fn new(column: &'static str, reason: impl fmt::Display) -> Self {
-        Self {
-            column,
-            reason: reason.to_string(),
-        }
-    }
-
-    /// The [`StoreError::Corrupt`] of this column in a row of `table`.
-    fn in_table(self, table: &'static str, webshop_id: Option<u64>) -> StoreError {
-        StoreError::corrupt(table, webshop_id, self.column, self.reason)
-    }
-}
-
-/// Reads column `name` of `row`.
-pub(crate) fn column<'r, R, T>(row: &'r R, name: &'static str) -> Result<T, BadColumn>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    T: Decode<'r, R::Database> + Type<R::Database>,
-{
-    row.try_get(name)
-        .map_err(|error| BadColumn::new(name, describe(&error)))
-}
-
-/// Reads a non-negative number column.
-pub(crate) fn unsigned<'r, R>(row: &'r R, name: &'static str) -> Result<u64, BadColumn>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let value: i64 = column(row, name)?;
-    u64::try_from(value).map_err(|_| BadColumn::new(name, "is negative"))
-}
-
-/// Reads a timestamp column (unix time in microseconds).
-pub(crate) fn timestamp<'r, R>(row: &'r R, name: &'static str) -> Result<DateTime<Utc>, BadColumn>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-{
-    from_micros(column(row, name)?, name)
-}
-
-/// Reads a nullable timestamp column (unix time in microseconds).
-pub(crate) fn optional_timestamp<'r, R>(
-    row: &'r R,
-    name: &'static str,
-) -> Result<Option<DateTime<Utc>>, BadColumn>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-{
-    column::<R, Option<i64>>(row, name)?
-        .map(|micros| from_micros(micros, name))
-        .transpose()
-}
-
-fn from_micros(micros: i64, name: &'static str) -> Result<DateTime<Utc>, BadColumn> {
-    DateTime::from_timestamp_micros(micros)
-        .ok_or_else(|| BadColumn::new(name, "is outside the range of dates"))
-}
-
 /// Decodes a row of [`SELECT_INSTALLATION`]'s columns.
-fn decode_installation<'r, R>(row: &'r R) -> Result<Installation, StoreError>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-{
+fn decode_installation(row: &impl Columns) -> Result<Installation, StoreError> {
     let webshop_id =
         unsigned(row, "webshop_id").map_err(|bad| bad.in_table(INSTALLATIONS, None))?;
     installation_of(row, webshop_id).map_err(|bad| bad.in_table(INSTALLATIONS, Some(webshop_id)))
 }
 
 /// The installation of shop `webshop_id` in `row`.
-fn installation_of<'r, R>(row: &'r R, webshop_id: u64) -> Result<Installation, BadColumn>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let fields = match parse_json("fields", &column::<R, String>(row, "fields")?)? {
+fn installation_of(row: &impl Columns, webshop_id: u64) -> Result<Installation, BadColumn> {
+    let fields = match parse_json("fields", &column::<String>(row, "fields")?)? {
         Value::Object(fields) => fields,
         other => {
             return Err(BadColumn::new(
@@ -740,7 +652,7 @@ where
         }
     };
     let status: String = column(row, "settings_status")?;
-    let errors = decode_errors(&column::<R, String>(row, "settings_errors")?)?;
+    let errors = decode_errors(&column::<String>(row, "settings_errors")?)?;
     let settings_status = match status.as_str() {
         CONFIGURED if errors.is_empty() => SettingsStatus::Configured,
         CONFIGURED => {
@@ -760,7 +672,7 @@ where
     Ok(Installation {
         webshop_id,
         webshop_url: column(row, "webshop_url")?,
-        token: AppToken::new(column::<R, String>(row, "app_token")?),
+        token: AppToken::new(column::<String>(row, "app_token")?),
         daily_limit: unsigned(row, "daily_limit")?,
         current_usage: unsigned(row, "current_usage")?,
         installed_at: timestamp(row, "installed_at_micros")?,
@@ -771,12 +683,7 @@ where
 }
 
 /// Decodes a row of `webshop_id, uninstalled_at_micros` from [`TOMBSTONES`].
-fn decode_tombstone<'r, R>(row: &'r R) -> Result<Tombstone, StoreError>
-where
-    R: Row,
-    &'static str: ColumnIndex<R>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-{
+fn decode_tombstone(row: &impl Columns) -> Result<Tombstone, StoreError> {
     let webshop_id = unsigned(row, "webshop_id").map_err(|bad| bad.in_table(TOMBSTONES, None))?;
     Ok(Tombstone {
         webshop_id,
