@@ -37,6 +37,7 @@
 
 mod auth;
 mod chart;
+mod log_capture;
 mod pages;
 mod views;
 

@@ -2,7 +2,7 @@
 //! would, and renders a page from [`super::views`].
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::body::{Body, Bytes};
@@ -13,9 +13,9 @@ use http_body_util::BodyExt as _;
 use serde::Deserialize;
 use serde_json::Value;
 use tower::ServiceExt as _;
-use tracing::instrument::WithSubscriber as _;
 
 use super::auth::Auth;
+use super::log_capture::with_logs;
 use super::views::{
     Answer, EffectRow, FieldView, FirePage, InboxPage, JobRow, KindOption, Nav, Notice, OptionView,
     ScopeView, ShopRow, ShopsPage, SnippetsPage, SourceView, render,
@@ -270,46 +270,6 @@ fn answer(response: &SimResponse, logs: Vec<String>) -> Answer {
         body: serde_json::to_string_pretty(&response.body).unwrap_or_default(),
         logs,
     }
-}
-
-/// Runs `future` with a subscriber of its own that records every log line (debug and up) it
-/// writes: the handler's log lines for one console request.
-async fn with_logs<F: Future>(future: F) -> (F::Output, Vec<String>) {
-    #[derive(Clone, Default)]
-    struct Capture(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Capture {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_target(false)
-        .without_time()
-        .with_writer(move || writer.clone())
-        .finish();
-    let output = future.with_subscriber(subscriber).await;
-    let bytes = std::mem::take(
-        &mut *capture
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-    );
-    let lines = String::from_utf8_lossy(&bytes)
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    (output, lines)
 }
 
 fn time(at: chrono::DateTime<chrono::Utc>) -> String {
