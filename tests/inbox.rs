@@ -143,6 +143,73 @@ async fn batched_enqueues(url: &str) {
 
 on_both_databases!(batched_enqueues: batched_enqueues_on_sqlite, batched_enqueues_on_postgres, "inbox_batched");
 
+/// The console chart's counts per minute come from the database, not from the newest jobs:
+/// 22,000 callbacks (more than one range of ids the count reads at a time), of which the
+/// oldest 1,000 are moved to two hours ago, one in ten failed and one in ten dead-lettered.
+async fn counts_per_minute(url: &str) {
+    use shoporama_app::inbox::Inbox;
+
+    let config = InboxConfig {
+        dedup_window: Duration::ZERO,
+        ..fast()
+    };
+    let inbox = Inbox::open(url, config).await.expect("inbox");
+    let since = chrono::Utc::now() - chrono::Duration::hours(1);
+    assert!(inbox.per_minute(since).await.expect("counted").is_empty());
+    futures::stream::iter(0..22_000_u64)
+        .map(|n| {
+            let inbox = inbox.clone();
+            async move {
+                inbox
+                    .enqueue("paid", 1 + n % 7, &format!(r#"{{"order_id":{n}}}"#))
+                    .await
+                    .expect("recorded");
+            }
+        })
+        .buffer_unordered(256)
+        .collect::<Vec<()>>()
+        .await;
+    let db = ledger_db(url).await;
+    for change in [
+        "UPDATE shoporama_inbox SET received_at_micros = received_at_micros - 7200000000 \
+         WHERE id < (SELECT MIN(id) + 1000 FROM shoporama_inbox)",
+        "UPDATE shoporama_inbox SET last_error = 'refused' WHERE id % 10 = 3",
+        "UPDATE shoporama_inbox SET state = 'dead' WHERE id % 10 = 7",
+    ] {
+        db.execute(change).await.expect("changed");
+    }
+    let failed = db
+        .count(&format!(
+            "SELECT COUNT(*) FROM shoporama_inbox WHERE received_at_micros >= {} \
+             AND (last_error IS NOT NULL OR state = 'dead')",
+            since.timestamp_micros()
+        ))
+        .await;
+    let counts = inbox.per_minute(since).await.expect("counted");
+    let received: u64 = counts.iter().map(|minute| minute.received).sum();
+    let failed_counted: u64 = counts.iter().map(|minute| minute.failed).sum();
+    assert_eq!(
+        received, 21_000,
+        "every callback since then, none before: {counts:?}"
+    );
+    assert_eq!(i64::try_from(failed_counted).unwrap(), failed);
+    assert!((3_900..=4_300).contains(&failed), "{failed}");
+    assert!(
+        counts
+            .windows(2)
+            .all(|pair| pair[0].minute < pair[1].minute),
+        "oldest minute first: {counts:?}"
+    );
+    assert!(
+        counts
+            .iter()
+            .all(|minute| minute.minute.timestamp() % 60 == 0
+                && minute.minute > since - chrono::Duration::minutes(1))
+    );
+}
+
+on_both_databases!(counts_per_minute: counts_per_minute_on_sqlite, counts_per_minute_on_postgres, "inbox_per_minute");
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_end_at_the_retry_horizon() {
     let (_dir, url) = sqlite_db();

@@ -4,14 +4,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
-/// One recorded callback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Point {
-    /// When it was received.
-    pub(super) at: DateTime<Utc>,
-    /// Whether it failed at least once.
-    pub(super) failed: bool,
-}
+use crate::inbox::MinuteCount;
 
 /// One minute of the chart: how many callbacks arrived, and how many of them failed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -20,24 +13,29 @@ pub(super) struct Minute {
     pub(super) failed: u32,
 }
 
-/// The last `minutes` minutes up to `now`, oldest first.
-pub(super) fn per_minute(points: &[Point], now: DateTime<Utc>, minutes: usize) -> Vec<Minute> {
+/// The last `minutes` clock minutes up to and including `now`'s, oldest first, from the
+/// inbox's counts per minute (counts outside them are left out).
+pub(super) fn per_minute(
+    counts: &[MinuteCount],
+    now: DateTime<Utc>,
+    minutes: usize,
+) -> Vec<Minute> {
     let mut buckets = vec![Minute::default(); minutes];
-    for point in points {
-        if point.at > now {
+    let now_minute = now.timestamp().div_euclid(60);
+    for count in counts {
+        let Ok(ago) = usize::try_from(now_minute - count.minute.timestamp().div_euclid(60)) else {
             continue; // in the future (another process's clock)
-        }
-        let Ok(ago) = usize::try_from((now - point.at).num_minutes()) else {
+        };
+        let Some(bucket) = ago
+            .checked_add(1)
+            .and_then(|back| minutes.checked_sub(back))
+            .and_then(|index| buckets.get_mut(index))
+        else {
             continue;
         };
-        if ago >= minutes {
-            continue;
-        }
-        let bucket = &mut buckets[minutes - 1 - ago];
-        bucket.total = bucket.total.saturating_add(1);
-        if point.failed {
-            bucket.failed = bucket.failed.saturating_add(1);
-        }
+        let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        bucket.total = bucket.total.saturating_add(clamp(count.received));
+        bucket.failed = bucket.failed.saturating_add(clamp(count.failed));
     }
     buckets
 }
@@ -100,17 +98,19 @@ mod tests {
 
     #[test]
     fn callbacks_fall_into_their_minute() {
+        // 20 s into a minute.
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let at = |secs: i64, failed| Point {
-            at: now - chrono::Duration::seconds(secs),
+        let minute = |ago: i64, received, failed| MinuteCount {
+            minute: DateTime::from_timestamp((now.timestamp().div_euclid(60) - ago) * 60, 0)
+                .unwrap(),
+            received,
             failed,
         };
         let points = [
-            at(5, false),
-            at(30, true),
-            at(61, false),
-            at(60 * 40, false),
-            at(-10, false),
+            minute(0, 2, 1),
+            minute(1, 1, 0),
+            minute(40, 7, 0),
+            minute(-1, 5, 0),
         ];
         let minutes = per_minute(&points, now, 30);
         assert_eq!(minutes.len(), 30);

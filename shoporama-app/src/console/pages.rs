@@ -1157,22 +1157,17 @@ pub(super) async fn snippets<A: ShoporamaApp>(
 // --- Chart and assets ---------------------------------------------------------------------
 
 async fn chart_for<A: ShoporamaApp>(state: &ConsoleState<A>) -> String {
+    const MINUTES: u16 = 30;
     let now = chrono::Utc::now();
-    let jobs = match state.runtime.inbox() {
-        Some(inbox) => inbox.list(None, None, 5000).await.unwrap_or_else(|error| {
-            tracing::warn!(%error, "console: cannot read the inbox for the chart");
+    let since = now - chrono::Duration::minutes(i64::from(MINUTES) - 1);
+    let counts = match state.runtime.inbox() {
+        Some(inbox) => inbox.per_minute(since).await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "console: cannot count the inbox's callbacks for the chart");
             Vec::new()
         }),
         None => Vec::new(),
     };
-    let points: Vec<chart::Point> = jobs
-        .iter()
-        .map(|job| chart::Point {
-            at: job.received_at,
-            failed: job.last_error.is_some() || job.state == JobState::Dead,
-        })
-        .collect();
-    chart::svg(&chart::per_minute(&points, now, 30))
+    chart::svg(&chart::per_minute(&counts, now, usize::from(MINUTES)))
 }
 
 /// `GET /console/chart.svg`: the chart alone, for the script to refresh.

@@ -157,6 +157,15 @@ const PURGE_ONE: &str = "DELETE FROM shoporama_inbox WHERE id = $1 AND state IN 
 /// `$1`: seen before.
 const FORGET_SEEN: &str = "DELETE FROM shoporama_inbox_seen WHERE seen_at_micros < $1";
 const COUNTS: &str = "SELECT state, COUNT(*) AS n FROM shoporama_inbox GROUP BY state";
+/// The newest job id (0 when there is none).
+const LAST_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM shoporama_inbox";
+/// The jobs with ids in `($1, $2]` per minute of arrival (unix minutes): how many, and how
+/// many failed at least once.
+const PER_MINUTE: &str = "SELECT received_at_micros / 60000000 AS minute, COUNT(*) AS received, \
+     SUM(CASE WHEN last_error IS NOT NULL OR state = 'dead' THEN 1 ELSE 0 END) AS failed \
+     FROM shoporama_inbox WHERE id > $1 AND id <= $2 GROUP BY received_at_micros / 60000000";
+/// How many ids [`PER_MINUTE`] reads at a time.
+const PER_MINUTE_IDS: i64 = 20_000;
 
 pub(super) use crate::store::Database as Pool;
 use crate::store::with_database as with_pool;
@@ -691,6 +700,60 @@ impl Pool {
             .await
             .map_err(&e)?
             .rows_affected()))
+    }
+
+    /// Jobs received from `since` (unix microseconds) on, per unix minute: `(minute, received,
+    /// failed)`, oldest first. Reads back from the newest id, [`PER_MINUTE_IDS`] at a time,
+    /// until a range holds a job received before `since` or `most` ids were read.
+    pub(super) async fn per_minute(
+        &self,
+        since: i64,
+        most: i64,
+    ) -> Result<Vec<(i64, i64, i64)>, InboxError> {
+        let e = fail("count per minute");
+        let since_minute = since.div_euclid(60_000_000);
+        let mut minutes = std::collections::BTreeMap::<i64, (i64, i64)>::new();
+        let mut high: i64 = with_pool!(self, |pool| sqlx::query_scalar(LAST_ID)
+            .fetch_one(pool)
+            .await
+            .map_err(&e)?);
+        let floor = high.saturating_sub(most).max(0);
+        while high > floor {
+            let low = high.saturating_sub(PER_MINUTE_IDS).max(floor);
+            let rows = with_pool!(self, |pool| sqlx::query(PER_MINUTE)
+                .bind(low)
+                .bind(high)
+                .fetch_all(pool)
+                .await
+                .map_err(&e)?
+                .iter()
+                .map(|row| {
+                    Ok::<_, BadColumn>((
+                        column::<i64>(row, "minute")?,
+                        column::<i64>(row, "received")?,
+                        column::<Option<i64>>(row, "failed")?.unwrap_or(0),
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?);
+            let mut reached_since = false;
+            for (minute, received, failed) in rows {
+                if minute < since_minute {
+                    reached_since = true;
+                } else {
+                    let counted = minutes.entry(minute).or_default();
+                    counted.0 = counted.0.saturating_add(received);
+                    counted.1 = counted.1.saturating_add(failed);
+                }
+            }
+            if reached_since {
+                break;
+            }
+            high = low;
+        }
+        Ok(minutes
+            .into_iter()
+            .map(|(minute, (received, failed))| (minute, received, failed))
+            .collect())
     }
 
     /// Jobs per state.

@@ -201,6 +201,18 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// The callbacks received in one minute: how many, and how many of them failed at least once
+/// (see [`Inbox::per_minute`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MinuteCount {
+    /// The minute's start.
+    pub minute: DateTime<Utc>,
+    /// Callbacks received in it.
+    pub received: u64,
+    /// Of those, the ones that failed at least once (retried or dead-lettered).
+    pub failed: u64,
+}
+
 /// What a handler can know about the inbox job it runs for: see [`current_job`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobInfo {
@@ -445,6 +457,30 @@ impl Inbox {
         self.inner.pool.purge(id, state, ago(older_than)).await
     }
 
+    /// The callbacks received per minute, from the minute that holds `since` on, oldest minute
+    /// first (minutes without any are left out), counted in the database: the console's chart.
+    ///
+    /// It reads the newest jobs back by id, a range of ids at a time, until it reaches one
+    /// received before `since`, and at most the newest [`PER_MINUTE_MOST`] ids; jobs purged
+    /// by the retention are not counted.
+    pub async fn per_minute(&self, since: DateTime<Utc>) -> Result<Vec<MinuteCount>, InboxError> {
+        let counts = self
+            .inner
+            .pool
+            .per_minute(db::micros(since), PER_MINUTE_MOST)
+            .await?;
+        Ok(counts
+            .into_iter()
+            .filter_map(|(minute, received, failed)| {
+                Some(MinuteCount {
+                    minute: DateTime::from_timestamp(minute.checked_mul(60)?, 0)?,
+                    received: u64::try_from(received).unwrap_or(0),
+                    failed: u64::try_from(failed).unwrap_or(0),
+                })
+            })
+            .collect())
+    }
+
     /// How many jobs are in each state.
     pub async fn counts(&self) -> Result<Vec<(JobState, u64)>, InboxError> {
         self.inner.pool.counts().await
@@ -517,6 +553,10 @@ pub(crate) fn not_durable(url: &str) -> Option<&'static str> {
         None
     }
 }
+
+/// The most job ids [`Inbox::per_minute`] reads back: at 1,000 callbacks a second, a little
+/// over half an hour.
+pub const PER_MINUTE_MOST: i64 = 2_000_000;
 
 /// A webshop id as the inbox's `BIGINT` column holds it.
 fn shop_column(webshop_id: u64) -> Result<i64, InboxError> {
