@@ -29,7 +29,8 @@ pub(super) async fn with_logs<F: Future>(future: F) -> (F::Output, Vec<String>) 
     (output, lines)
 }
 
-/// A subscriber that records events as lines and hands everything on to `outer`.
+/// A subscriber that records events as lines and hands everything on to `outer`; spans are
+/// created only where `outer` creates them.
 struct Tee {
     outer: Dispatch,
     lines: Arc<Mutex<Vec<String>>>,
@@ -47,6 +48,11 @@ impl Subscriber for Tee {
     }
 
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        // Spans as `outer` has them (the page's lines carry no span context): a span `outer`
+        // would not create is not created for it either.
+        if metadata.is_span() {
+            return self.outer.enabled(metadata);
+        }
         *metadata.level() <= CAPTURED || self.outer.enabled(metadata)
     }
 
@@ -185,6 +191,8 @@ mod tests {
         let ((), lines) = with_logs(async {
             let span = tracing::info_span!("callback", kind = "paid");
             let _entered = span.enter();
+            let detail = tracing::debug_span!("detail");
+            let _detail = detail.enter();
             tracing::info!(order = 7, "recording the conversion");
             tracing::debug!("only for the page");
             tracing::trace!("for neither");
@@ -200,8 +208,9 @@ mod tests {
         let log = String::from_utf8(written.lock().unwrap().clone()).unwrap();
         assert!(
             log.contains("callback{kind=\"paid\"}: ")
-                && log.contains("recording the conversion order=7"),
-            "the server's log keeps the line, in its span: {log}"
+                && log.contains("recording the conversion order=7")
+                && !log.contains("detail"),
+            "the server's log keeps the line, in its span and not in the debug span it does not log: {log}"
         );
         assert!(!log.contains("only for the page"), "{log}");
         assert!(!log.contains("for neither"), "{log}");
