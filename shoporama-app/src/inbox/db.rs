@@ -720,7 +720,7 @@ impl Pool {
         let floor = high.saturating_sub(most).max(0);
         while high > floor {
             let low = high.saturating_sub(PER_MINUTE_IDS).max(floor);
-            let rows = with_pool!(self, |pool| sqlx::query(PER_MINUTE)
+            let rows: Vec<(i64, i64, i64)> = with_pool!(self, |pool| sqlx::query(PER_MINUTE)
                 .bind(low)
                 .bind(high)
                 .fetch_all(pool)
