@@ -297,9 +297,10 @@ async fn a_crashed_attempt_is_taken_over_after_its_lease(backend: Backend) {
 on_every_backend!(a_crashed_attempt_is_taken_over_after_its_lease: memory_crash_is_taken_over_once, sqlite_crash_is_taken_over_once, postgres_crash_is_taken_over_once, "fx_crash");
 
 /// An effect running for three lease lengths keeps its claim by renewing it: a duplicate
-/// waits and gets its result; the closure runs once.
+/// waits and gets its result; the closure runs once. (The lease, 0.6 s, is renewed every
+/// 0.2 s: a renewal may come 0.4 s late on a loaded machine before the claim is lost.)
 async fn a_long_effect_keeps_its_claim(backend: Backend) {
-    let lease = Duration::from_millis(300);
+    let lease = Duration::from_millis(600);
     let effects = backend.effects.with_config(
         EffectsConfig::default()
             .with_lease(lease)
@@ -318,7 +319,14 @@ async fn a_long_effect_keeps_its_claim(backend: Backend) {
                 .await
         })
     };
-    tokio::time::sleep(lease / 3).await;
+    // The duplicate comes once the first attempt runs (it holds the claim then).
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while runs.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the first attempt starts");
     let duplicate: Value = effects
         .once(SHOP, "booking", 1003, |_| {
             let runs = runs.clone();
