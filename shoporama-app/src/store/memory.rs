@@ -1,5 +1,6 @@
 //! [`MemoryStore`]: an install store that lives in the process, for tests.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -58,10 +59,10 @@ impl MemoryStore {
     /// Under the write lock: asks `decide` for the update to apply to shop `webshop_id`'s
     /// installation and applies it. The installation as it was and as written (`None` when
     /// `decide` wrote nothing); `None` when the shop is not installed.
-    async fn write_settings(
+    async fn write_settings<U: Borrow<SettingsUpdate>>(
         &self,
         webshop_id: u64,
-        decide: impl FnOnce(&Installation) -> Option<SettingsUpdate>,
+        decide: impl FnOnce(&Installation) -> Option<U>,
     ) -> Result<Option<(Installation, Option<Installation>)>, StoreError> {
         to_column(webshop_id, "webshop_id", webshop_id)?;
         let mut state = self.state.write().await;
@@ -75,7 +76,8 @@ impl MemoryStore {
         let Some(update) = decide(current) else {
             return Ok(Some((current.clone(), None)));
         };
-        check_update_range(webshop_id, &update)?;
+        let update = update.borrow();
+        check_update_range(webshop_id, update)?;
         let next = stored(&update.apply_to(current));
         let previous = std::mem::replace(current, next.clone());
         drop(state);
@@ -120,9 +122,7 @@ impl InstallStore for MemoryStore {
     ) -> BoxFuture<'a, Result<Option<Installation>, StoreError>> {
         async move {
             check_update_range(webshop_id, update)?;
-            let written = self
-                .write_settings(webshop_id, |_| Some(update.clone()))
-                .await?;
+            let written = self.write_settings(webshop_id, |_| Some(update)).await?;
             Ok(written.map(|(previous, _)| previous))
         }
         .boxed()

@@ -4,6 +4,8 @@
 //!
 //! Rows are read through [`Columns`](super::columns::Columns).
 
+use std::borrow::Borrow;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::migrate::{Migrate, Migration, MigrationType, Migrator};
@@ -311,7 +313,7 @@ where
         update: &SettingsUpdate,
     ) -> Result<Option<Installation>, StoreError> {
         let written = self
-            .write_settings("update_settings", webshop_id, |_| Some(update.clone()))
+            .write_settings("update_settings", webshop_id, |_| Some(update))
             .await?;
         Ok(written.map(|(previous, _)| previous))
     }
@@ -330,11 +332,11 @@ where
     /// In one transaction: reads shop `webshop_id`'s row, asks `decide` for the update to
     /// apply to it, and writes the result. The row as it was and as written (`None` when
     /// `decide` wrote nothing); `None` when the shop is not installed.
-    async fn write_settings(
+    async fn write_settings<U: Borrow<SettingsUpdate>>(
         &self,
         op: &'static str,
         webshop_id: u64,
-        decide: impl FnOnce(&Installation) -> Option<SettingsUpdate>,
+        decide: impl FnOnce(&Installation) -> Option<U>,
     ) -> Result<Option<(Installation, Option<Installation>)>, StoreError> {
         let fail = |error: sqlx::Error| query_error(op, Some(webshop_id), &error);
         let id = to_column(webshop_id, "webshop_id", webshop_id)?;
@@ -353,7 +355,7 @@ where
         let Some(update) = decide(&previous) else {
             return Ok(Some((previous, None)));
         };
-        let next = update.apply_to(&previous);
+        let next = update.borrow().apply_to(&previous);
         EncodedInstallation::new(op, &next)?
             .bind(sqlx::query(UPSERT_INSTALLATION))
             .execute(&mut *tx)
