@@ -494,10 +494,10 @@ impl<A: ShoporamaApp> AppRuntime<A> {
             if !crate::fields::move_renamed(&mut fields, pairs) {
                 return None;
             }
-            let parsed = <A::Settings as crate::settings::AppSettings>::from_fields(
-                &crate::fields::FieldValues::from(fields.clone()),
-            );
-            Some(stored.settings_update(fields, crate::store::SettingsStatus::of(&parsed)))
+            let fields = crate::fields::FieldValues::from(fields);
+            let parsed = <A::Settings as crate::settings::AppSettings>::from_fields(&fields);
+            let status = crate::store::SettingsStatus::of(&parsed);
+            Some(stored.settings_update(fields.into_map(), status))
         });
         let rewritten = self
             .inner
